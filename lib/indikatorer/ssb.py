@@ -1,0 +1,540 @@
+"""SSB's PxWebApi v2 client and the JSON-stat2 → tidy DataFrame parser.
+
+API: https://data.ssb.no/api/pxwebapi/v2 (OpenAPI spec: PxTools/PxApiSpecs, PxAPI-2.yml).
+
+* Metadata: ``GET /tables/{id}/metadata?lang=no&outputFormat=json-stat2``.
+* Data: ``POST /tables/{id}/data?lang=no&outputFormat=json-stat2`` with the body
+  ``{"selection": [{"variableCode": "Tid", "valueCodes": ["top(5)"]}, ...]}``.
+  We use POST rather than GET with ``valueCodes[...]``: after splitting a large query the
+  code lists are long, and a body has no URL-length limit and no comma escaping. The spec
+  documents the same selection for both.
+
+Limits (SSB's user guide, https://www.ssb.no/api/api-mot-statistikkbanken--brukerveiledning:
+"Grensene per uttrekk er 800.000 dataceller, og antall spørringer er for tiden 30 per minutt.
+Grensen er per ip-adresse"; also https://data.ssb.no/api/pxwebapi/v2/config): at most
+800,000 cells per request and 30 requests per 60 seconds per IP address. We throttle to that,
+split larger queries, and retry 429/5xx within a bounded time.
+
+Query values may be codes, labels (resolved against the table's metadata) or PxWebApi
+selection expressions (``*``, ``?``, ``top(n[,offset])``, ``bottom(n[,offset])``,
+``from(c)``, ``to(c)``, ``range(a,b)``), which are sent through unchanged unless the query has
+to be split.
+"""
+
+from __future__ import annotations
+
+import collections
+import difflib
+import email.utils
+import json
+import math
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import requests
+
+from indikatorer.errors import UserError
+
+DEFAULT_BASE_URL = "https://data.ssb.no/api/pxwebapi/v2"
+# SSB's documented limits (see module docstring for the source).
+MAX_CELLS = 800_000
+MAX_CALLS = 30
+TIME_WINDOW = 60.0
+
+# SSB's special symbols → our status vocabulary. All but "-" mean "no number".
+STATUS_BY_SYMBOL = {
+    "..": "missing",
+    "...": "not_available",
+    ":": "suppressed",
+    ".": "not_applicable",
+    "-": "nil",
+}
+
+
+class SsbApiError(UserError):
+    """The API could not be reached or answered with an error."""
+
+
+class JsonStatError(UserError):
+    """A response is not the JSON-stat2 dataset it should be."""
+
+
+class QueryError(UserError):
+    """A query names a dimension or value the table does not have."""
+
+
+# --------------------------------------------------------------------------- JSON-stat2
+
+
+def load_json(content: bytes | str, *, source: str = "response") -> dict:
+    """Decode a JSON document; a truncated or malformed body raises JsonStatError."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise JsonStatError(f"{source}: not UTF-8 text ({exc})") from exc
+    try:
+        doc = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise JsonStatError(
+            f"{source}: not valid JSON (truncated or malformed): {exc.msg} "
+            f"(character {exc.pos} of {len(content)})"
+        ) from exc
+    if not isinstance(doc, dict):
+        raise JsonStatError(f"{source}: expected a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def categories(doc: Mapping, dim: str) -> list[tuple[str, str]]:
+    """(code, label) of a dimension's categories in the order given by ``category.index``.
+
+    The index may be a list of codes or an object code → position; positions, not key order,
+    define the order (SSB's 05810 has {"0": 0, "1": 2, "2": 1}: order 0, 2, 1).
+    """
+    try:
+        category = doc["dimension"][dim]["category"]
+    except (KeyError, TypeError) as exc:
+        raise JsonStatError(f"dimension {dim!r} has no category") from exc
+    labels = category.get("label") or {}
+    index = category.get("index")
+    if index is None:
+        # JSON-stat allows omitting the index when there is a single category.
+        if len(labels) != 1:
+            raise JsonStatError(f"dimension {dim!r}: no category.index and {len(labels)} labels")
+        codes = list(labels)
+    elif isinstance(index, list):
+        codes = [str(c) for c in index]
+    elif isinstance(index, dict):
+        positions = sorted(index.values()) if all(isinstance(p, int) for p in index.values()) else None
+        if positions != list(range(len(index))):
+            raise JsonStatError(f"dimension {dim!r}: category.index positions are not 0..{len(index) - 1}")
+        codes = sorted(index, key=index.__getitem__)
+    else:
+        raise JsonStatError(f"dimension {dim!r}: category.index is {type(index).__name__}")
+    return [(code, str(labels.get(code, code))) for code in codes]
+
+
+def time_dimension(doc: Mapping) -> str | None:
+    """The dataset's time dimension (``role.time``), falling back on SSB's ``Tid``."""
+    times = (doc.get("role") or {}).get("time") or []
+    if times:
+        return times[0]
+    return "Tid" if "Tid" in doc.get("id", []) else None
+
+
+def _dataset_shape(doc: Mapping, source: str) -> tuple[list[str], list[int]]:
+    if doc.get("class", "dataset") != "dataset":
+        raise JsonStatError(f"{source}: JSON-stat class is {doc.get('class')!r}, expected 'dataset'")
+    ids, sizes = doc.get("id"), doc.get("size")
+    if not isinstance(ids, list) or not isinstance(sizes, list) or "dimension" not in doc:
+        raise JsonStatError(f"{source}: not a JSON-stat2 dataset (needs id, size and dimension)")
+    if len(ids) != len(sizes):
+        raise JsonStatError(f"{source}: {len(ids)} dimension ids but {len(sizes)} sizes")
+    for dim, size in zip(ids, sizes):
+        if dim in ("value", "status") or dim.endswith("_label"):
+            raise JsonStatError(f"{source}: dimension id {dim!r} clashes with our column names")
+        n = len(categories(doc, dim))
+        if n != size:
+            raise JsonStatError(f"{source}: dimension {dim!r} has {n} categories but size {size}")
+    return ids, sizes
+
+
+def _values(doc: Mapping, n: int, sizes: list[int], source: str) -> np.ndarray:
+    raw = doc.get("value")
+    if isinstance(raw, dict):  # sparse form: flat index → value
+        values = np.full(n, np.nan)
+        for key, v in raw.items():
+            i = int(key)
+            if not 0 <= i < n:
+                raise JsonStatError(f"{source}: value index {key} outside 0..{n - 1}")
+            values[i] = np.nan if v is None else v
+        return values
+    if not isinstance(raw, list):
+        raise JsonStatError(f"{source}: 'value' is missing or not a list")
+    if len(raw) != n:
+        shape = " × ".join(str(s) for s in sizes)
+        raise JsonStatError(f"{source}: value has {len(raw)} entries but size {shape} = {n}")
+    try:
+        return np.array(raw, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise JsonStatError(f"{source}: non-numeric entries in value ({exc})") from exc
+
+
+def _symbols(doc: Mapping, n: int, source: str) -> pd.Series:
+    raw = doc.get("status")
+    symbols = pd.Series([None] * n, dtype=object)
+    if raw is None:
+        return symbols
+    if isinstance(raw, str):  # one status for every cell
+        symbols[:] = raw
+    elif isinstance(raw, list):
+        if len(raw) == 1:
+            symbols[:] = raw[0]
+        elif len(raw) == n:
+            symbols[:] = raw
+        else:
+            raise JsonStatError(f"{source}: status has {len(raw)} entries but value has {n}")
+    elif isinstance(raw, dict):
+        for key, symbol in raw.items():
+            i = int(key)
+            if not 0 <= i < n:
+                raise JsonStatError(f"{source}: status index {key} outside 0..{n - 1}")
+            symbols[i] = symbol
+    else:
+        raise JsonStatError(f"{source}: status is {type(raw).__name__}")
+    return symbols
+
+
+def parse_jsonstat(doc: Mapping | bytes | str, *, source: str = "response") -> pd.DataFrame:
+    """A JSON-stat2 dataset as a tidy DataFrame, one row per cell in the dataset's order.
+
+    Columns: for every dimension ``<dim>`` (code) and ``<dim>_label``, then ``value`` (float)
+    and ``status``. SSB's symbols ``..`` ``...`` ``:`` ``.`` give NaN with status missing /
+    not_available / suppressed / not_applicable; ``-`` is a true nil (0.0, status nil).
+    A cell with no value and no symbol is ``missing``; every other cell is ``ok``.
+    """
+    if not isinstance(doc, Mapping):
+        doc = load_json(doc, source=source)
+    ids, sizes = _dataset_shape(doc, source)
+    n = math.prod(sizes)
+    values = _values(doc, n, sizes, source)
+    symbols = _symbols(doc, n, source)
+
+    columns: dict[str, Any] = {}
+    for i, (dim, size) in enumerate(zip(ids, sizes)):
+        cats = categories(doc, dim)
+        # Row-major order: the last dimension varies fastest.
+        stride = math.prod(sizes[i + 1:])
+        positions = (np.arange(n) // stride) % size if n else np.zeros(0, dtype=int)
+        columns[dim] = np.array([c for c, _ in cats], dtype=object)[positions]
+        columns[f"{dim}_label"] = np.array([lab for _, lab in cats], dtype=object)[positions]
+
+    status = symbols.map(STATUS_BY_SYMBOL).to_numpy(dtype=object)
+    no_symbol = pd.isna(status)
+    status[no_symbol] = np.where(np.isnan(values[no_symbol]), "missing", "ok")
+    values[np.isin(status, ["missing", "not_available", "suppressed", "not_applicable"])] = np.nan
+    values[status == "nil"] = 0.0
+
+    frame = pd.DataFrame(columns)
+    frame["value"] = values
+    frame["status"] = status
+    for col in frame.columns.drop("value"):
+        frame[col] = frame[col].astype(str)
+    return frame
+
+
+# --------------------------------------------------------------------------- queries
+
+_EXPRESSION = re.compile(r"^(top|bottom|from|to|range)\((.*)\)$", re.IGNORECASE)
+
+
+def is_expression(item: str) -> bool:
+    """True for a PxWebApi selection expression rather than a single code."""
+    return "*" in item or "?" in item or bool(_EXPRESSION.match(item))
+
+
+def expand_expression(doc: Mapping, dim: str, expression: str) -> list[str]:
+    """The codes a selection expression selects, following PxWebApi 2's own rules.
+
+    top(n, offset) takes the first n values, except on the time dimension where it takes the
+    newest n; bottom is the opposite. Codes compare case-insensitively, as on the server.
+    """
+    codes = [code for code, _ in categories(doc, dim)]
+    if "*" in expression or "?" in expression:
+        pattern = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in expression)
+        rx = re.compile(f"^{pattern}$", re.IGNORECASE)
+        return [c for c in codes if rx.match(c)]
+    m = _EXPRESSION.match(expression)
+    if not m:
+        raise QueryError(f"{dim}: {expression!r} is not a selection expression")
+    func, args = m.group(1).lower(), [a.strip() for a in m.group(2).split(",")]
+    if func in ("top", "bottom"):
+        if not (1 <= len(args) <= 2 and all(a.isdigit() for a in args)) or int(args[0]) < 1:
+            raise QueryError(f"{dim}: malformed expression {expression!r}; use {func}(n) or {func}(n,offset)")
+        count, offset = int(args[0]), int(args[1]) if len(args) == 2 else 0
+        newest_first = (func == "top") == (dim == time_dimension(doc))
+        ordered = codes[::-1] if newest_first else codes
+        picked = set(ordered[offset:offset + count])
+        return [c for c in codes if c in picked]
+    lower = [c.lower() for c in codes]
+    expected = 2 if func == "range" else 1
+    if len(args) != expected:
+        raise QueryError(f"{dim}: malformed expression {expression!r}")
+    missing = [a for a in args if a.lower() not in lower]
+    if missing:
+        raise QueryError(f"{dim}: {expression!r} refers to unknown code(s) {', '.join(missing)}"
+                         f"{_suggestions(doc, dim, missing[0])}")
+    positions = [lower.index(a.lower()) for a in args]
+    if func == "from":
+        return codes[positions[0]:]
+    if func == "to":
+        return codes[:positions[0] + 1]
+    first, last = sorted(positions)
+    return codes[first:last + 1]
+
+
+def _suggestions(doc: Mapping, dim: str, wanted: str) -> str:
+    """'; close matches: …' from the dimension's codes and labels (case-insensitive)."""
+    shown_by_key: dict[str, str] = {}
+    for code, label in categories(doc, dim):
+        shown = code if code == label else f"{code} ({label})"
+        for key in (code, label):
+            shown_by_key.setdefault(key.lower(), shown)
+    close = difflib.get_close_matches(wanted.lower(), list(shown_by_key), n=5, cutoff=0.5)
+    shown = list(dict.fromkeys(shown_by_key[k] for k in close))
+    return f"; close matches: {', '.join(shown)}" if shown else "; no close matches"
+
+
+def _resolve_dimension(doc: Mapping, wanted: str) -> str:
+    ids = list(doc["id"])
+    if wanted in ids:
+        return wanted
+    lower = {d.lower(): d for d in ids}
+    if wanted.lower() in lower:
+        return lower[wanted.lower()]
+    close = difflib.get_close_matches(wanted, ids, n=5, cutoff=0.5)
+    hint = f"close matches: {', '.join(close)}" if close else f"the table has {', '.join(ids)}"
+    raise QueryError(f"unknown dimension {wanted!r}; {hint}")
+
+
+def _resolve_item(doc: Mapping, dim: str, item: str) -> str:
+    cats = categories(doc, dim)
+    for match in (lambda c, lab: c == item, lambda c, lab: c.lower() == item.lower(),
+                  lambda c, lab: lab == item, lambda c, lab: lab.lower() == item.lower()):
+        found = [c for c, lab in cats if match(c, lab)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise QueryError(f"{dim}: {item!r} is ambiguous, it matches codes {', '.join(found)}")
+    if is_expression(item):
+        if not expand_expression(doc, dim, item):
+            raise QueryError(f"{dim}: expression {item!r} selects no values")
+        return item
+    raise QueryError(f"{dim}: no code or label {item!r}{_suggestions(doc, dim, item)}")
+
+
+def resolve_query(metadata: Mapping, query: Mapping[str, Sequence[Any] | Any]) -> dict[str, list[str]]:
+    """Map a catalogue query (codes, labels or expressions) to the table's codes.
+
+    Expressions stay as written. Raises QueryError naming close matches when a dimension or
+    value is unknown (SSB renames codes), and when a dimension that cannot be eliminated is
+    left out.
+    """
+    resolved: dict[str, list[str]] = {}
+    for wanted, items in query.items():
+        dim = _resolve_dimension(metadata, str(wanted))
+        if isinstance(items, (str, int)):
+            items = [items]
+        if not items:
+            raise QueryError(f"{dim}: no values selected")
+        resolved[dim] = list(dict.fromkeys(_resolve_item(metadata, dim, str(i)) for i in items))
+    for dim in metadata["id"]:
+        elimination = ((metadata["dimension"][dim].get("extension") or {}).get("elimination"))
+        if dim not in resolved and elimination is False:
+            codes = ", ".join(c for c, _ in categories(metadata, dim)[:8])
+            raise QueryError(f"{dim} must be selected (it cannot be eliminated); values include {codes}")
+    return resolved
+
+
+def expand_selection(metadata: Mapping, selection: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Every selected dimension as explicit codes, in the table's order."""
+    expanded = {}
+    for dim, items in selection.items():
+        chosen: set[str] = set()
+        for item in items:
+            chosen.update(expand_expression(metadata, dim, item) if is_expression(item) else [item])
+        expanded[dim] = [c for c, _ in categories(metadata, dim) if c in chosen]
+    return expanded
+
+
+def cell_count(metadata: Mapping, selection: Mapping[str, Sequence[str]]) -> int:
+    """Cells a selection returns; dimensions left out are eliminated (count once)."""
+    return math.prod(len(codes) for codes in expand_selection(metadata, selection).values())
+
+
+def split_selection(metadata: Mapping, selection: Mapping[str, list[str]], max_cells: int) -> list[dict[str, list[str]]]:
+    """One or more selections, each within max_cells, together covering ``selection``.
+
+    Splits along the dimension with most selected values (that one becomes explicit codes;
+    the others keep their expressions), recursing if one value of it is still too much.
+    """
+    expanded = expand_selection(metadata, selection)
+    cells = math.prod(len(c) for c in expanded.values())
+    if cells <= max_cells:
+        return [dict(selection)]
+    dim = max(expanded, key=lambda d: len(expanded[d]))
+    codes = expanded[dim]
+    if len(codes) == 1:
+        raise QueryError(f"cannot split the query below {max_cells} cells")
+    per_value = cells // len(codes)
+    step = max(1, max_cells // per_value)
+    parts = []
+    for start in range(0, len(codes), step):
+        part = {**selection, dim: codes[start:start + step]}
+        parts.extend(split_selection(metadata, part, max_cells))
+    return parts
+
+
+def selection_body(selection: Mapping[str, Sequence[str]]) -> dict:
+    """The PxWebApi v2 POST body for a selection."""
+    return {"selection": [{"variableCode": dim, "valueCodes": list(codes)} for dim, codes in selection.items()]}
+
+
+# --------------------------------------------------------------------------- HTTP client
+
+
+class Throttle:
+    """At most ``max_calls`` calls in any ``period`` seconds (a sliding window)."""
+
+    def __init__(self, max_calls: int = MAX_CALLS, period: float = TIME_WINDOW,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.max_calls, self.period = max_calls, period
+        self.clock, self.sleep = clock, sleep
+        self.calls: collections.deque[float] = collections.deque()
+
+    def wait(self) -> None:
+        """Block until one more call fits in the window, then record it."""
+        now = self.clock()
+        while self.calls and now - self.calls[0] >= self.period:
+            self.calls.popleft()
+        if len(self.calls) >= self.max_calls:
+            self.sleep(self.period - (now - self.calls[0]))
+            self.calls.popleft()
+            now = self.clock()
+        self.calls.append(now)
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """One API response exactly as received, with the request that produced it."""
+
+    url: str
+    method: str
+    body: dict | None
+    content: bytes
+    fetched_at: str  # ISO 8601, UTC
+
+
+def _user_agent() -> str:
+    try:
+        from importlib.metadata import version
+
+        v = version("indikatorer")
+    except Exception:  # not installed (e.g. running from a source tree)
+        v = "dev"
+    return f"indikatorer/{v} (Indikatorer for integrering; python-requests/{requests.__version__})"
+
+
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def _problem(resp: requests.Response) -> str:
+    """The title/detail of an RFC 7807 problem body, or the start of the body."""
+    try:
+        doc = resp.json()
+        return "; ".join(str(doc[k]) for k in ("title", "detail") if doc.get(k)) or resp.text[:200]
+    except ValueError:
+        return resp.text[:200]
+
+
+class SsbClient:
+    """PxWebApi v2 client: throttled, retrying, splitting large queries.
+
+    base_url: constructor argument, else $SSB_API_URL, else SSB's.
+    timeout: seconds per request. max_total_time: retries of one request stop once waiting
+    for the next attempt would pass this many seconds since its first attempt.
+    """
+
+    def __init__(self, base_url: str | None = None, *, lang: str = "no", timeout: float = 30.0,
+                 max_total_time: float = 120.0, backoff: float = 1.0, max_cells: int = MAX_CELLS,
+                 throttle: Throttle | None = None, session: requests.Session | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.base_url = (base_url or os.environ.get("SSB_API_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.lang, self.timeout, self.max_total_time = lang, timeout, max_total_time
+        self.backoff, self.max_cells = backoff, max_cells
+        self.clock, self.sleep = clock, sleep
+        self.throttle = throttle or Throttle(clock=clock, sleep=sleep)
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = _user_agent()
+        self._metadata: dict[str, dict] = {}
+
+    def _url(self, table: str, endpoint: str) -> str:
+        return f"{self.base_url}/tables/{table}/{endpoint}?lang={self.lang}&outputFormat=json-stat2"
+
+    def request(self, method: str, url: str, body: dict | None = None) -> RawResponse:
+        """One API call with throttling and retries of 429, 5xx and dropped connections."""
+        start = self.clock()
+        attempt = 0
+        while True:
+            self.throttle.wait()
+            retry_after = None
+            try:
+                resp = self.session.request(method, url, json=body, timeout=self.timeout)
+            except requests.Timeout:
+                failure = f"no answer within {self.timeout:g} s"
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                failure = f"connection failed or body cut short ({type(exc).__name__})"
+            except requests.RequestException as exc:  # e.g. a malformed --api-url: retrying cannot help
+                raise SsbApiError(f"{method} {url}: {exc}") from exc
+            else:
+                if resp.status_code == 200:
+                    fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    return RawResponse(url, method, body, resp.content, fetched_at)
+                if resp.status_code != 429 and resp.status_code < 500:
+                    hint = " (too many cells?)" if resp.status_code == 403 else ""
+                    raise SsbApiError(f"{method} {url}: HTTP {resp.status_code}{hint}: {_problem(resp)}")
+                failure = f"HTTP {resp.status_code}"
+                retry_after = _retry_after(resp.headers.get("Retry-After"), datetime.now(timezone.utc))
+            delay = retry_after if retry_after is not None else self.backoff * 2 ** attempt
+            elapsed = self.clock() - start
+            if elapsed + delay > self.max_total_time:
+                raise SsbApiError(f"{method} {url}: gave up after {attempt + 1} attempt(s) in "
+                                  f"{elapsed:.0f} s (limit {self.max_total_time:g} s); last: {failure}")
+            self.sleep(delay)
+            attempt += 1
+
+    def metadata(self, table: str) -> dict:
+        """The table's JSON-stat2 metadata (cached per client)."""
+        if table not in self._metadata:
+            raw = self.request("GET", self._url(table, "metadata"))
+            doc = load_json(raw.content, source=f"metadata for table {table}")
+            _dataset_shape(doc, f"metadata for table {table}")
+            self._metadata[table] = doc
+        return self._metadata[table]
+
+    def plan(self, table: str, query: Mapping[str, Any]) -> list[dict[str, list[str]]]:
+        """The selections (one per request) that fetch ``query`` within the cell limit."""
+        meta = self.metadata(table)
+        return split_selection(meta, resolve_query(meta, query), self.max_cells)
+
+    def _fetch(self, table: str, query: Mapping[str, Any]) -> list[tuple[RawResponse, pd.DataFrame]]:
+        parts = []
+        for selection in self.plan(table, query):
+            raw = self.request("POST", self._url(table, "data"), selection_body(selection))
+            parts.append((raw, parse_jsonstat(raw.content, source=f"table {table} data from {raw.url}")))
+        return parts
+
+    def fetch_raw(self, table: str, query: Mapping[str, Any]) -> list[RawResponse]:
+        """Every response for ``query``, each checked to be a well-formed JSON-stat2 dataset."""
+        return [raw for raw, _ in self._fetch(table, query)]
+
+    def fetch(self, table: str, query: Mapping[str, Any]) -> pd.DataFrame:
+        """The query's data as one tidy DataFrame (see parse_jsonstat)."""
+        return pd.concat([frame for _, frame in self._fetch(table, query)], ignore_index=True)
