@@ -1,0 +1,511 @@
+"""House style, fixed colours, line splitting, and the figure/table publishing contract."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from indikatorer import figures  # noqa: E402
+
+ARCHITECTURE_GROUPS = {
+    "innvandrere", "norskfodte", "innvandrerbakgrunn", "befolkningen_ellers",
+    "befolkningen_uten_innvandrere", "hele_befolkningen", "flyktningbakgrunn",
+}
+OKABE_ITO_HEX = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
+                 "#CC79A7"}
+TOL_MUTED_HEX = {"#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
+                 "#882255", "#AA4499"}
+
+CODES_YML = textwrap.dedent("""\
+    groups:
+      - {code: innvandrere, label: Innvandrere}
+      - {code: norskfodte, label: Norskfødte med innvandrerforeldre}
+      - {code: befolkningen_ellers, label: Befolkningen ellers}
+      - {code: minoritetsspraklige_barn, label: Minoritetsspråklige barn}
+    regions:
+      - {code: alle, label: Alle land}
+      - {code: norden, label: Norden}
+      - {code: eu_ost, label: EU-land i Øst-Europa}
+      - {code: asia, label: Asia}
+      - {code: afrika, label: Afrika}
+    botid:
+      - {code: "0-3", label: Under 4 år}
+      - {code: "7+", label: 7 år eller mer}
+    sex:
+      - {code: alle, label: Begge kjønn}
+      - {code: menn, label: Menn}
+      - {code: kvinner, label: Kvinner}
+""")
+
+API_SOURCE = {
+    "source_kind": "ssb_api", "source_table": "13215", "source_ref": "13215?ContentsCode=x",
+    "source_file": "data/raw/ssb/13215/2024-03-01/data.json", "source_sha256": "a" * 64,
+    "retrieved": "2024-03-01T10:00:00Z",
+}
+PAGE_URL = "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19"
+PAGE_SOURCE = {
+    "source_kind": "published", "source_table": "436217", "source_ref": PAGE_URL,
+    "source_file": "data/published/observations.csv", "source_sha256": "b" * 64,
+    "retrieved": "2021-03-19",
+}
+
+
+@pytest.fixture(autouse=True)
+def house_style(tmp_path, monkeypatch):
+    """Every test: the house style, a known codes.yml and no pages.csv, figures closed after."""
+    codes = tmp_path / "codes.yml"
+    codes.write_text(CODES_YML, encoding="utf-8")
+    monkeypatch.setattr(figures, "CODES_FILE", codes)
+    monkeypatch.setattr(figures, "PAGES_FILE", tmp_path / "no-pages.csv")
+    figures._load_codes.cache_clear()
+    figures._page_titles.cache_clear()
+    figures.setup()
+    yield
+    plt.close("all")
+    figures._load_codes.cache_clear()
+    figures._page_titles.cache_clear()
+
+
+def employment_frame(missing_year=2017, groups=("innvandrere", "befolkningen_ellers")):
+    rows = []
+    for i, group in enumerate(groups):
+        for year in range(2010, 2024):
+            if group == "innvandrere" and year == missing_year:
+                continue
+            rows.append({"year": year, "group": group, "value": round(60 + 10 * i + 0.3 * (year - 2010), 1)})
+    return pd.DataFrame(rows)
+
+
+def data_lines(fig):
+    """The Line2D objects that carry data (markers), per colour: [(colour, xs, ys), …]."""
+    out = []
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if line.get_marker() == "o":
+                out.append((to_hex(line.get_color()).upper(), list(line.get_xdata()),
+                            list(line.get_ydata())))
+    return out
+
+
+# ---------------------------------------------------------------- colours and labels
+
+
+def test_every_architecture_group_has_a_fixed_colour():
+    assert set(figures.GROUP_COLOURS) == ARCHITECTURE_GROUPS
+    assert figures.GROUP_COLOURS["innvandrere"] == "#0072B2"
+    assert figures.GROUP_COLOURS["norskfodte"] == "#E69F00"
+    assert figures.GROUP_COLOURS["innvandrerbakgrunn"] == "#CC79A7"
+    assert figures.GROUP_COLOURS["flyktningbakgrunn"] == "#D55E00"
+    assert figures.GROUP_COLOURS["hele_befolkningen"] == "#000000"
+    for code, colour in figures.GROUP_COLOURS.items():
+        assert figures.colour_for(code) == colour
+        assert figures.colour_for(code, "groups") == colour
+
+
+def test_group_colours_are_colour_blind_safe_and_references_are_neutral():
+    immigrant = ["innvandrere", "norskfodte", "innvandrerbakgrunn", "flyktningbakgrunn"]
+    reference = ["befolkningen_ellers", "befolkningen_uten_innvandrere", "hele_befolkningen"]
+    for code in immigrant:
+        assert figures.GROUP_COLOURS[code].upper() in OKABE_ITO_HEX - {"#000000"}
+    assert len({figures.GROUP_COLOURS[c] for c in immigrant}) == len(immigrant)
+    for code in reference:
+        hex_ = figures.GROUP_COLOURS[code].lstrip("#")
+        assert hex_[0:2] == hex_[2:4] == hex_[4:6], f"{code} must be grey/black"
+    assert len({figures.GROUP_COLOURS[c] for c in reference}) == len(reference)
+    assert {c.upper() for c in figures.OTHER_PALETTE} == TOL_MUTED_HEX
+    assert not {c.upper() for c in figures.OTHER_PALETTE} & {c.upper() for c in figures.GROUP_COLOURS.values()}
+
+
+def test_other_codes_are_coloured_by_their_place_in_codes_yml():
+    regions = ["alle", "norden", "eu_ost", "asia", "afrika"]
+    assert figures.colour_for("alle", "regions") == figures.TOTAL_COLOUR
+    for i, code in enumerate(regions[1:], start=1):
+        assert figures.colour_for(code, "regions") == figures.OTHER_PALETTE[i]
+    assert figures.colour_for("minoritetsspraklige_barn") == figures.OTHER_PALETTE[3]
+    # a code in no list: stable, from the palette
+    assert figures.colour_for("land:Polen") in figures.OTHER_PALETTE
+    assert figures.colour_for("land:Polen") == figures.colour_for("land:Polen")
+
+
+def test_colours_and_png_bytes_are_the_same_in_another_process(tmp_path):
+    """Colours must not depend on Python's per-process hash seed, and the PNG must not depend on
+    the process (the build renders notebooks in worker processes)."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "codes.yml").write_text(CODES_YML, encoding="utf-8")
+    script = textwrap.dedent(f"""
+        import json, pandas as pd
+        from indikatorer import figures
+        figures.setup()
+        codes = ["innvandrere", "hele_befolkningen", "asia", "land:Polen", "land:Eritrea"]
+        fig = figures.line_chart(pd.read_json({str(tmp_path / 'frame.json')!r}))
+        fig.savefig({str(tmp_path / 'other.png')!r}, dpi=figures.DPI, bbox_inches="tight",
+                    metadata={{"Software": None}})
+        print(json.dumps({{c: figures.colour_for(c) for c in codes}}))
+    """)
+    frame = employment_frame()
+    frame.to_json(tmp_path / "frame.json")
+    env = {**os.environ, "INDIKATORER_ROOT": str(tmp_path), "PYTHONHASHSEED": "4242"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         check=True)
+    other = json.loads(out.stdout)
+    assert other == {c: figures.colour_for(c) for c in other}
+    fig = figures.line_chart(pd.read_json(tmp_path / "frame.json"))
+    fig.savefig(tmp_path / "here.png", dpi=figures.DPI, bbox_inches="tight",
+                metadata={"Software": None})
+    assert (tmp_path / "here.png").read_bytes() == (tmp_path / "other.png").read_bytes()
+
+
+def test_labels_come_from_codes_yml_in_its_order():
+    assert figures.labels("regions") == {
+        "alle": "Alle land", "norden": "Norden", "eu_ost": "EU-land i Øst-Europa", "asia": "Asia",
+        "afrika": "Afrika",
+    }
+    assert figures.label("eu_ost", "regions") == "EU-land i Øst-Europa"
+    assert figures.label("land:Polen", "regions") == "Polen"
+    assert figures.label("ukjent_kode", "regions") == "ukjent_kode"
+
+
+def test_labels_fall_back_to_the_architecture_table_without_codes_yml(tmp_path, monkeypatch):
+    monkeypatch.setattr(figures, "CODES_FILE", tmp_path / "missing.yml")
+    figures._load_codes.cache_clear()
+    groups = figures.labels("groups")
+    assert set(groups) == ARCHITECTURE_GROUPS
+    assert groups["norskfodte"] == "Norskfødte med innvandrerforeldre"
+    assert figures.labels("regions") == {}
+    assert figures.label("asia", "regions") == "asia"
+
+
+def test_setup_sets_deterministic_house_style():
+    figures.setup()
+    assert plt.rcParams["svg.hashsalt"] == "indikatorer"
+    assert plt.rcParams["savefig.dpi"] == figures.DPI
+    assert plt.rcParams["font.family"] == [figures.FONT]
+    assert matplotlib.get_backend().lower() == "agg"
+    first = np.random.rand(3)
+    figures.setup()
+    assert np.array_equal(first, np.random.rand(3))
+
+
+# ---------------------------------------------------------------- line splitting
+
+
+def test_split_segments_at_missing_years_and_breaks():
+    years = [2010, 2011, 2012, 2014, 2015, 2016, 2017]
+    values = [1, 2, np.nan, 4, 5, 6, 7]
+    runs = figures.split_segments(years, values, breaks=[{"year": 2016, "what": "ny kilde"}])
+    assert [r[0] for r in runs] == [[2010, 2011], [2014, 2015], [2016, 2017]]
+    assert [r[1] for r in runs] == [[1.0, 2.0], [4.0, 5.0], [6.0, 7.0]]
+
+
+def test_split_segments_with_a_two_year_cadence():
+    runs = figures.split_segments([2013, 2015, 2017, 2021], [1, 2, 3, 4], step=2)
+    assert [r[0] for r in runs] == [[2013, 2015, 2017], [2021]]
+
+
+def test_split_segments_accepts_catalogue_break_objects():
+    class Break:  # the shape of indikatorer.catalogue.Break
+        year = 2015
+        what = "a-ordningen"
+
+    runs = figures.split_segments([2014, 2015], [1, 2], breaks=[Break()])
+    assert [r[0] for r in runs] == [[2014], [2015]]
+
+
+def test_line_chart_never_bridges_a_missing_year_or_a_break():
+    df = employment_frame(missing_year=2017)
+    df.loc[(df.group == "befolkningen_ellers") & (df.year == 2020), "value"] = np.nan
+    fig = figures.line_chart(df, breaks=[{"year": 2015, "what": "a-ordningen"}])
+    lines = data_lines(fig)
+    for _colour, xs, _ys in lines:
+        assert all(b - a == 1 for a, b in zip(xs, xs[1:])), f"a line spans a gap: {xs}"
+        assert not any(a < 2015 <= b for a, b in zip(xs, xs[1:])), f"a line spans the break: {xs}"
+    by_colour = {}
+    for colour, xs, ys in lines:
+        by_colour.setdefault(colour, []).append(xs)
+    assert by_colour["#0072B2"] == [list(range(2010, 2015)), [2015, 2016], list(range(2018, 2024))]
+    assert by_colour["#8C8C8C"] == [list(range(2010, 2015)), list(range(2015, 2020)),
+                                    list(range(2021, 2024))]
+    # every published point is drawn, nothing else
+    drawn = {(c, x, y) for c, xs, ys in lines for x, y in zip(xs, ys)}
+    expected = {(figures.colour_for(g), int(y), v) for g, y, v in df.dropna()[["group", "year", "value"]].itertuples(index=False)}
+    assert drawn == expected
+    # a dashed marker half a year before the break
+    markers = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
+    assert [list(ln.get_xdata()) for ln in markers] == [[2014.5, 2014.5]]
+    assert any(t.get_text() == "Brudd i serien" for t in fig.axes[0].texts)
+
+
+def test_line_chart_colours_follow_the_code_not_the_plotting_order():
+    df = employment_frame()
+    a = {c for c, _, _ in data_lines(figures.line_chart(df))}
+    b = {c for c, _, _ in data_lines(figures.line_chart(df.iloc[::-1]))}
+    assert a == b == {"#0072B2", "#8C8C8C"}
+    legend = [t.get_text() for t in figures.line_chart(df).legends[0].get_texts()]
+    assert legend == ["Innvandrere", "Befolkningen ellers"]
+
+
+def test_line_chart_axes_use_decimal_comma_and_whole_years():
+    df = pd.DataFrame({"year": [2019, 2020, 2021], "group": "innvandrere", "value": [1.25, 1.5, 1.75]})
+    fig = figures.line_chart(df, unit="prosentpoeng")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    ylabels = [t.get_text() for t in ax.get_yticklabels() if low <= t.get_position()[1] <= high]
+    assert ylabels and all("," in t and "." not in t for t in ylabels)
+    xlow, xhigh = ax.get_xlim()
+    xlabels = [t.get_text() for t in ax.get_xticklabels() if xlow <= t.get_position()[0] <= xhigh]
+    assert xlabels == ["2019", "2020", "2021"]
+    assert ax.get_ylabel() == "Prosentpoeng"
+
+
+def test_line_chart_refuses_duplicate_points():
+    df = pd.concat([employment_frame(), employment_frame()])
+    with pytest.raises(ValueError, match="more than one row"):
+        figures.line_chart(df)
+
+
+def test_trend_band_is_drawn_per_segment_and_not_across_the_break():
+    df = employment_frame(groups=("innvandrere",))
+    trend = pd.DataFrame({"year": range(2010, 2024), "segment": [0] * 5 + [1] * 9})
+    trend["fit"] = 60 + 0.3 * (trend.year - 2010)
+    trend["ci_low"], trend["ci_high"] = trend.fit - 1, trend.fit + 1
+    fig = figures.line_chart(df, breaks=[2015], trend=trend)
+    ax = fig.axes[0]
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    spans = sorted((p.vertices[:, 0].min(), p.vertices[:, 0].max()) for b in bands for p in b.get_paths())
+    assert spans == [(2010, 2014), (2015, 2023)]
+    fits = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
+    assert [list(ln.get_xdata()) for ln in fits] == [list(range(2010, 2015)), list(range(2015, 2024))]
+    assert all(to_hex(ln.get_color()).upper() == "#0072B2" for ln in fits)
+
+
+def test_small_multiples_lines_one_panel_per_facet_in_codes_order():
+    df = pd.DataFrame([
+        {"year": y, "group": g, "region": r, "value": 50.0 + y - 2015}
+        for y in range(2015, 2020) for g in ("innvandrere", "norskfodte") for r in ("asia", "norden")
+    ])
+    fig = figures.small_multiples(df, facet="region", kind="line")
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["Norden", "Asia"]
+    for ax in visible:
+        assert {to_hex(ln.get_color()).upper() for ln in ax.get_lines() if ln.get_marker() == "o"} == {
+            "#0072B2", "#E69F00"}
+
+
+def test_small_multiples_bars_mark_missing_values_instead_of_zero():
+    df = pd.DataFrame([
+        {"year": 2023, "group": "innvandrere", "region": "norden", "value": 70.0},
+        {"year": 2023, "group": "innvandrere", "region": "asia", "value": np.nan},
+        {"year": 2023, "group": "norskfodte", "region": "norden", "value": 72.5},
+        {"year": 2023, "group": "norskfodte", "region": "asia", "value": 55.5},
+        {"year": 2022, "group": "norskfodte", "region": "asia", "value": 1.0},  # other year: not drawn
+    ])
+    fig = figures.small_multiples(df, facet="region", kind="bar")
+    ax = fig.axes[0]
+    bars = {(to_hex(p.get_facecolor()).upper(), round(p.get_y() + p.get_height() / 2, 3)): p.get_width()
+            for p in ax.patches}
+    assert sorted(bars.values()) == [0.0, 55.5, 70.0, 72.5]
+    annotations = sorted(t.get_text() for t in ax.texts)
+    assert annotations == ["..", "55,5", "70,0", "72,5"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Norden", "Asia"]
+    assert ax.get_xlabel() == "Prosent, 2023"
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def publish_employment(out_dir, **kw):
+    df = employment_frame()
+    fig = figures.line_chart(df, breaks=[2015])
+    args = dict(label="syss-gruppe", caption="Sysselsatte 20–66 år, 2010–2023. Prosent",
+                alt='Linjediagram: "innvandrere" ligger lavere enn befolkningen ellers.',
+                data=df, sources=pd.DataFrame([API_SOURCE, API_SOURCE, PAGE_SOURCE]),
+                indicators=["sysselsatte_andel", "sysselsatte_andel"], out_dir=out_dir)
+    args.update(kw)
+    return df, fig, figures.publish_figure(fig, **args)
+
+
+def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("INDIKATORER_NOTEBOOK", "notebooks/01-arbeid.ipynb")
+    out = tmp_path / "figures"
+    df, fig, md = publish_employment(out)
+    assert capsys.readouterr().out.strip() == md.strip()
+    assert not plt.fignum_exists(fig.number)  # closed
+    png, csv, meta = out / "syss-gruppe.png", out / "syss-gruppe.csv", out / "syss-gruppe.json"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lines = md.strip().split("\n")
+    assert lines[0] == ('![Sysselsatte 20–66 år, 2010–2023. Prosent](figures/syss-gruppe.png)'
+                        '{#fig-syss-gruppe fig-alt="Linjediagram: \\"innvandrere\\" ligger lavere'
+                        ' enn befolkningen ellers."}')
+    assert lines[1] == ""
+    assert lines[2].startswith("Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215)"
+                               " (statistikkbanken); SSB, ")
+    assert lines[2].endswith(" · [Last ned data (CSV)](figures/syss-gruppe.csv)")
+
+    record = json.loads(meta.read_text(encoding="utf-8"))
+    assert record["label"] == "syss-gruppe"
+    assert record["caption"] == "Sysselsatte 20–66 år, 2010–2023. Prosent"
+    assert record["alt"].startswith('Linjediagram: "innvandrere"')
+    assert record["indicators"] == ["sysselsatte_andel"]
+    assert record["sources"] == sorted([PAGE_SOURCE, API_SOURCE], key=lambda s: tuple(s[k] for k in figures.SOURCE_KEYS))
+    assert record["png"] == "syss-gruppe.png" and record["csv"] == "syss-gruppe.csv"
+    assert record["png_sha256"] == hashlib.sha256(png.read_bytes()).hexdigest()
+    assert record["csv_sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
+    assert record["notebook"] == "notebooks/01-arbeid.ipynb"
+    assert record["execution_count"] is None
+
+
+def test_csv_holds_exactly_the_plotted_numbers(tmp_path):
+    df = employment_frame()
+    df.loc[0, "value"] = 0.1 + 0.2  # binary noise must not leak into the file
+    fig = figures.line_chart(df)
+    drawn = {(c, x, y) for c, xs, ys in data_lines(fig) for x, y in zip(xs, ys)}
+    figures.publish_figure(fig, label="a", caption="c", alt="a", data=df, sources=[API_SOURCE],
+                           indicators=["x"], out_dir=tmp_path)
+    text = (tmp_path / "a.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "year,group,value"
+    assert "0.3\n" in text and "0,3" not in text  # decimal point for machines
+    back = pd.read_csv(tmp_path / "a.csv")
+    expected = df.sort_values(["year", "group"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, expected, check_exact=False, rtol=1e-12)
+    from_csv = {(figures.colour_for(g), y, v) for g, y, v in back[["group", "year", "value"]].itertuples(index=False)}
+    assert {(c, x, round(y, 9)) for c, x, y in drawn} == {(c, x, round(v, 9)) for c, x, v in from_csv}
+
+
+def test_png_bytes_identical_for_the_same_figure(tmp_path):
+    publish_employment(tmp_path / "one")
+    publish_employment(tmp_path / "two")
+    for name in ("syss-gruppe.png", "syss-gruppe.csv", "syss-gruppe.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_execution_count_is_recorded_inside_a_kernel(tmp_path, monkeypatch):
+    import IPython
+
+    class Shell:
+        execution_count = 7
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    publish_employment(tmp_path)
+    assert json.loads((tmp_path / "syss-gruppe.json").read_text())["execution_count"] == 7
+
+
+@pytest.mark.parametrize("bad", ["Syss", "syss gruppe", "syss_gruppe", "", "-syss", "syss-", "a--b", "æøå"])
+def test_invalid_labels_are_refused_before_anything_is_written(tmp_path, bad):
+    with pytest.raises(ValueError, match="invalid label"):
+        publish_employment(tmp_path / "out", label=bad)
+    assert not (tmp_path / "out").exists()
+
+
+def test_figure_without_sources_or_alt_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="no sources"):
+        publish_employment(tmp_path, sources=pd.DataFrame(columns=list(figures.SOURCE_KEYS)))
+    with pytest.raises(ValueError, match="alt"):
+        publish_employment(tmp_path, alt=" ")
+    with pytest.raises(ValueError, match="value"):
+        publish_employment(tmp_path, data=employment_frame().rename(columns={"value": "andel"}))
+    with pytest.raises(ValueError, match="machine names"):
+        publish_employment(tmp_path, data=employment_frame().rename(columns={"group": "Gruppe"}))
+
+
+def test_notes_are_shown_above_the_source_line(tmp_path):
+    _, _, md = publish_employment(tmp_path, notes=["Tall fra 2015 bygger på a-ordningen."])
+    blocks = md.strip().split("\n\n")
+    assert blocks[1] == "Merknad: Tall fra 2015 bygger på a-ordningen."
+    assert blocks[2].startswith("Kilde: ")
+
+
+# ---------------------------------------------------------------- source line
+
+
+def test_source_line_for_an_api_table():
+    assert figures.source_line([API_SOURCE]) == (
+        "Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215) (statistikkbanken)")
+
+
+def test_source_line_for_several_api_tables():
+    other = {**API_SOURCE, "source_table": "05300", "source_ref": "05300?x"}
+    assert figures.source_line(pd.DataFrame([API_SOURCE, other])) == (
+        "Kilde: SSB, tabellene [05300](https://www.ssb.no/statbank/table/05300) og "
+        "[13215](https://www.ssb.no/statbank/table/13215) (statistikkbanken)")
+
+
+def test_source_line_for_a_published_page_uses_its_title(tmp_path, monkeypatch):
+    pages = tmp_path / "pages.csv"
+    pages.write_text("url,title,released\n"
+                     f'{PAGE_URL},"Sysselsetting blant innvandrere, registerbasert, 2020",2021-03-19\n',
+                     encoding="utf-8")
+    monkeypatch.setattr(figures, "PAGES_FILE", pages)
+    figures._page_titles.cache_clear()
+    assert figures.source_line([PAGE_SOURCE]) == (
+        f"Kilde: SSB, [Sysselsetting blant innvandrere, registerbasert, 2020]({PAGE_URL}) "
+        "(ssb.no, publisert 2021-03-19)")
+
+
+def test_source_line_without_a_title_names_the_table():
+    assert figures.source_line([PAGE_SOURCE]) == (
+        f"Kilde: SSB, [tabell 436217]({PAGE_URL}) (ssb.no, publisert 2021-03-19)")
+
+
+def test_source_line_summarises_many_pages():
+    pages = [{**PAGE_SOURCE, "source_ref": f"https://www.ssb.no/p{i}", "retrieved": f"20{10 + i}-03-01"}
+             for i in range(5)]
+    assert figures.source_line(pages) == (
+        "Kilde: SSB, 5 tabeller publisert på ssb.no 2010-03-01–2014-03-01 "
+        "(alle er listet i figurens proveniensfil)")
+
+
+def test_source_line_rejects_unknown_kinds_and_nothing():
+    with pytest.raises(ValueError, match="source_kind"):
+        figures.source_line([{**API_SOURCE, "source_kind": "excel"}])
+    with pytest.raises(ValueError, match="no sources"):
+        figures.source_line([])
+
+
+# ---------------------------------------------------------------- tables
+
+
+def test_publish_table_markdown_csv_and_json(tmp_path):
+    df = pd.DataFrame({"year": [2022, 2023], "innvandrere": [65.43, np.nan],
+                       "befolkningen_ellers": [78.0, 78.25], "personer": [2493510, 12]})
+    md = figures.publish_table(df, label="syss-tabell", caption="Sysselsatte. Prosent",
+                               sources=[API_SOURCE], out_dir=tmp_path / "figures",
+                               formats={"innvandrere": "prosent", "befolkningen_ellers": "prosent"},
+                               headers={"personer": "Personer"}, indicators=["sysselsatte_andel"])
+    lines = md.strip().split("\n")
+    assert lines[0] == "| År | Innvandrere | Befolkningen ellers | Personer |"
+    assert lines[1] == "|---:|---:|---:|---:|"
+    assert lines[2] == "| 2022 | 65,4 | 78,0 | 2\u00a0493\u00a0510 |"
+    assert lines[3] == "| 2023 | .. | 78,3 | 12 |"
+    assert lines[5] == ": Sysselsatte. Prosent {#tbl-syss-tabell}"
+    assert lines[7].endswith("[Last ned data (CSV)](figures/syss-tabell.csv)")
+    assert lines[7].startswith("Kilde: SSB, tabell [13215]")
+    csv = (tmp_path / "figures" / "syss-tabell.csv").read_text(encoding="utf-8")
+    assert csv == ("year,innvandrere,befolkningen_ellers,personer\n"
+                   "2022,65.43,78,2493510\n2023,,78.25,12\n")
+    record = json.loads((tmp_path / "figures" / "syss-tabell.json").read_text(encoding="utf-8"))
+    assert record["kind"] == "table" and record["label"] == "syss-tabell"
+    assert record["csv_sha256"] == hashlib.sha256(csv.encode("utf-8")).hexdigest()
+    assert record["indicators"] == ["sysselsatte_andel"]
+
+
+def test_publish_table_left_aligns_text_and_escapes_pipes(tmp_path):
+    df = pd.DataFrame({"region": ["norden", "a|b"], "value": [1.0, 2.0]})
+    md = figures.publish_table(df, label="t", caption="c", sources=[API_SOURCE], out_dir=tmp_path)
+    lines = md.split("\n")
+    assert lines[0] == "| region | Verdi |"
+    assert lines[1] == "|:---|---:|"
+    assert lines[3] == "| a\\|b | 2,0 |"
