@@ -1,0 +1,431 @@
+"""The indicator catalogue: load and validate ``data/catalogue.yml``.
+
+The catalogue is the single source of truth for what the book measures: Norwegian names and
+definitions, units, the reference group a gap is measured against, series breaks, caveats and
+where each figure comes from (a live statbank table and/or figures printed on ssb.no).
+Notebooks, the data layer and the methodology appendix all read it through ``load_catalogue()``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from indikatorer import paths
+from indikatorer.errors import UserError
+
+# data/codes.yml (owned by the data layer) declares the group codes; until it exists we fall back
+# to the group table in ARCHITECTURE.md.
+CODES_FILE = paths.DATA_DIR / "codes.yml"
+FALLBACK_GROUP_CODES = (
+    "innvandrere",
+    "norskfodte",
+    "innvandrerbakgrunn",
+    "befolkningen_ellers",
+    "befolkningen_uten_innvandrere",
+    "hele_befolkningen",
+    "flyktningbakgrunn",
+)
+
+UNITS = ("prosent", "prosentpoeng", "personer", "kroner", "antall", "forholdstall", "år")
+DIRECTIONS = ("higher_better", "lower_better", "neutral")
+FREQUENCIES = ("yearly", "every_second_year", "election_years", "survey")
+BREAKDOWNS = ("group", "sex", "age", "botid", "region", "reason")
+SOURCE_KINDS = ("ssb_api", "published")
+DERIVED_OPS = ("gap",)
+# Tidy columns an API dimension may be mapped to (see the contract in ARCHITECTURE.md).
+TIDY_TARGETS = ("group", "sex", "age", "region", "botid", "year", "period", "other_value")
+
+REQUIRED_FIELDS = ("id", "theme", "name", "definition", "unit", "population", "direction",
+                   "reference_group", "frequency")
+OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "headline": False,
+    "survey": False,
+    "breakdowns": [],
+    "breaks": [],
+    "caveats": [],
+    "status_note": None,
+}
+KNOWN_FIELDS = set(REQUIRED_FIELDS) | set(OPTIONAL_DEFAULTS) | {"sources", "derived"}
+
+
+class CatalogueError(UserError):
+    """The catalogue file is missing, unreadable or invalid, or an unknown id was asked for."""
+
+
+@dataclass(frozen=True)
+class Break:
+    """A series break: figures before ``year`` are not comparable with figures from ``year`` on."""
+
+    year: int
+    what: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    theme: str
+    name: str
+    definition: str
+    unit: str
+    population: str
+    direction: str
+    reference_group: str | None
+    frequency: str
+    headline: bool = False
+    survey: bool = False
+    breakdowns: list[str] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    derived: dict | None = None
+    breaks: list[Break] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+    status_note: str | None = None
+
+    @property
+    def is_derived(self) -> bool:
+        return self.derived is not None
+
+    @property
+    def published_sources(self) -> list[dict]:
+        return [s for s in self.sources if s["kind"] == "published"]
+
+    @property
+    def api_sources(self) -> list[dict]:
+        """Statbank sources that name a table, i.e. the ones a live fetch can use."""
+        return [s for s in self.sources if s["kind"] == "ssb_api" and s.get("table")]
+
+    @property
+    def unconfirmed_api_sources(self) -> list[dict]:
+        return [s for s in self.sources if s["kind"] == "ssb_api" and not s.get("confirmed", True)]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    version: int
+    themes: dict[str, str]
+    indicators: list[Indicator]
+
+    def get(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        ids = [ind.id for ind in self.indicators]
+        close = difflib.get_close_matches(indicator_id, ids, n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise CatalogueError(f"unknown indicator '{indicator_id}'.{hint}")
+
+    def by_theme(self, theme: str) -> list[Indicator]:
+        if theme not in self.themes:
+            raise CatalogueError(
+                f"unknown theme '{theme}'; the catalogue has: {', '.join(self.themes)}")
+        return [ind for ind in self.indicators if ind.theme == theme]
+
+    def headline(self) -> list[Indicator]:
+        return [ind for ind in self.indicators if ind.headline]
+
+
+def known_group_codes(codes_file: Path = CODES_FILE) -> set[str]:
+    """Group codes from data/codes.yml (``groups: [{code, label}, …]``), else the fallback table."""
+    if not codes_file.exists():
+        return set(FALLBACK_GROUP_CODES)
+    raw = yaml.safe_load(codes_file.read_text(encoding="utf-8")) or {}
+    groups = raw.get("groups") if isinstance(raw, dict) else None
+    if not isinstance(groups, list):
+        raise CatalogueError(f"{codes_file}: expected a top-level 'groups:' list of {{code, label}}")
+    return {g["code"] for g in groups if isinstance(g, dict) and "code" in g}
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_catalogue(raw: Any, *, group_codes: Iterable[str] | None = None) -> list[str]:
+    """Every problem in a parsed catalogue, each naming the indicator it belongs to. Empty if valid."""
+    if not isinstance(raw, dict):
+        return ["catalogue: the file must be a mapping with 'version', 'themes' and 'indicators'"]
+    errors: list[str] = []
+    if not isinstance(raw.get("version"), int):
+        errors.append("catalogue: 'version' must be an integer")
+    themes = raw.get("themes")
+    if not isinstance(themes, dict) or not themes:
+        errors.append("catalogue: 'themes' must be a non-empty mapping of code to Norwegian title")
+        themes = {}
+    indicators = raw.get("indicators")
+    if not isinstance(indicators, list) or not indicators:
+        errors.append("catalogue: 'indicators' must be a non-empty list")
+        return errors
+
+    groups = set(known_group_codes() if group_codes is None else group_codes)
+    ids = [ind.get("id") for ind in indicators if isinstance(ind, dict)]
+    seen: set[str] = set()
+    for position, ind in enumerate(indicators, start=1):
+        if not isinstance(ind, dict):
+            errors.append(f"indicator #{position}: must be a mapping")
+            continue
+        label = f"indicator '{ind['id']}'" if ind.get("id") else f"indicator #{position} (no id)"
+        if ind.get("id") in seen:
+            errors.append(f"{label}: duplicate id")
+        elif ind.get("id"):
+            seen.add(ind["id"])
+        errors += [f"{label}: {msg}" for msg in _indicator_problems(ind, themes, groups, ids)]
+    return errors
+
+
+def _indicator_problems(ind: dict, themes: dict, groups: set[str], ids: list) -> list[str]:
+    problems = [f"missing required field '{name}'" for name in REQUIRED_FIELDS if name not in ind]
+    problems += [f"unknown field '{name}'" for name in sorted(set(ind) - KNOWN_FIELDS)]
+
+    if "id" in ind and not (isinstance(ind["id"], str) and ind["id"].isidentifier()
+                            and ind["id"] == ind["id"].lower()):
+        problems.append(f"id '{ind['id']}' must be snake_case")
+    for name in ("name", "definition", "population"):
+        if name in ind and not (isinstance(ind[name], str) and ind[name].strip()):
+            problems.append(f"'{name}' must be a non-empty text")
+    if "theme" in ind and ind["theme"] not in themes:
+        problems.append(f"unknown theme '{ind['theme']}' (known: {', '.join(themes)})")
+    problems += _enum_problem(ind, "unit", UNITS)
+    problems += _enum_problem(ind, "direction", DIRECTIONS)
+    problems += _enum_problem(ind, "frequency", FREQUENCIES)
+    ref = ind.get("reference_group")
+    if ref is not None and ref not in groups:
+        problems.append(f"reference_group '{ref}' is not a known group code")
+    for name in ("headline", "survey"):
+        if name in ind and not isinstance(ind[name], bool):
+            problems.append(f"'{name}' must be true or false")
+    breakdowns = ind.get("breakdowns", [])
+    if not isinstance(breakdowns, list):
+        problems.append("'breakdowns' must be a list")
+    else:
+        problems += [f"unknown breakdown '{b}' (known: {', '.join(BREAKDOWNS)})"
+                     for b in breakdowns if b not in BREAKDOWNS]
+    caveats = ind.get("caveats", [])
+    if not (isinstance(caveats, list) and all(isinstance(c, str) and c.strip() for c in caveats)):
+        problems.append("'caveats' must be a list of sentences")
+    if ind.get("status_note") is not None and not isinstance(ind["status_note"], str):
+        problems.append("'status_note' must be a text or null")
+    problems += _break_problems(ind.get("breaks", []))
+
+    has_sources, has_derived = "sources" in ind, "derived" in ind
+    if has_sources == has_derived:
+        problems.append("needs exactly one of 'sources' or 'derived'")
+    if has_sources:
+        problems += _sources_problems(ind["sources"])
+    if has_derived:
+        problems += _derived_problems(ind["derived"], ind.get("id"), ids)
+    return problems
+
+
+def _enum_problem(ind: dict, name: str, allowed: tuple[str, ...]) -> list[str]:
+    if name in ind and ind[name] not in allowed:
+        return [f"unknown {name} '{ind[name]}' (known: {', '.join(allowed)})"]
+    return []
+
+
+def _break_problems(breaks: Any) -> list[str]:
+    if not isinstance(breaks, list):
+        return ["'breaks' must be a list of {year, what}"]
+    problems = []
+    for n, brk in enumerate(breaks, start=1):
+        if not isinstance(brk, dict):
+            problems.append(f"break #{n} must be a mapping with 'year' and 'what'")
+            continue
+        if not isinstance(brk.get("year"), int) or isinstance(brk.get("year"), bool):
+            problems.append(f"break #{n} needs a 'year' (integer)")
+        if not (isinstance(brk.get("what"), str) and brk["what"].strip()):
+            problems.append(f"break #{n} needs 'what' (a Norwegian sentence)")
+    return problems
+
+
+def _sources_problems(sources: Any) -> list[str]:
+    if not isinstance(sources, list) or not sources:
+        return ["'sources' must be a non-empty list"]
+    problems = []
+    for n, src in enumerate(sources, start=1):
+        where = f"source #{n}"
+        if not isinstance(src, dict):
+            problems.append(f"{where} must be a mapping")
+            continue
+        kind = src.get("kind")
+        if kind not in SOURCE_KINDS:
+            problems.append(f"{where}: unknown kind '{kind}' (known: {', '.join(SOURCE_KINDS)})")
+        elif kind == "ssb_api":
+            problems += [f"{where} (ssb_api): {p}" for p in _api_source_problems(src)]
+        else:
+            problems += [f"{where} (published): {p}" for p in _published_source_problems(src)]
+    return problems
+
+
+def _api_source_problems(src: dict) -> list[str]:
+    problems = []
+    confirmed = src.get("confirmed", True)
+    if not isinstance(confirmed, bool):
+        problems.append("'confirmed' must be true or false")
+    table = src.get("table")
+    if table is None:
+        # An unconfirmed table may be left open, but then the note must say what to look for.
+        if confirmed is not False:
+            problems.append("names no statbank table ('table')")
+    elif not (isinstance(table, str) and table.isdigit() and len(table) == 5):
+        problems.append(f"table '{table}' must be a five-digit statbank id in quotes")
+    if confirmed is False and not (isinstance(src.get("note"), str) and src["note"].strip()):
+        problems.append("an unconfirmed table needs a 'note' saying what was and was not checked")
+    query = src.get("query", {})
+    if not (isinstance(query, dict) and all(isinstance(v, list) for v in query.values())):
+        problems.append("'query' must map dimension codes to lists of value codes")
+    columns = src.get("columns", {})
+    if not isinstance(columns, dict):
+        problems.append("'columns' must map dimension codes to tidy columns")
+    else:
+        problems += [f"column target '{t}' is not a tidy column ({', '.join(TIDY_TARGETS)})"
+                     for t in columns.values() if t not in TIDY_TARGETS]
+    constants = src.get("constants", {})
+    if not (isinstance(constants, dict) and all(isinstance(v, str) for v in constants.values())):
+        problems.append("'constants' must map tidy columns to one value each")
+    else:
+        problems += [f"constant for '{c}', which is not a tidy column ({', '.join(TIDY_TARGETS)})"
+                     for c in constants if c not in TIDY_TARGETS]
+    return problems
+
+
+def _published_source_problems(src: dict) -> list[str]:
+    problems = []
+    if not (src.get("series") or src.get("page")):
+        problems.append("names no series (or page)")
+    where = src.get("where", {})
+    if not isinstance(where, dict) or not all(
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+            for v in where.values()):
+        problems.append("'where' must map column names to a value or a list of values")
+    return problems
+
+
+def _derived_problems(derived: Any, own_id: Any, ids: list) -> list[str]:
+    if not isinstance(derived, dict):
+        return ["'derived' must be a mapping {from, op}"]
+    problems = []
+    if derived.get("op") not in DERIVED_OPS:
+        problems.append(f"derived op '{derived.get('op')}' is unknown (known: {', '.join(DERIVED_OPS)})")
+    source = derived.get("from")
+    if source not in ids or source == own_id:
+        problems.append(f"derived from unknown indicator '{source}'")
+    return problems
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_catalogue(path: Path = paths.CATALOGUE_FILE) -> Catalogue:
+    """Read and validate the catalogue; raise CatalogueError listing every problem found."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogueError(f"catalogue not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{path} is not valid YAML: {exc}") from None
+    errors = validate_catalogue(raw)
+    if errors:
+        listing = "\n".join(f"  - {e}" for e in errors)
+        raise CatalogueError(f"{path}: {len(errors)} problem(s) in the catalogue:\n{listing}")
+    return Catalogue(
+        version=raw["version"],
+        themes=dict(raw["themes"]),
+        indicators=[_indicator_from_raw(ind) for ind in raw["indicators"]],
+    )
+
+
+def _indicator_from_raw(ind: dict) -> Indicator:
+    values = {**OPTIONAL_DEFAULTS, **ind}
+    return Indicator(
+        id=values["id"],
+        theme=values["theme"],
+        name=values["name"].strip(),
+        definition=values["definition"].strip(),
+        unit=values["unit"],
+        population=values["population"],
+        direction=values["direction"],
+        reference_group=values["reference_group"],
+        frequency=values["frequency"],
+        headline=values["headline"],
+        survey=values["survey"],
+        breakdowns=list(values["breakdowns"]),
+        sources=[dict(s) for s in values.get("sources", [])],
+        derived=dict(values["derived"]) if values.get("derived") else None,
+        breaks=[Break(year=b["year"], what=b["what"].strip()) for b in values["breaks"]],
+        caveats=[c.strip() for c in values["caveats"]],
+        status_note=values["status_note"],
+    )
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def describe_sources(ind: Indicator) -> str:
+    """Short text for listings: 'api:11607, pub:employment_rate'; '?' marks an unconfirmed table."""
+    if ind.derived:
+        return f"{ind.derived['op']}({ind.derived['from']})"
+    parts = []
+    for src in ind.sources:
+        if src["kind"] == "ssb_api":
+            mark = "" if src.get("confirmed", True) else "?"
+            parts.append(f"api:{src.get('table') or ''}{mark}")
+        else:
+            parts.append(f"pub:{src.get('series') or src.get('page')}")
+    return ", ".join(parts)
+
+
+def _listing_rows(indicators: list[Indicator]) -> list[dict[str, str]]:
+    return [
+        {
+            "id": ind.id,
+            "theme": ind.theme,
+            "name": ind.name,
+            "unit": ind.unit,
+            "sources": describe_sources(ind),
+            "breaks": ", ".join(str(b.year) for b in ind.breaks),
+        }
+        for ind in indicators
+    ]
+
+
+def _print_table(rows: list[dict[str, str]]) -> None:
+    headers = list(rows[0]) if rows else ["id", "theme", "name", "unit", "sources", "breaks"]
+    widths = {h: max([len(h)] + [len(r[h]) for r in rows]) for h in headers}
+    print("  ".join(h.ljust(widths[h]) for h in headers).rstrip())
+    print("  ".join("-" * widths[h] for h in headers))
+    for row in rows:
+        print("  ".join(row[h].ljust(widths[h]) for h in headers).rstrip())
+    print(f"\n{len(rows)} indicator(s). '?' after a table id: not confirmed on ssb.no "
+          "(api:? = no table found yet).")
+
+
+def command_catalogue(args) -> int:
+    """`indikatorer catalogue [--format table|json|csv] [--theme THEME]`."""
+    catalogue = load_catalogue()
+    indicators = catalogue.by_theme(args.theme) if args.theme else catalogue.indicators
+    if args.format == "json":
+        payload = {
+            "version": catalogue.version,
+            "themes": catalogue.themes,
+            "indicators": [asdict(ind) for ind in indicators],
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        rows = _listing_rows(indicators)
+        for row, ind in zip(rows, indicators):
+            row.update(direction=ind.direction, headline=str(ind.headline).lower(),
+                       reference_group=ind.reference_group or "", frequency=ind.frequency)
+        fieldnames = ["id", "theme", "name", "unit", "direction", "headline", "reference_group",
+                      "frequency", "sources", "breaks"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fieldnames, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _print_table(_listing_rows(indicators))
+    return 0

@@ -1,0 +1,387 @@
+"""The indicator catalogue: the real file, every validation rule, and the CLI listing."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+
+import pytest
+import yaml
+
+from indikatorer import catalogue as cat
+from indikatorer.catalogue import Break, CatalogueError, load_catalogue, validate_catalogue
+from indikatorer.cli import main
+from indikatorer.errors import UserError
+
+# Ids other modules rely on, with the published series each must read (None: derived or no data).
+REQUIRED_IDS = {
+    "sysselsatte_andel": ("arbeid", "employment_rate"),
+    "sysselsatte_gap": ("arbeid", None),
+    "registrerte_ledige_andel": ("arbeid", "registered_unemployment_rate"),
+    "tiltaksdeltakere_andel": ("arbeid", "labour_market_scheme_participants_pct_of_population"),
+    "utenfor_arbeid_utdanning_unge": ("arbeid", None),
+    "utenfor_arbeid_utdanning_voksne": ("arbeid", None),
+    "barnehage_minoritetsspraklige_andel": ("utdanning", "kindergarten_participation_rate"),
+    "vgo_fullfort_andel": ("utdanning", "upper_secondary_completion_within_5_years_rate"),
+    "hoyere_utdanning_andel": ("utdanning", "higher_education_long_share"),
+    "intro_arbeid_utdanning_andel": ("utdanning", "intro_in_work_or_education_rate"),
+    "norskprove_bestatt_andel": ("utdanning", "norwegian_test_pass_rate"),
+    "norskopplaering_deltakere": ("utdanning", "norwegian_training_participants"),
+    "vedvarende_lavinntekt_andel": ("levekar", "persistent_low_income_share"),
+    "barn_vedvarende_lavinntekt_andel": ("levekar", "persistent_low_income_share"),
+    "median_inntekt_relativ": ("levekar", "median_household_income_relative"),
+    "eierandel_bolig": ("levekar", "home_ownership_share"),
+    "trangbodd_andel": ("levekar", "crowded_housing_share"),
+    "sosialhjelp_andel": ("levekar", "social_assistance_share"),
+    "valgdeltakelse_kommunestyre": ("deltakelse", "election_turnout_local"),
+    "valgdeltakelse_storting": ("deltakelse", "election_turnout_national"),
+    "representanter_innvandrerbakgrunn_andel": ("deltakelse", "elected_representatives_share"),
+    "statsborgerskap_overganger": ("deltakelse", "citizenship_acquisitions"),
+    "tillit_lav_andel": ("deltakelse", "low_interpersonal_trust_share"),
+    "tilhorighet_andel": ("deltakelse", None),
+    "befolkning_antall": ("befolkning", "population_count"),
+    "befolkning_andel": ("befolkning", "population_share"),
+    "flyktningbakgrunn_antall": ("befolkning", "refugee_background_count"),
+    "flyktningbakgrunn_andel": ("befolkning", "refugee_background_share_of_population"),
+    "innvandringer_grunn_antall": ("befolkning", "immigrations_by_reason_count"),
+}
+HEADLINE_IDS = {
+    "sysselsatte_andel", "sysselsatte_gap", "registrerte_ledige_andel",
+    "barnehage_minoritetsspraklige_andel", "vgo_fullfort_andel", "hoyere_utdanning_andel",
+    "intro_arbeid_utdanning_andel", "vedvarende_lavinntekt_andel", "eierandel_bolig",
+    "valgdeltakelse_kommunestyre", "valgdeltakelse_storting",
+}
+
+
+@pytest.fixture(scope="module")
+def real():
+    return load_catalogue()
+
+
+# ---------------------------------------------------------------- the real catalogue
+
+
+def test_real_catalogue_validates_without_problems():
+    raw = yaml.safe_load(cat.paths.CATALOGUE_FILE.read_text(encoding="utf-8"))
+    assert validate_catalogue(raw) == []
+
+
+def test_real_catalogue_has_every_required_id_in_its_theme_with_its_series(real):
+    for ind_id, (theme, series) in REQUIRED_IDS.items():
+        ind = real.get(ind_id)
+        assert ind.theme == theme, ind_id
+        assert ind.name and ind.definition and ind.population, ind_id
+        if series is not None:
+            assert series in [s["series"] for s in ind.published_sources], ind_id
+
+
+def test_every_source_indicator_offers_a_statbank_source(real):
+    for ind in real.indicators:
+        if not ind.is_derived:
+            assert [s for s in ind.sources if s["kind"] == "ssb_api"], ind.id
+
+
+def test_unconfirmed_tables_carry_a_note_and_confirmed_tables_an_id(real):
+    for ind in real.indicators:
+        for src in ind.sources:
+            if src["kind"] != "ssb_api":
+                continue
+            if src.get("confirmed", True):
+                assert src["table"].isdigit() and len(src["table"]) == 5, ind.id
+            else:
+                assert src["note"].strip(), ind.id
+
+
+def test_headline_set_is_the_agreed_one(real):
+    assert {ind.id for ind in real.headline()} == HEADLINE_IDS
+
+
+def test_specific_facts_other_modules_rely_on(real):
+    gap = real.get("sysselsatte_gap")
+    assert gap.derived == {"from": "sysselsatte_andel", "op": "gap"}
+    assert gap.unit == "prosentpoeng" and gap.sources == []
+
+    employment = real.get("sysselsatte_andel")
+    assert employment.reference_group == "befolkningen_uten_innvandrere"
+    assert {b.year for b in employment.breaks} >= {2015, 2017}
+    assert all(isinstance(b, Break) and b.what for b in employment.breaks)
+
+    unemployment = real.get("registrerte_ledige_andel")
+    assert unemployment.direction == "lower_better"
+    assert "2020" in unemployment.status_note
+
+    for ind_id in ("valgdeltakelse_kommunestyre", "valgdeltakelse_storting"):
+        assert real.get(ind_id).frequency == "election_years"
+    for ind_id in ("tillit_lav_andel", "tilhorighet_andel"):
+        assert real.get(ind_id).survey is True and real.get(ind_id).frequency == "survey"
+    assert real.get("statsborgerskap_overganger").unit == "personer"
+    assert "reason" in real.get("innvandringer_grunn_antall").breakdowns
+    for ind_id in ("vedvarende_lavinntekt_andel", "trangbodd_andel", "sosialhjelp_andel"):
+        assert real.get(ind_id).direction == "lower_better"
+
+
+def test_children_and_adults_take_disjoint_age_bands_of_the_low_income_series(real):
+    def ages(ind_id):
+        (src,) = real.get(ind_id).published_sources
+        wanted = src["where"]["age"]
+        return {wanted} if isinstance(wanted, str) else set(wanted)
+
+    children, adults = ages("barn_vedvarende_lavinntekt_andel"), ages("vedvarende_lavinntekt_andel")
+    assert children == {"0-17"} and "18+" in adults
+    assert not children & adults
+
+
+def test_quarterly_and_two_election_series_are_narrowed_to_one_period(real):
+    (unemployment,) = real.get("registrerte_ledige_andel").published_sources
+    assert unemployment["where"]["period"] == "4. kvartal*"
+    (local,) = real.get("valgdeltakelse_kommunestyre").published_sources
+    assert not any(p.startswith("fylkesting") for p in local["where"]["period"])
+
+
+def test_by_theme_and_get_errors_name_the_problem(real):
+    assert {ind.theme for ind in real.by_theme("levekar")} == {"levekar"}
+    with pytest.raises(CatalogueError, match="unknown theme 'sport'"):
+        real.by_theme("sport")
+    with pytest.raises(CatalogueError, match="Did you mean: sysselsatte_andel"):
+        real.get("sysselsate_andel")
+
+
+# ---------------------------------------------------------------- validation rules
+
+MINIMAL = {
+    "version": 1,
+    "themes": {"arbeid": "Arbeid og sysselsetting"},
+    "indicators": [
+        {
+            "id": "sysselsatte_andel",
+            "theme": "arbeid",
+            "name": "Sysselsatte",
+            "definition": "Andel sysselsatte.",
+            "unit": "prosent",
+            "population": "20–66 år",
+            "direction": "higher_better",
+            "reference_group": "befolkningen_uten_innvandrere",
+            "frequency": "yearly",
+            "sources": [
+                {"kind": "ssb_api", "table": "11607", "query": {"Tid": ["top(5)"]},
+                 "columns": {"Tid": "year"}},
+                {"kind": "published", "series": "employment_rate"},
+            ],
+            "breaks": [{"year": 2015, "what": "A-ordningen."}],
+        },
+        {
+            "id": "sysselsatte_gap",
+            "theme": "arbeid",
+            "name": "Forskjell",
+            "definition": "Forskjell i prosentpoeng.",
+            "unit": "prosentpoeng",
+            "population": "20–66 år",
+            "direction": "higher_better",
+            "reference_group": "befolkningen_uten_innvandrere",
+            "frequency": "yearly",
+            "derived": {"from": "sysselsatte_andel", "op": "gap"},
+        },
+    ],
+}
+GROUPS = {"innvandrere", "befolkningen_uten_innvandrere"}
+
+
+def problems(mutate) -> list[str]:
+    raw = copy.deepcopy(MINIMAL)
+    mutate(raw)
+    return validate_catalogue(raw, group_codes=GROUPS)
+
+
+def first(raw):
+    return raw["indicators"][0]
+
+
+def test_minimal_catalogue_is_valid():
+    assert validate_catalogue(copy.deepcopy(MINIMAL), group_codes=GROUPS) == []
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda r: first(r).pop("unit"), "missing required field 'unit'"),
+        (lambda r: first(r).pop("reference_group"), "missing required field 'reference_group'"),
+        (lambda r: first(r).update(theme="sport"), "unknown theme 'sport'"),
+        (lambda r: first(r).update(unit="prosenter"), "unknown unit 'prosenter'"),
+        (lambda r: first(r).update(direction="up"), "unknown direction 'up'"),
+        (lambda r: first(r).update(frequency="monthly"), "unknown frequency 'monthly'"),
+        (lambda r: first(r)["sources"][0].pop("table"), "names no statbank table"),
+        (lambda r: first(r)["sources"][0].update(table="1160"), "five-digit statbank id"),
+        (lambda r: first(r)["sources"][1].pop("series"), "names no series"),
+        (lambda r: first(r)["sources"][0].update(kind="excel"), "unknown kind 'excel'"),
+        (lambda r: first(r)["breaks"][0].pop("year"), "break #1 needs a 'year'"),
+        (lambda r: first(r)["breaks"][0].pop("what"), "break #1 needs 'what'"),
+        (lambda r: first(r).update(reference_group="resten"),
+         "reference_group 'resten' is not a known group code"),
+        (lambda r: first(r).update(breakdowns=["kommune"]), "unknown breakdown 'kommune'"),
+        (lambda r: first(r).update(headline="yes"), "'headline' must be true or false"),
+        (lambda r: first(r).update(derived={"from": "x", "op": "gap"}),
+         "needs exactly one of 'sources' or 'derived'"),
+        (lambda r: first(r)["sources"][0].update(columns={"Tid": "aar"}),
+         "column target 'aar' is not a tidy column"),
+        (lambda r: first(r)["sources"][1].update(where={"age": 18}), "'where' must map"),
+        (lambda r: first(r)["sources"][0].update(constants={"kommune": "0301"}),
+         "constant for 'kommune'"),
+        (lambda r: first(r).update(colour="red"), "unknown field 'colour'"),
+    ],
+)
+def test_each_problem_is_reported_with_the_indicator_id(mutate, expected):
+    found = problems(mutate)
+    assert any(expected in p and p.startswith("indicator 'sysselsatte_andel'") for p in found), found
+
+
+def test_derived_from_unknown_indicator_names_the_derived_indicator():
+    found = problems(lambda r: r["indicators"][1]["derived"].update({"from": "nope"}))
+    assert any(p.startswith("indicator 'sysselsatte_gap'") and "unknown indicator 'nope'" in p
+               for p in found), found
+
+
+def test_unknown_derived_op_is_reported():
+    found = problems(lambda r: r["indicators"][1]["derived"].update(op="ratio"))
+    assert any("sysselsatte_gap" in p and "derived op 'ratio'" in p for p in found), found
+
+
+def test_duplicate_id_is_reported():
+    found = problems(lambda r: r["indicators"].append(copy.deepcopy(first(r))))
+    assert "indicator 'sysselsatte_andel': duplicate id" in found
+
+
+def test_indicator_without_id_is_named_by_position():
+    found = problems(lambda r: r["indicators"][1].pop("id"))
+    assert any(p.startswith("indicator #2 (no id): missing required field 'id'") for p in found)
+
+
+def test_unconfirmed_table_may_be_open_but_needs_a_note():
+    def open_without_note(r):
+        first(r)["sources"][0].update(table=None, confirmed=False)
+
+    def open_with_note(r):
+        first(r)["sources"][0].update(table=None, confirmed=False, note="Not found on ssb.no.")
+
+    assert any("needs a 'note'" in p for p in problems(open_without_note))
+    assert problems(open_with_note) == []
+
+
+def test_missing_themes_and_indicators_are_reported():
+    assert any("'themes'" in p for p in problems(lambda r: r.pop("themes")))
+    assert any("'indicators'" in p for p in problems(lambda r: r.update(indicators=[])))
+
+
+def test_load_catalogue_lists_every_problem(tmp_path):
+    raw = copy.deepcopy(MINIMAL)
+    first(raw)["unit"] = "prosenter"
+    raw["indicators"][1]["derived"]["from"] = "nope"
+    path = tmp_path / "catalogue.yml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(path)
+    message = str(info.value)
+    assert isinstance(info.value, UserError)
+    assert "2 problem(s)" in message
+    assert "indicator 'sysselsatte_andel': unknown unit 'prosenter'" in message
+    assert "indicator 'sysselsatte_gap': derived from unknown indicator 'nope'" in message
+
+
+def test_load_catalogue_reports_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(CatalogueError, match="catalogue not found"):
+        load_catalogue(tmp_path / "absent.yml")
+    bad = tmp_path / "bad.yml"
+    bad.write_text("indicators: [\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="not valid YAML"):
+        load_catalogue(bad)
+
+
+def test_loaded_indicator_has_typed_fields_and_defaults(tmp_path):
+    path = tmp_path / "catalogue.yml"
+    path.write_text(yaml.safe_dump(MINIMAL, allow_unicode=True), encoding="utf-8")
+    catalogue = load_catalogue(path)
+    ind = catalogue.get("sysselsatte_andel")
+    assert ind.breaks == [Break(2015, "A-ordningen.")]
+    assert ind.headline is False and ind.survey is False and ind.caveats == []
+    assert ind.api_sources[0]["table"] == "11607"
+    assert catalogue.get("sysselsatte_gap").is_derived
+
+
+# ---------------------------------------------------------------- group codes
+
+
+def test_group_codes_come_from_codes_yml_when_it_exists(tmp_path):
+    codes = tmp_path / "codes.yml"
+    codes.write_text(yaml.safe_dump({"groups": [
+        {"code": "innvandrere", "label": "Innvandrere"},
+        {"code": "minoritetsspraklige_barn", "label": "Minoritetsspråklige barn"},
+    ]}, allow_unicode=True), encoding="utf-8")
+    assert cat.known_group_codes(codes) == {"innvandrere", "minoritetsspraklige_barn"}
+
+
+def test_group_codes_fall_back_to_the_architecture_table(tmp_path):
+    assert cat.known_group_codes(tmp_path / "absent.yml") == set(cat.FALLBACK_GROUP_CODES)
+    assert "befolkningen_uten_innvandrere" in cat.FALLBACK_GROUP_CODES
+
+
+def test_codes_yml_without_groups_list_is_an_error(tmp_path):
+    codes = tmp_path / "codes.yml"
+    codes.write_text("regions: []\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="groups"):
+        cat.known_group_codes(codes)
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def run_cli(capsys, *argv):
+    code = main(["catalogue", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_table_lists_every_indicator_aligned(capsys, real):
+    code, out, _ = run_cli(capsys, "--format", "table")
+    assert code == 0
+    lines = out.splitlines()
+    header, rule = lines[0], lines[1]
+    assert header.split() == ["id", "theme", "name", "unit", "sources", "breaks"]
+    assert set(rule.replace(" ", "")) == {"-"}
+    body = lines[2:2 + len(real.indicators)]
+    assert [line.split()[0] for line in body] == [ind.id for ind in real.indicators]
+    theme_column = header.index("theme")
+    assert all(line[theme_column - 2:theme_column] == "  " for line in body)
+    assert "api:?" in out and "gap(sysselsatte_andel)" in out
+
+
+def test_cli_json_parses_and_carries_the_fields(capsys, real):
+    code, out, _ = run_cli(capsys, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert [i["id"] for i in data["indicators"]] == [ind.id for ind in real.indicators]
+    employment = next(i for i in data["indicators"] if i["id"] == "sysselsatte_andel")
+    assert employment["breaks"][0].keys() == {"year", "what"}
+    assert data["themes"]["levekar"] == "Levekår"
+
+
+def test_cli_csv_has_a_header_and_one_row_per_indicator(capsys, real):
+    code, out, _ = run_cli(capsys, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(real.indicators)
+    assert {"id", "theme", "name", "unit", "sources", "breaks"} <= set(rows[0])
+    assert next(r for r in rows if r["id"] == "sysselsatte_andel")["breaks"] == "2005, 2015, 2017"
+
+
+def test_cli_theme_filter(capsys, real):
+    code, out, _ = run_cli(capsys, "--format", "csv", "--theme", "deltakelse")
+    assert code == 0
+    ids = [r["id"] for r in csv.DictReader(io.StringIO(out))]
+    assert ids == [ind.id for ind in real.by_theme("deltakelse")] and ids
+
+
+def test_cli_unknown_theme_is_a_user_error(capsys):
+    code, out, err = run_cli(capsys, "--theme", "sport")
+    assert code == 2 and out == ""
+    assert "unknown theme 'sport'" in err
