@@ -30,7 +30,7 @@ import pandas as pd
 
 from indikatorer import fmt, paths
 
-CODES_FILE = paths.DATA_DIR / "codes.yml"
+CODES_FILE = paths.CODES_FILE
 PAGES_FILE = paths.PUBLISHED_DIR / "pages.csv"
 
 SEED = 20240101

@@ -1,0 +1,378 @@
+"""The book renderer: the pandoc + typst preview on a tiny book, the Quarto adapter with a
+stand-in `quarto`, and the real book's static sources."""
+
+from __future__ import annotations
+
+import base64
+import html.parser
+import io
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
+
+from indikatorer import paths, render  # noqa: E402
+from indikatorer.errors import UserError  # noqa: E402
+
+MINIBOOK = Path(__file__).parent / "fixtures" / "minibook"
+
+FIG_A_ALT = "Sysselsettingsandelen blant innvandrere steg til 72,1 prosent i 2021."
+FIG_C_ALT = "Linja stiger fra 68 prosent i 2020 til 72 prosent i 2021."
+
+
+def _png() -> bytes:
+    fig, ax = plt.subplots(figsize=(4, 2.5), dpi=72)
+    ax.plot([2019, 2020, 2021], [70.0, 68.0, 72.1])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _stream(text: str, name: str = "stdout"):
+    return new_output("stream", name=name, text=text)
+
+
+def make_minibook(target: Path) -> Path:
+    """The fixture book plus an executed notebook chapter, as the build would stage it."""
+    shutil.copytree(MINIBOOK, target)
+    notebooks = target / "notebooks"
+    (notebooks / "figures").mkdir(parents=True)
+    png = _png()
+    (notebooks / "figures" / "syss.png").write_bytes(png)
+    (notebooks / "figures" / "syss.csv").write_text("year,value\n2021,72.1\n", encoding="utf-8")
+    asis_figure = (
+        f'![Sysselsatte 20–66 år, 2019–2021.](figures/syss.png){{#fig-a fig-alt="{FIG_A_ALT}"}}\n\n'
+        "Kilde: SSB, tabell 13215. [Last ned data (CSV)](figures/syss.csv) · [Notatbok](01-tall.ipynb)\n"
+    )
+    asis_table = "| År | Andel |\n|---:|---:|\n| 2020 | 68,0 |\n| 2021 | 72,1 |\n\n: Sysselsatte etter år {#tbl-b}\n"
+    cells = [
+        new_markdown_cell("# Tall {#sec-tall}\n\nSe @fig-a, @tbl-b og @tbl-d."),
+        new_code_cell("year = 2021", metadata={"tags": ["parameters"]}),
+        new_code_cell("#| output: asis\nprint(figur)", outputs=[_stream(asis_figure)]),
+        new_code_cell("#| output: asis\nprint(tabell)", outputs=[_stream(asis_table)]),
+        new_code_cell(
+            f'#| label: fig-c\n#| fig-cap: "Utvikling i andelen."\n#| fig-alt: "{FIG_C_ALT}"\nplot()',
+            outputs=[new_output("display_data", data={
+                "image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<Figure>"})],
+        ),
+        new_code_cell(
+            '#| label: tbl-d\n#| tbl-cap: "Tabell fra en merket celle."\ndf',
+            outputs=[new_output("execute_result", execution_count=1, data={
+                "text/markdown": "| Gruppe | Antall |\n|---|---:|\n| Innvandrere | 10 |\n",
+                "text/plain": "Gruppe Antall"})],
+        ),
+        new_code_cell("#| output: false\nprint('SKJULT-UTDATA')", outputs=[_stream("SKJULT-UTDATA\n")]),
+        new_code_cell("#| include: false\nprint('UTELATT-UTDATA')", outputs=[_stream("UTELATT-UTDATA\n")]),
+        new_code_cell("warn()", outputs=[_stream("FutureWarning: gammel\n", name="stderr")]),
+        new_code_cell("print('synlig')", outputs=[_stream("SYNLIG-UTDATA\n")]),
+        new_code_cell("plt.show()", outputs=[new_output("display_data", data={
+            "image/png": base64.b64encode(png).decode("ascii")})]),
+    ]
+    nbformat.write(new_notebook(cells=cells), notebooks / "01-tall.ipynb")
+    return target
+
+
+class Page(html.parser.HTMLParser):
+    """What the tests look at in index.html."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.images: list[dict] = []
+        self.links: list[tuple[str, str]] = []  # (href, text)
+        self.h1: list[str] = []
+        self.captions: list[str] = []
+        self._capture: list | None = None
+        self._link: str | None = None
+        self._text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "img":
+            self.images.append(attrs)
+        if tag == "a":
+            self._link, self._text = attrs.get("href"), []
+        if tag in ("h1", "figcaption", "caption") and "title" not in (attrs.get("class") or ""):
+            self._capture = [tag, []]
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._link is not None:
+            self.links.append((self._link, " ".join("".join(self._text).split())))
+            self._link = None
+        if self._capture and tag == self._capture[0]:
+            text = " ".join("".join(self._capture[1]).split())
+            (self.h1 if tag == "h1" else self.captions).append(text)
+            self._capture = None
+
+    def handle_data(self, data):
+        if self._capture:
+            self._capture[1].append(data)
+        if self._link is not None:
+            self._text.append(data)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    base = tmp_path_factory.mktemp("render")
+    project = make_minibook(base / "minibook")
+    result = render.render_book(project, base / "out", renderer=render.PREVIEW)
+    text = result.html_index.read_text(encoding="utf-8")
+    return project, result, text, Page(text)
+
+
+def test_preview_writes_html_and_pdf(rendered):
+    _, result, _, _ = rendered
+    assert result.renderer == "pandoc+typst"
+    assert "pandoc" in result.renderer_label and "typst" in result.renderer_label
+    assert result.html_index == result.out_dir / "index.html"
+    assert result.html_index.is_file()
+    pdf = result.pdf.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 1
+
+
+def test_chapters_in_order_with_numbers(rendered):
+    *_, page = rendered
+    assert page.h1 == ["Forord", "1 Innledning", "2 Tall", "Vedlegg", "Referanser"]
+
+
+def test_every_image_has_alt_text_and_fig_alt_wins(rendered):
+    *_, page = rendered
+    assert page.images
+    assert all(img.get("alt", "").strip() for img in page.images)
+    alts = {img["alt"] for img in page.images}
+    assert {FIG_A_ALT, FIG_C_ALT} <= alts
+    assert not any("fig-alt" in key for img in page.images for key in img)
+
+
+def test_image_without_caption_or_alt_is_left_out_with_a_warning(rendered):
+    *_, result, _, page = rendered
+    assert len(page.images) == 2
+    assert any("bilde uten fig-cap og fig-alt" in w for w in result.warnings)
+
+
+def test_figures_and_tables_are_numbered_per_chapter(rendered):
+    *_, page = rendered
+    assert page.captions == [
+        "Figur 2.1: Sysselsatte 20–66 år, 2019–2021.",
+        "Tabell 2.1: Sysselsatte etter år",
+        "Figur 2.2: Utvikling i andelen.",
+        "Tabell 2.2: Tabell fra en merket celle.",
+    ]
+
+
+def test_cross_references_are_links_to_existing_ids(rendered):
+    *_, text, page = rendered
+    assert "??" not in text and "?@" not in text
+    internal = [(href, label) for href, label in page.links if href.startswith("#")]
+    assert internal
+    for href, _ in internal:
+        assert href[1:] in page.ids, href
+    assert ("#fig-a", "Figur 2.1") in internal
+    assert ("#tbl-b", "Tabell 2.1") in internal
+    assert ("#fig-c", "Figur 2.2") in internal
+    assert ("#sec-tall", "Kapittel 2") in internal
+
+
+def test_citations_and_bibliography(rendered):
+    *_, text, page = rendered
+    text = " ".join(text.split())
+    assert "OECD og European Commission" in text
+    assert "ref-oecd2023" in page.ids
+    assert "Indicators of Immigrant Integration 2023" in text
+    assert any(href == "#ref-oecd2023" for href, _ in page.links)
+
+
+def test_renderer_line_is_visible(rendered):
+    *_, text, _ = rendered
+    text = " ".join(text.split())
+    assert "Laget med forhåndsvisningen" in text
+    assert "produksjonsversjonen lages med Quarto" in text
+
+
+def test_data_links_and_images_work_from_out_dir(rendered):
+    _, result, _, page = rendered
+    local = [img["src"] for img in page.images] + [h for h, _ in page.links if not re.match(r"^(#|[a-z]+:)", h)]
+    assert "notebooks/figures/syss.csv" in local
+    assert "notebooks/01-tall.ipynb" in local
+    for target in local:
+        assert (result.out_dir / target).is_file(), target
+
+
+def test_cell_outputs_follow_the_cell_options(rendered):
+    *_, result, text, _ = rendered
+    assert "SKJULT-UTDATA" not in text  # output: false
+    assert "UTELATT-UTDATA" not in text  # include: false
+    assert "SYNLIG-UTDATA" in text  # plain stdout of an ordinary cell
+    assert "FutureWarning" not in text  # stderr
+    assert any("stderr" in w for w in result.warnings)
+    assert "year = 2021" not in text  # code is never shown
+
+
+def test_unsupported_qmd_features_warn(rendered):
+    *_, result, _, _ = rendered
+    assert any("pagebreak" in w for w in result.warnings)
+
+
+def test_same_input_gives_identical_output(rendered, tmp_path):
+    project, result, _, _ = rendered
+    again = render.render_book(project, tmp_path / "again", renderer=render.PREVIEW)
+    assert again.html_index.read_bytes() == result.html_index.read_bytes()
+    assert again.pdf.read_bytes() == result.pdf.read_bytes()
+
+
+def test_unknown_cross_reference_is_an_error_naming_it(tmp_path):
+    project = make_minibook(tmp_path / "book")
+    intro = project / "chapters" / "01-innledning.qmd"
+    intro.write_text(intro.read_text(encoding="utf-8") + "\nSe også @fig-finnes-ikke.\n", encoding="utf-8")
+    with pytest.raises(UserError, match="@fig-finnes-ikke"):
+        render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
+
+
+def test_unknown_citation_is_an_error_naming_it(tmp_path):
+    project = make_minibook(tmp_path / "book")
+    intro = project / "chapters" / "01-innledning.qmd"
+    intro.write_text(intro.read_text(encoding="utf-8") + "\nIfølge [@ukjent2020].\n", encoding="utf-8")
+    with pytest.raises(UserError, match="@ukjent2020"):
+        render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
+
+
+def test_missing_chapter_file_is_an_error(tmp_path):
+    project = make_minibook(tmp_path / "book")
+    (project / "notebooks" / "01-tall.ipynb").unlink()
+    with pytest.raises(UserError, match="notebooks/01-tall.ipynb"):
+        render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
+
+
+# --- Quarto ---------------------------------------------------------------------------------
+
+FAKE_QUARTO = """#!/bin/sh
+# Stands in for Quarto: answers --version and writes a book the way `quarto render` does.
+if [ "$1" = "--version" ]; then echo 1.9.1; exit 0; fi
+mkdir -p "$2/_book"
+echo '<html>quarto</html>' > "$2/_book/index.html"
+echo '%PDF-1.7' > "$2/_book/Minibok.pdf"
+"""
+
+
+@pytest.fixture
+def fake_quarto(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    quarto = bin_dir / "quarto"
+    quarto.write_text(FAKE_QUARTO)
+    quarto.chmod(quarto.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return quarto
+
+
+def test_which_renderer_prefers_quarto_when_on_path(fake_quarto):
+    assert render.which_renderer() == render.QUARTO
+
+
+def test_which_renderer_falls_back_to_the_preview(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert render.which_renderer() == render.PREVIEW
+
+
+def test_quarto_book_is_moved_to_out_dir(fake_quarto, tmp_path, capsys):
+    project = shutil.copytree(MINIBOOK, tmp_path / "book")
+    (project / "notebooks").mkdir()
+    (project / "notebooks" / "01-tall.ipynb").write_text(nbformat.writes(new_notebook()), encoding="utf-8")
+    result = render.render_book(project, tmp_path / "out")
+    assert result.renderer == "quarto"
+    assert result.renderer_label == "Quarto 1.9.1"
+    assert result.html_index.read_text() == "<html>quarto</html>\n"
+    assert result.pdf == tmp_path / "out" / "Minibok.pdf"
+    assert not (project / "_book").exists()
+    assert "Quarto 1.9.1" in capsys.readouterr().out
+
+
+def test_asking_for_quarto_without_it_is_a_user_error(tmp_path, monkeypatch):
+    project = make_minibook(tmp_path / "book")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(UserError, match="Quarto er ikke installert"):
+        render.render_book(project, tmp_path / "out", renderer=render.QUARTO)
+
+
+# --- The real book's sources ----------------------------------------------------------------
+
+STATIC_SOURCES = ["index.qmd", "chapters/01-innledning.qmd", "chapters/98-referanser.qmd"]
+
+
+def test_real_quarto_yml_lists_the_book():
+    config = render.load_book_config(paths.PROJECT_ROOT)
+    assert config.title == "Indikatorer for integrering"
+    assert config.authors == ["Integrerings- og mangfoldsdirektoratet (IMDi)"]
+    assert config.lang == "nb"
+    assert config.chapters == [
+        "index.qmd",
+        "chapters/01-innledning.qmd",
+        "chapters/02-sammendrag.ipynb",
+        "notebooks/01-arbeid.ipynb",
+        "notebooks/02-utdanning.ipynb",
+        "notebooks/03-levekar.ipynb",
+        "notebooks/04-deltakelse.ipynb",
+    ]
+    assert config.appendices == [
+        "chapters/90-om-indikatorene.ipynb",
+        "chapters/91-slik-er-tallene-laget.ipynb",
+        "chapters/98-referanser.qmd",
+    ]
+    for source in STATIC_SOURCES + config.bibliography:
+        assert (paths.PROJECT_ROOT / source).is_file(), source
+    assert config.language["crossref-ch-prefix"] == "Kapittel"
+
+
+def test_every_citation_in_the_static_chapters_is_in_references_bib():
+    bib = (paths.PROJECT_ROOT / "references.bib").read_text(encoding="utf-8")
+    keys = set(re.findall(r"^@\w+\{([^,\s]+),", bib, re.MULTILINE))
+    cited = set()
+    for source in STATIC_SOURCES:
+        text = (paths.PROJECT_ROOT / source).read_text(encoding="utf-8")
+        cited |= {k for k in re.findall(r"@([\w:-]+[\w])", text) if not re.match(r"(fig|tbl|sec)-", k)}
+    assert cited, "the introduction should cite its sources"
+    assert cited <= keys, sorted(cited - keys)
+
+
+def test_real_static_chapters_render_with_stub_notebooks(tmp_path):
+    """The book's own .qmd files, bibliography and _quarto.yml go through the preview."""
+    project = tmp_path / "book"
+    config = render.load_book_config(paths.PROJECT_ROOT)
+    for source in ["_quarto.yml", *STATIC_SOURCES, *config.bibliography]:
+        (project / source).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(paths.PROJECT_ROOT / source, project / source)
+    for chapter in config.chapters + config.appendices:
+        if chapter.endswith(".ipynb"):
+            (project / chapter).parent.mkdir(parents=True, exist_ok=True)
+            stub = new_notebook(cells=[new_markdown_cell(f"# {Path(chapter).stem}\n\nTekst.")])
+            nbformat.write(stub, project / chapter)
+    result = render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
+    page = Page(result.html_index.read_text(encoding="utf-8"))
+    assert page.h1 == [
+        "1 Innledning",
+        "2 02-sammendrag",
+        "3 01-arbeid",
+        "4 02-utdanning",
+        "5 03-levekar",
+        "6 04-deltakelse",
+        "Vedlegg",
+        "A 90-om-indikatorene",
+        "B 91-slik-er-tallene-laget",
+        "Referanser",
+    ]
+    assert "ref-oecd2023settlingin" in page.ids
+    assert result.warnings == []
