@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from indikatorer import fmt, paths
+from indikatorer.snapshot import sha256_file
 
 CODES_FILE = paths.CODES_FILE
 PAGES_FILE = paths.PUBLISHED_DIR / "pages.csv"
@@ -496,10 +497,6 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, encoding="utf-8", float_format="%.12g", lineterminator="\n")
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _execution_count() -> int | None:
     """The IPython cell number when running in a kernel (papermill), else None."""
     try:
@@ -564,7 +561,7 @@ def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFram
     _write_provenance(out / f"{label}.json", {
         "kind": "figure", "label": label, "caption": _one_line(caption), "alt": _one_line(alt),
         "notes": notes, "indicators": sorted(set(indicators)), "sources": source_records(sources),
-        "png": png.name, "png_sha256": _sha256(png), "csv": csv.name, "csv_sha256": _sha256(csv),
+        "png": png.name, "png_sha256": sha256_file(png), "csv": csv.name, "csv_sha256": sha256_file(csv),
     })
 
     alt_attr = _one_line(alt).replace("\\", "\\\\").replace('"', '\\"')
@@ -641,7 +638,7 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
     _write_provenance(out / f"{label}.json", {
         "kind": "table", "label": label, "caption": _one_line(caption), "alt": "",
         "notes": notes, "indicators": sorted(set(indicators)), "sources": source_records(sources),
-        "csv": csv.name, "csv_sha256": _sha256(csv),
+        "csv": csv.name, "csv_sha256": sha256_file(csv),
     })
     markdown = "\n".join(table) + f"\n\n: {_one_line(caption)} {{#tbl-{label}}}\n\n{footer}\n"
     print(markdown)
