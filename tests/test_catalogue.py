@@ -23,8 +23,9 @@ REQUIRED_IDS = {
     "tiltaksdeltakere_andel": ("arbeid", "labour_market_scheme_participants_pct_of_population"),
     "utenfor_arbeid_utdanning_unge": ("arbeid", None),
     "utenfor_arbeid_utdanning_voksne": ("arbeid", None),
-    "barnehage_minoritetsspraklige_andel": ("utdanning", "kindergarten_participation_rate"),
-    "vgo_fullfort_andel": ("utdanning", "upper_secondary_completion_within_5_years_rate"),
+    # Printed only on IMDi/Udir pages, which the embedded snapshot leaves out: no published source.
+    "barnehage_minoritetsspraklige_andel": ("utdanning", None),
+    "vgo_fullfort_andel": ("utdanning", None),
     "hoyere_utdanning_andel": ("utdanning", "higher_education_long_share"),
     "intro_arbeid_utdanning_andel": ("utdanning", "intro_in_work_or_education_rate"),
     "norskprove_bestatt_andel": ("utdanning", "norwegian_test_pass_rate"),

@@ -1,0 +1,445 @@
+"""The one tidy observations table, built from every source kind, and its data contract.
+
+``load_observations()`` reads the catalogue and, for each indicator, takes its rows from the
+published snapshot (``data/published/``, selected by ``series`` and ``where``) and, where a raw
+API snapshot exists, from ``data/raw/ssb/`` (mapped through the source's ``columns``). Derived
+indicators (``op: gap``) are computed from those rows. ``validate_observations()`` is the
+contract: columns, dtypes, known codes, ranges, status rules and unique keys.
+
+The code vocabularies (groups, regions, botid, sex, ages) live in ``data/codes.yml`` and are read
+with ``load_codes()``; the figures and text modules use the same labels and display order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import functools
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from indikatorer import paths
+from indikatorer.errors import UserError
+
+CODES_FILE = paths.DATA_DIR / "codes.yml"
+
+TIDY_COLUMNS = [
+    "indicator", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
+    "other_dim", "other_value", "unit", "value", "status", "source_kind", "source_table",
+    "source_ref", "source_file", "source_sha256", "retrieved", "note",
+]
+# One row per key (ARCHITECTURE.md). `period` is not part of it: a quarterly series must be
+# narrowed to one quarter by the catalogue's `where` (e.g. period: "4. kvartal*").
+KEY_COLUMNS = ["indicator", "year", "group", "sex", "age", "region", "botid", "other_dim", "other_value"]
+STRING_COLUMNS = [c for c in TIDY_COLUMNS if c not in ("year", "value")]
+
+STATUSES = ("ok", "missing", "not_available", "suppressed", "not_applicable", "nil")
+NO_NUMBER_STATUSES = ("missing", "not_available", "suppressed", "not_applicable")
+SOURCE_KINDS = ("ssb_api", "published", "derived")
+# Tidy columns that have a vocabulary in codes.yml, and the vocabulary's name.
+CODED_COLUMNS = {"group": "groups", "sex": "sex", "age": "ages", "region": "regions", "botid": "botid"}
+# Defaults for dimensions a source does not break down by.
+DEFAULTS = {"sex": "alle", "age": "alle", "region": "alle", "region_label": "", "botid": "alle",
+            "other_dim": "", "other_value": "", "period": "", "note": ""}
+MAX_SHOWN_ROWS = 10
+
+
+class ObservationsError(UserError):
+    """The tidy table breaks its contract, or a source cannot be mapped into it."""
+
+
+# --------------------------------------------------------------------------- code vocabularies
+
+
+def _normal(label: str) -> str:
+    """Labels compare without case and repeated spaces ('Vest-Europa  ellers' = 'vest-europa ellers')."""
+    return " ".join(str(label).split()).casefold()
+
+
+@dataclass(frozen=True, eq=False)
+class Codes:
+    """The vocabularies of data/codes.yml: codes in display order, Norwegian labels, SSB labels."""
+
+    entries: Mapping[str, tuple[dict, ...]]   # vocabulary → entries {code, label, ssb_labels, note}
+    countries: Mapping[str, tuple[str, ...]]  # Norwegian country name → other spellings
+    index: Mapping[str, Mapping[str, str]]    # vocabulary → normalised SSB label → code
+
+    def labels(self, vocabulary: str) -> dict[str, str]:
+        """code → Norwegian label, in display order."""
+        return {e["code"]: e["label"] for e in self.entries[vocabulary]}
+
+    def order(self, vocabulary: str) -> list[str]:
+        return [e["code"] for e in self.entries[vocabulary]]
+
+    def is_known(self, vocabulary: str, code: str) -> bool:
+        if vocabulary == "regions" and code.startswith("land:"):
+            return code[len("land:"):] in self.countries
+        return any(e["code"] == code for e in self.entries[vocabulary])
+
+    def label(self, vocabulary: str, code: str) -> str:
+        """The Norwegian label of a code (a country code gives the country's name)."""
+        if vocabulary == "regions" and code.startswith("land:"):
+            return code[len("land:"):]
+        return self.labels(vocabulary)[code]
+
+    def code_for(self, vocabulary: str, label: str) -> str | None:
+        """The code whose SSB labels (or the code itself) match ``label``; regions also match
+        country names and their other spellings (giving ``land:<name>``)."""
+        return self.index[vocabulary].get(_normal(label))
+
+
+def _label_index(vocabulary: str, entries: tuple[dict, ...], countries: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    pairs = [(e["code"], e["code"]) for e in entries]
+    pairs += [(e["code"], lab) for e in entries for lab in e["ssb_labels"]]
+    if vocabulary == "regions":
+        pairs += [(f"land:{name}", name) for name in countries]
+        pairs += [(f"land:{name}", alias) for name, aliases in countries.items() for alias in aliases]
+    table: dict[str, str] = {}
+    for code, lab in pairs:
+        key = _normal(lab)
+        if table.get(key, code) != code:
+            raise ObservationsError(f"codes.yml: label {lab!r} belongs to both {table[key]!r} and {code!r} in {vocabulary}")
+        table[key] = code
+    return table
+
+
+@functools.lru_cache(maxsize=None)
+def load_codes(path: Path = CODES_FILE) -> Codes:
+    """Read data/codes.yml (cached per process); a label claimed by two codes is an error."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ObservationsError(f"code vocabularies not found: {path}") from None
+    entries = {}
+    for vocabulary in CODED_COLUMNS.values():
+        items = raw.get(vocabulary) if isinstance(raw, dict) else None
+        if not isinstance(items, list) or not all(isinstance(e, dict) and "code" in e and "label" in e
+                                                  for e in items):
+            raise ObservationsError(f"{path}: '{vocabulary}' must be a list of {{code, label, ssb_labels}}")
+        entries[vocabulary] = tuple(
+            {"code": str(e["code"]), "label": e["label"], "ssb_labels": tuple(e.get("ssb_labels") or ()),
+             "note": e.get("note")}
+            for e in items)
+    countries = {str(name): tuple(aliases or ()) for name, aliases in (raw.get("countries") or {}).items()}
+    index = {vocabulary: _label_index(vocabulary, items, countries) for vocabulary, items in entries.items()}
+    return Codes(entries=entries, countries=countries, index=index)
+
+
+# --------------------------------------------------------------------------- building the table
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    """An attribute of a catalogue object, or a key of a hand-made dict."""
+    return obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
+
+
+def select_rows(frame: pd.DataFrame, where: Mapping[str, Any] | None) -> pd.DataFrame:
+    """Rows whose columns match every ``where`` entry: a value, or a list of values; each value
+    may be a shell-style pattern (``period: "4. kvartal*"``)."""
+    mask = pd.Series(True, index=frame.index)
+    for column, wanted in (where or {}).items():
+        if column not in frame.columns:
+            raise ObservationsError(f"'where' names column {column!r}, which the published table does not have")
+        patterns = [str(w) for w in (wanted if isinstance(wanted, (list, tuple)) else [wanted])]
+        text = frame[column].astype(str)
+        mask &= text.map(lambda v: any(fnmatch.fnmatchcase(v, p) for p in patterns))
+    return frame[mask]
+
+
+def _published_rows(indicator_id: str, source: Mapping, published: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one `published` source: its series (and/or page), narrowed by `where`."""
+    rows = published
+    if source.get("series"):
+        rows = rows[rows["series"] == source["series"]]
+        if rows.empty:
+            raise ObservationsError(
+                f"{indicator_id}: series {source['series']!r} is not in the published snapshot (figures printed "
+                "only on non-SSB pages were not imported; see data/published/README.md)")
+    if source.get("page"):
+        rows = rows[rows["source_ref"] == source["page"]]
+    rows = select_rows(rows, source.get("where"))
+    if rows.empty:
+        raise ObservationsError(f"{indicator_id}: no published rows for series {source.get('series')!r}"
+                                f"{' page ' + repr(source['page']) if source.get('page') else ''}"
+                                f" where {source.get('where') or {}}")
+    return rows.assign(indicator=indicator_id)[TIDY_COLUMNS]
+
+
+def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
+    """A raw API snapshot mapped to tidy rows: each mapped dimension's label is looked up in the
+    vocabulary of its tidy column; `year` takes the first four digits of the time code."""
+    from indikatorer import snapshot
+
+    indicator_id = _field(indicator, "id")
+    table = str(source["table"])
+    raw, provenance = snapshot.load_raw(table, query=source.get("query"))
+    columns = source.get("columns") or {}
+    out = pd.DataFrame(index=raw.index)
+    unmapped: dict[str, set[str]] = {}
+    for dim, target in columns.items():
+        labels = raw[f"{dim}_label"].astype(str)
+        if target == "year":
+            out["year"] = raw[dim].astype(str).str[:4].astype("int64")
+            out["period"] = labels
+        elif target in CODED_COLUMNS:
+            vocabulary = CODED_COLUMNS[target]
+            mapped = labels.map(lambda lab: codes.code_for(vocabulary, lab))
+            unmapped.setdefault(target, set()).update(labels[mapped.isna()])
+            out[target] = mapped
+            if target == "region":
+                out["region_label"] = labels
+        elif target == "other_value":
+            out["other_dim"] = dim
+            out["other_value"] = labels
+        else:  # period
+            out[target] = labels
+    unmapped = {t: labs for t, labs in unmapped.items() if labs}
+    if unmapped:
+        listing = "; ".join(f"{t}: {', '.join(sorted(labs))}" for t, labs in unmapped.items())
+        raise ObservationsError(f"{indicator_id}: table {table} has labels codes.yml does not know ({listing})")
+    for column, value in {**DEFAULTS, **(source.get("constants") or {})}.items():
+        if column not in out.columns:
+            out[column] = value
+    for needed in ("year", "group"):
+        if needed not in out.columns:
+            raise ObservationsError(f"{indicator_id}: table {table} maps no dimension to {needed!r}; "
+                                    f"add one to 'columns' or set constants: {{{needed}: …}}")
+    query = json.dumps(source.get("query") or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    out = out.assign(
+        indicator=indicator_id, unit=_field(indicator, "unit"), value=raw["value"].astype("float64"),
+        status=raw["status"].astype(str), source_kind="ssb_api", source_table=table,
+        source_ref=f"{table}?{query}", source_file=raw["source_file"].astype(str),
+        source_sha256=raw["source_sha256"].astype(str), retrieved=str(provenance.get("fetched_at") or ""))
+    return out[TIDY_COLUMNS]
+
+
+def _has_raw_snapshot(table: str) -> bool:
+    return (paths.RAW_DIR / "ssb" / str(table)).is_dir()
+
+
+def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.DataFrame:
+    """Each group's value minus the reference group's, for the same year, sex, age, region,
+    botid and extra breakdown. A gap has a number (status ok) only when both inputs have one;
+    nil counts as a number (a true zero). Rows without a reference row are left out."""
+    match = ["year", "sex", "age", "region", "botid", "other_dim", "other_value"]
+    ref = base[base["group"] == reference_group]
+    groups = base[base["group"] != reference_group]
+    pairs = groups.merge(ref, on=match, suffixes=("", "_ref"))
+    usable = pairs["status"].isin(["ok", "nil"]) & pairs["status_ref"].isin(["ok", "nil"])
+    status = np.where(usable, "ok", np.where(pairs["status"].isin(["ok", "nil"]), pairs["status_ref"], pairs["status"]))
+    both = lambda col, sep: np.where(pairs[col] == pairs[f"{col}_ref"], pairs[col],  # noqa: E731
+                                     pairs[col] + sep + pairs[f"{col}_ref"])
+    gaps = pairs[match].assign(
+        indicator=indicator_id,
+        period=pairs["period"],
+        group=pairs["group"],
+        region_label=pairs["region_label"],
+        unit="prosentpoeng",
+        value=np.where(usable, pairs["value"] - pairs["value_ref"], np.nan),
+        status=status,
+        source_kind="derived",
+        source_table=both("source_table", " | "),
+        source_ref=pairs["source_ref"] + " minus " + pairs["source_ref_ref"],
+        source_file=both("source_file", " | "),
+        source_sha256=both("source_sha256", " | "),
+        retrieved=[max(a, b) for a, b in zip(pairs["retrieved"], pairs["retrieved_ref"])],
+        note=f"Differanse mot {reference_group} i prosentpoeng, regnet ut fra de publiserte tallene.",
+    )
+    return gaps[TIDY_COLUMNS]
+
+
+def build_observations(catalogue: Any, *, published: pd.DataFrame | None = None,
+                       include_api: bool = True, codes: Codes | None = None) -> pd.DataFrame:
+    """The tidy table for a catalogue (not cached, not filtered by year, not validated)."""
+    from indikatorer.published import load_published
+
+    codes = codes or load_codes()
+    indicators = list(_field(catalogue, "indicators") or [])
+    frames: dict[str, list[pd.DataFrame]] = {}
+    for ind in indicators:
+        if _field(ind, "derived"):
+            continue
+        ind_id = _field(ind, "id")
+        parts = frames.setdefault(ind_id, [])
+        for source in _field(ind, "sources") or []:
+            if source.get("kind") == "published":
+                if published is None:
+                    published = load_published()
+                parts.append(_published_rows(ind_id, source, published))
+            elif source.get("kind") == "ssb_api" and include_api and source.get("table") \
+                    and _has_raw_snapshot(source["table"]):
+                parts.append(_api_rows(ind, source, codes))
+    by_id = {i: pd.concat(p, ignore_index=True) for i, p in frames.items() if p}
+    sourced = {_field(ind, "id"): ind for ind in indicators}
+    for ind in indicators:
+        derived = _field(ind, "derived")
+        if not derived:
+            continue
+        ind_id, base_id = _field(ind, "id"), derived.get("from")
+        if derived.get("op") != "gap":
+            raise ObservationsError(f"{ind_id}: unknown derived op {derived.get('op')!r}")
+        if base_id not in by_id:
+            raise ObservationsError(f"{ind_id}: derived from {base_id!r}, which has no rows")
+        reference = _field(ind, "reference_group") or _field(sourced.get(base_id), "reference_group")
+        if not reference:
+            raise ObservationsError(f"{ind_id}: a gap needs a reference_group (on it or on {base_id})")
+        by_id[ind_id] = gap_rows(by_id[base_id], ind_id, reference)
+    if not by_id:
+        return _empty_table()
+    table = pd.concat(list(by_id.values()), ignore_index=True)[TIDY_COLUMNS]
+    return _with_contract_dtypes(table)
+
+
+def _empty_table() -> pd.DataFrame:
+    return _with_contract_dtypes(pd.DataFrame({c: [] for c in TIDY_COLUMNS}))
+
+
+def _with_contract_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["year"] = frame["year"].astype("int64")
+    frame["value"] = frame["value"].astype("float64")
+    for column in STRING_COLUMNS:
+        frame[column] = frame[column].fillna("").astype(str)
+    return frame.sort_values(KEY_COLUMNS, kind="stable").reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_default(year_max: int | None, include_api: bool) -> pd.DataFrame:
+    from indikatorer.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    table = build_observations(catalogue, include_api=include_api)
+    validate_observations(table, catalogue)
+    return table if year_max is None else table[table["year"] <= year_max].reset_index(drop=True)
+
+
+def load_observations(catalogue: Any = None, *, year_max: int | None = None,
+                      include_api: bool = True) -> pd.DataFrame:
+    """The validated tidy table for every indicator of the catalogue.
+
+    ``year_max`` drops later years (an edition's ``year``). With the project's own catalogue
+    (``catalogue=None``) the table is cached per process and per arguments; callers get a copy.
+    """
+    if catalogue is None:
+        return _load_default(year_max, include_api).copy()
+    table = build_observations(catalogue, include_api=include_api)
+    validate_observations(table, catalogue)
+    return table if year_max is None else table[table["year"] <= year_max].reset_index(drop=True)
+
+
+def clear_cache() -> None:
+    """Forget cached tables and vocabularies (after the data files changed in this process)."""
+    _load_default.cache_clear()
+    load_codes.cache_clear()
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+def _show(rows: pd.DataFrame) -> str:
+    shown = rows.head(MAX_SHOWN_ROWS)
+    cols = [c for c in ["indicator", "year", "period", "group", "sex", "age", "region", "botid",
+                        "other_value", "unit", "value", "status", "source_ref"] if c in rows.columns]
+    text = shown[cols].to_string(index=False, max_colwidth=60)
+    more = f"\n  … and {len(rows) - MAX_SHOWN_ROWS} more row(s)" if len(rows) > MAX_SHOWN_ROWS else ""
+    return "\n".join("  " + line for line in text.splitlines()) + more
+
+
+def _problem(rows: pd.DataFrame, what: str) -> str:
+    ids = sorted(rows["indicator"].astype(str).unique()) if "indicator" in rows.columns else []
+    return f"{', '.join(ids) or '(no indicator)'}: {len(rows)} row(s) {what}\n{_show(rows)}"
+
+
+def _is_str_column(column: pd.Series) -> bool:
+    """Plain text: pandas' str dtype (or object) holding only str, never NaN."""
+    return ((isinstance(column.dtype, pd.StringDtype) or column.dtype == object)
+            and all(isinstance(v, str) for v in column))
+
+
+def validate_observations(df: pd.DataFrame, catalogue: Any, *, codes: Codes | None = None) -> None:
+    """Check the tidy contract; raise ObservationsError naming the indicator(s) and showing up to
+    10 offending rows for every problem found."""
+    ids = sorted(df["indicator"].astype(str).unique()) if "indicator" in df.columns else []
+    missing = [c for c in TIDY_COLUMNS if c not in df.columns]
+    extra = [c for c in df.columns if c not in TIDY_COLUMNS]
+    if missing or extra:
+        raise ObservationsError(f"{', '.join(ids) or 'observations'}: columns differ from the contract"
+                                f" (missing: {missing or 'none'}; extra: {extra or 'none'})")
+    problems = []
+    wrong = [f"{c} is {df[c].dtype}, not int64" for c in ["year"] if df[c].dtype != "int64"]
+    wrong += [f"{c} is {df[c].dtype}, not float64" for c in ["value"] if df[c].dtype != "float64"]
+    wrong += [f"{c} is {df[c].dtype}, not str" for c in STRING_COLUMNS if not _is_str_column(df[c])]
+    if wrong:
+        raise ObservationsError(f"{', '.join(ids) or 'observations'}: wrong dtypes: {'; '.join(wrong)}")
+
+    codes = codes or load_codes()
+    known_ids = {_field(ind, "id") for ind in _field(catalogue, "indicators") or []}
+    unknown = df[~df["indicator"].isin(known_ids)]
+    if len(unknown):
+        problems.append(_problem(unknown, "with an indicator the catalogue does not have"))
+    for column, vocabulary in CODED_COLUMNS.items():
+        bad = df[~df[column].map(lambda code: codes.is_known(vocabulary, code))]
+        if len(bad):
+            problems.append(_problem(bad, f"with unknown {column} code(s) {sorted(bad[column].unique())[:10]}"
+                                          f" (codes.yml {vocabulary})"))
+    units = {_field(ind, "id"): _field(ind, "unit") for ind in _field(catalogue, "indicators") or []}
+    mismatch = df[df["indicator"].isin(known_ids) & (df["unit"] != df["indicator"].map(units))]
+    if len(mismatch):
+        problems.append(_problem(mismatch, "whose unit differs from the catalogue's"))
+    kinds = df[~df["source_kind"].isin(SOURCE_KINDS)]
+    if len(kinds):
+        problems.append(_problem(kinds, f"with source_kind not in {SOURCE_KINDS}"))
+    percent = df[(df["unit"] == "prosent") & ((df["value"] < 0) | (df["value"] > 100))]
+    if len(percent):
+        problems.append(_problem(percent, "with prosent values outside 0–100"))
+    problems += _status_problems(df)
+    duplicated = df[df.duplicated(KEY_COLUMNS, keep=False)].sort_values(KEY_COLUMNS)
+    if len(duplicated):
+        problems.append(_problem(duplicated, "share a key (indicator, year, group, sex, age, region, botid,"
+                                             " other_dim, other_value); narrow the source with 'where'"))
+    if problems:
+        raise ObservationsError("the observations table breaks its contract:\n" + "\n".join(problems))
+
+
+def _status_problems(df: pd.DataFrame) -> list[str]:
+    value = df["value"]
+    checks = [
+        (~df["status"].isin(STATUSES), f"with a status not in {STATUSES}"),
+        ((df["status"] == "ok") & value.isna(), "with status ok but no value"),
+        (df["status"].isin(NO_NUMBER_STATUSES) & value.notna(),
+         "with a number although the status says there is none (missing/not_available/suppressed/not_applicable)"),
+        ((df["status"] == "nil") & (value != 0), "with status nil but a value other than 0"),
+    ]
+    return [_problem(df[mask], what) for mask, what in checks if mask.any()]
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def command_show(args: argparse.Namespace) -> int:
+    """`indikatorer data show <indicator> [--format table|csv]`."""
+    from indikatorer.catalogue import load_catalogue
+
+    load_catalogue().get(args.indicator)  # unknown id: a clear error with close matches
+    table = load_observations()
+    rows = table[table["indicator"] == args.indicator]
+    if getattr(args, "format", "table") == "csv":
+        rows.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    if rows.empty:
+        print(f"{args.indicator}: no observations")
+        return 0
+    shown = rows[["year", "period", "group", "sex", "age", "region", "botid", "other_value",
+                  "value", "unit", "status", "source_ref"]]
+    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 70):
+        print(shown.to_string(index=False))
+    print(f"\n{len(rows)} row(s) for {args.indicator}")
+    return 0

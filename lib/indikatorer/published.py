@@ -1,0 +1,76 @@
+"""The committed snapshot of figures printed on ssb.no (``data/published/``).
+
+``observations.csv`` holds one row per printed value with the page it was printed on; it was
+made once by ``tools/import_published.py`` (see ``data/published/README.md``) and is read here,
+its sha256 checked against the sidecar on every read. ``observations.load_observations()``
+selects each indicator's rows from it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from indikatorer import paths
+from indikatorer.errors import UserError
+from indikatorer.snapshot import display_path, read_verified
+from indikatorer.ssb import STATUS_BY_SYMBOL
+
+OBSERVATIONS_FILE = "observations.csv"
+PAGES_FILE = "pages.csv"
+REVISIONS_FILE = "revisions.csv"
+
+# Columns of data/published/observations.csv. The tidy contract's source_kind, source_file,
+# source_sha256 and retrieved are added on reading (a file cannot hold its own checksum), and
+# `indicator` is set by observations from the catalogue's `series`.
+COLUMNS = [
+    "series", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
+    "other_dim", "other_value", "unit", "value", "status", "source_table", "source_ref",
+    "released", "note", "group_label", "sex_label", "age_label", "botid_label",
+]
+
+# A printed number after Norwegian formats were converted: 65.4, 2493510, -0.7.
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class PublishedError(UserError):
+    """The published snapshot is missing or not in the expected shape."""
+
+
+def parse_printed_value(text: str) -> tuple[str, str]:
+    """A printed cell as (value text, status), keeping the number exactly as printed.
+
+    SSB's symbols ``..`` ``...`` ``:`` ``.`` mean no number (value ""), ``-`` is a true nil
+    (value "0"). Anything else must be a number; raises ValueError otherwise.
+    """
+    text = text.strip()
+    if text in STATUS_BY_SYMBOL:
+        status = STATUS_BY_SYMBOL[text]
+        return ("0" if status == "nil" else ""), status
+    if not _NUMBER.match(text):
+        raise ValueError(f"not a number or an SSB symbol: {text!r}")
+    return text, "ok"
+
+
+def load_published(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
+    """The published rows with tidy columns (plus ``series``, ``released`` and the printed
+    labels). The file's sha256 is checked against its sidecar first; a mismatch raises a
+    UserError naming the file."""
+    file = Path(path) / OBSERVATIONS_FILE
+    if not file.exists():
+        raise PublishedError(f"published snapshot not found: {display_path(file)}")
+    data, meta = read_verified(file)
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
+    if list(frame.columns) != COLUMNS:
+        raise PublishedError(f"{display_path(file)}: columns {list(frame.columns)} differ from {COLUMNS}")
+    frame["year"] = frame["year"].astype("int64")
+    frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="raise").astype("float64")
+    return frame.assign(
+        source_kind="published",
+        source_file=display_path(file),
+        source_sha256=meta["sha256"],
+        retrieved=frame["released"],
+    )

@@ -1,0 +1,379 @@
+"""The tidy observations table: building it from the sources, derived gaps, and the contract."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from indikatorer import observations, paths, snapshot
+from indikatorer.observations import (
+    TIDY_COLUMNS, ObservationsError, gap_rows, load_codes, load_observations, select_rows,
+    validate_observations,
+)
+
+EMPLOYMENT_2021_03_19 = "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19"
+
+
+def indicator(id, *, unit="prosent", sources=(), derived=None, reference_group="befolkningen_uten_innvandrere"):
+    """A catalogue entry with the attributes observations reads (the catalogue module's shape)."""
+    return SimpleNamespace(id=id, unit=unit, sources=list(sources), derived=derived, reference_group=reference_group)
+
+
+def catalogue(*indicators):
+    return SimpleNamespace(indicators=list(indicators))
+
+
+EMPLOYMENT = indicator("sysselsatte_andel", sources=[
+    {"kind": "published", "series": "employment_rate", "where": {"period": "4. kvartal*", "age": "20-66"}}])
+
+
+def tidy_row(**changes) -> dict:
+    row = {"indicator": "sysselsatte_andel", "year": 2020, "period": "4. kvartal 2020", "group": "innvandrere",
+           "sex": "alle", "age": "20-66", "region": "alle", "region_label": "alle", "botid": "alle",
+           "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.4, "status": "ok",
+           "source_kind": "published", "source_table": "436217", "source_ref": EMPLOYMENT_2021_03_19,
+           "source_file": "data/published/observations.csv", "source_sha256": "abc", "retrieved": "2021-03-19",
+           "note": ""}
+    return {**row, **changes}
+
+
+def tidy_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=TIDY_COLUMNS)
+    frame["year"] = frame["year"].astype("int64")
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+# --------------------------------------------------------------------------- from the published snapshot
+
+
+def test_published_rows_become_the_tidy_table():
+    table = load_observations(catalogue(EMPLOYMENT), include_api=False)
+    assert list(table.columns) == TIDY_COLUMNS
+    assert table["year"].dtype == "int64" and table["value"].dtype == "float64"
+    assert all(pd.api.types.is_string_dtype(table[c]) for c in TIDY_COLUMNS if c not in ("year", "value"))
+    assert set(table["indicator"]) == {"sysselsatte_andel"} and set(table["source_kind"]) == {"published"}
+    assert table["period"].str.startswith("4. kvartal").all() and set(table["age"]) == {"20-66"}
+    row = table[(table["year"] == 2020) & (table["group"] == "innvandrere") & (table["region"] == "alle")]
+    assert row["value"].tolist() == [65.4]
+    assert row[["source_ref", "retrieved", "source_file"]].values.tolist() == [
+        [EMPLOYMENT_2021_03_19, "2021-03-19", "data/published/observations.csv"]]
+    assert row["source_sha256"].iloc[0] == snapshot.sha256_file(paths.PUBLISHED_DIR / "observations.csv")
+
+
+def test_year_max_drops_later_years():
+    table = load_observations(catalogue(EMPLOYMENT), year_max=2019, include_api=False)
+    assert table["year"].max() == 2019
+    assert 2018 in set(table["year"])
+
+
+def test_where_takes_values_lists_and_patterns():
+    frame = pd.DataFrame({"period": ["4. kvartal 2019", "1. kvartal 2019", "2019", "2007 - 2016"]})
+    assert select_rows(frame, {"period": "4. kvartal*"})["period"].tolist() == ["4. kvartal 2019"]
+    assert select_rows(frame, {"period": ["2019", "1. *"]})["period"].tolist() == ["1. kvartal 2019", "2019"]
+    assert select_rows(frame, {"period": "[0-9][0-9][0-9][0-9]"})["period"].tolist() == ["2019"]
+    with pytest.raises(ObservationsError, match="'where' names column 'kvartal'"):
+        select_rows(frame, {"kvartal": "4"})
+
+
+def test_unknown_series_or_empty_selection_names_the_indicator():
+    typo = indicator("ledighet", sources=[{"kind": "published", "series": "registered_unemployment_rates"}])
+    with pytest.raises(ObservationsError, match=r"ledighet: series 'registered_unemployment_rates' is not in"):
+        load_observations(catalogue(typo), include_api=False)
+    nothing = indicator("ledighet", sources=[{"kind": "published", "series": "registered_unemployment_rate",
+                                              "where": {"period": "5. kvartal*"}}])
+    with pytest.raises(ObservationsError, match=r"ledighet: no published rows .*5\. kvartal"):
+        load_observations(catalogue(nothing), include_api=False)
+
+
+def test_quarterly_series_without_where_breaks_the_unique_key():
+    all_quarters = indicator("ledighet", sources=[{"kind": "published", "series": "registered_unemployment_rate"}])
+    with pytest.raises(ObservationsError, match=r"ledighet: \d+ row\(s\) share a key.*narrow the source with 'where'"):
+        load_observations(catalogue(all_quarters), include_api=False)
+
+
+# --------------------------------------------------------------------------- derived gaps
+
+
+def test_gap_is_group_minus_reference_in_percentage_points():
+    base = tidy_frame([
+        tidy_row(group="innvandrere", value=65.4),
+        tidy_row(group="befolkningen_uten_innvandrere", value=78.1, source_ref="https://ref", retrieved="2021-04-01"),
+        tidy_row(group="norskfodte", value=0.0, status="nil"),
+        tidy_row(group="hele_befolkningen", value=np.nan, status="suppressed"),
+        tidy_row(group="innvandrere", year=2019, value=67.1),  # no reference row that year: no gap
+    ])
+    gaps = gap_rows(base, "sysselsatte_gap", "befolkningen_uten_innvandrere").set_index("group")
+    assert sorted(gaps.index) == ["hele_befolkningen", "innvandrere", "norskfodte"]
+    assert gaps.loc["innvandrere", "value"] == pytest.approx(-12.7)
+    assert gaps.loc["norskfodte", "value"] == pytest.approx(-78.1)  # nil is a true zero
+    assert math.isnan(gaps.loc["hele_befolkningen", "value"])
+    assert gaps["status"].to_dict() == {"hele_befolkningen": "suppressed", "innvandrere": "ok", "norskfodte": "ok"}
+    assert set(gaps["unit"]) == {"prosentpoeng"} and set(gaps["indicator"]) == {"sysselsatte_gap"}
+    assert gaps.loc["innvandrere", "source_ref"] == f"{EMPLOYMENT_2021_03_19} minus https://ref"
+    assert gaps.loc["innvandrere", "retrieved"] == "2021-04-01"
+
+
+def test_gap_matches_only_the_same_breakdown():
+    base = tidy_frame([
+        tidy_row(group="innvandrere", sex="menn", value=70.0),
+        tidy_row(group="befolkningen_uten_innvandrere", sex="menn", value=80.0),
+        tidy_row(group="innvandrere", sex="kvinner", value=60.0),
+        tidy_row(group="befolkningen_uten_innvandrere", sex="kvinner", value=76.0),
+        tidy_row(group="innvandrere", region="afrika", value=40.0),
+    ])
+    gaps = gap_rows(base, "g", "befolkningen_uten_innvandrere")
+    assert sorted(zip(gaps["sex"], gaps["value"])) == [("kvinner", -16.0), ("menn", -10.0)]
+
+
+def test_derived_indicator_is_built_and_validated():
+    gap = indicator("sysselsatte_gap", unit="prosentpoeng", derived={"from": "sysselsatte_andel", "op": "gap"})
+    table = load_observations(catalogue(EMPLOYMENT, gap), include_api=False)
+    row = table[(table["indicator"] == "sysselsatte_gap") & (table["year"] == 2020)
+                & (table["group"] == "innvandrere") & (table["region"] == "alle")]
+    assert row["value"].tolist() == [pytest.approx(65.4 - 78.1)]
+    assert row["source_kind"].tolist() == ["derived"] and row["status"].tolist() == ["ok"]
+    assert "befolkningen_uten_innvandrere" not in set(table.loc[table["indicator"] == "sysselsatte_gap", "group"])
+
+
+def test_gap_without_reference_group_is_an_error():
+    base = indicator("andel", reference_group=None, sources=EMPLOYMENT.sources)
+    gap = indicator("gap", unit="prosentpoeng", reference_group=None, derived={"from": "andel", "op": "gap"})
+    with pytest.raises(ObservationsError, match="gap: a gap needs a reference_group"):
+        load_observations(catalogue(base, gap), include_api=False)
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+CATALOGUE = catalogue(indicator("sysselsatte_andel"), indicator("bosatte", unit="personer"))
+
+
+def test_a_valid_frame_passes():
+    validate_observations(tidy_frame([tidy_row(), tidy_row(group="norskfodte", value=0.0, status="nil"),
+                                      tidy_row(group="hele_befolkningen", value=np.nan, status="missing")]), CATALOGUE)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"indicator": "ukjent"}, "indicator the catalogue does not have"),
+    ({"group": "innvandrer"}, r"unknown group code\(s\) \['innvandrer'\]"),
+    ({"sex": "begge"}, r"unknown sex code\(s\) \['begge'\]"),
+    ({"region": "land:Atlantis"}, r"unknown region code\(s\) \['land:Atlantis'\]"),
+    ({"botid": "0-4"}, r"unknown botid code\(s\) \['0-4'\]"),
+    ({"age": "20-67"}, r"unknown age code\(s\)"),
+    ({"value": 100.5}, "prosent values outside 0–100"),
+    ({"value": -0.1}, "prosent values outside 0–100"),
+    ({"value": np.nan}, "status ok but no value"),
+    ({"status": "suppressed"}, "a number although the status says there is none"),
+    ({"status": "missing"}, "a number although the status says there is none"),
+    ({"status": "nil", "value": 3.0}, "status nil but a value other than 0"),
+    ({"status": ":"}, "a status not in"),
+    ({"unit": "personer"}, "unit differs from the catalogue's"),
+    ({"source_kind": "manual"}, "source_kind not in"),
+])
+def test_each_broken_rule_is_reported_with_the_indicator_and_rows(changes, message):
+    frame = tidy_frame([tidy_row(group="norskfodte", value=50.0), tidy_row(**changes)])
+    with pytest.raises(ObservationsError, match=message) as err:
+        validate_observations(frame, CATALOGUE)
+    text = str(err.value)
+    assert f"{changes.get('indicator', 'sysselsatte_andel')}: 1 row(s)" in text
+    assert EMPLOYMENT_2021_03_19[:40] in text  # the offending row is shown
+
+
+def test_duplicate_keys_are_reported():
+    frame = tidy_frame([tidy_row(), tidy_row(period="2020", value=65.0)])
+    with pytest.raises(ObservationsError, match=r"sysselsatte_andel: 2 row\(s\) share a key"):
+        validate_observations(frame, CATALOGUE)
+
+
+@pytest.mark.parametrize("drop, add, message", [
+    (["note"], {}, r"missing: \['note'\]"),
+    ([], {"comment": "x"}, r"extra: \['comment'\]"),
+])
+def test_missing_or_extra_columns_are_reported(drop, add, message):
+    frame = tidy_frame([tidy_row()]).drop(columns=drop).assign(**add)
+    with pytest.raises(ObservationsError, match=f"sysselsatte_andel: columns differ from the contract.*{message}"):
+        validate_observations(frame, CATALOGUE)
+
+
+@pytest.mark.parametrize("column, dtype, message", [
+    ("year", "float64", "year is float64, not int64"),
+    ("value", "object", "value is object, not float64"),
+    ("group", "category", "group is category, not str"),
+])
+def test_wrong_dtypes_are_reported(column, dtype, message):
+    frame = tidy_frame([tidy_row()])
+    frame[column] = frame[column].astype(dtype)
+    with pytest.raises(ObservationsError, match=f"sysselsatte_andel: wrong dtypes: .*{message}"):
+        validate_observations(frame, CATALOGUE)
+
+
+def test_at_most_ten_offending_rows_are_shown():
+    frame = tidy_frame([tidy_row(year=2000 + n, value=120.0) for n in range(15)])
+    with pytest.raises(ObservationsError) as err:
+        validate_observations(frame, CATALOGUE)
+    text = str(err.value)
+    assert "sysselsatte_andel: 15 row(s) with prosent values outside 0–100" in text
+    assert "2009" in text and "2010" not in text and "… and 5 more row(s)" in text
+
+
+def test_every_published_series_passes_the_contract():
+    """Each series of the snapshot as an indicator of its own, narrowed to one kind of period
+    where it holds several (quarters, multi-year sums): the whole table validates."""
+    from indikatorer.published import load_published
+
+    published = load_published()
+    key = [c for c in observations.KEY_COLUMNS if c != "indicator"]
+    inds = []
+    for series, rows in published.groupby("series"):
+        for where in [{}] + [{"period": f"{q}. kvartal*"} for q in (4, 3, 2, 1)] + [{"period": "[0-9]" * 4}]:
+            chosen = select_rows(rows, where)
+            if len(chosen) and not chosen.duplicated(key).any():
+                break
+        else:
+            pytest.fail(f"{series}: no single kind of period")
+        inds.append(indicator(f"i_{series}", unit=rows["unit"].iloc[0],
+                              sources=[{"kind": "published", "series": series, "where": where}]))
+    table = load_observations(catalogue(*inds), include_api=False)
+    assert table["indicator"].nunique() == published["series"].nunique() > 90
+
+
+# --------------------------------------------------------------------------- from a raw API snapshot
+
+
+def _jsonstat() -> bytes:
+    doc = {
+        "version": "2.0", "class": "dataset", "label": "Sysselsatte", "updated": "2024-03-05T08:00:00Z",
+        "id": ["InnvandrKat", "Kjonn", "Tid"], "size": [2, 2, 2],
+        "dimension": {
+            "InnvandrKat": {"category": {"index": {"B": 0, "C": 1},
+                                         "label": {"B": "Innvandrere", "C": "Befolkningen eksklusive innvandrere"}}},
+            "Kjonn": {"category": {"index": {"0": 0, "1": 1}, "label": {"0": "Begge kjønn", "1": "Menn"}}},
+            "Tid": {"category": {"index": {"2022K4": 0, "2023K4": 1}, "label": {"2022K4": "2022K4", "2023K4": "2023K4"}}},
+        },
+        "value": [68.9, 68.2, 72.0, None, 79.8, 79.8, 0, 81.0],
+        "status": {"3": ":", "6": "-"},
+    }
+    return json.dumps(doc).encode("utf-8")
+
+
+API_SOURCE = {"kind": "ssb_api", "table": "12345", "query": {"Tid": ["top(2)"]},
+              "columns": {"InnvandrKat": "group", "Kjonn": "sex", "Tid": "year"}}
+
+
+@pytest.fixture
+def raw_store(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "RAW_DIR", tmp_path / "raw")
+    folder = tmp_path / "raw" / "ssb" / "12345" / "2024-05-01"
+    folder.mkdir(parents=True)
+    meta = {"source_kind": "ssb_api", "table": "12345", "query": snapshot.normalise_query(API_SOURCE["query"]),
+            "fetched_at": "2024-05-01T10:00:00+00:00"}
+    return snapshot.write_with_sidecar(folder / "data.json", _jsonstat(), meta)
+
+
+def test_raw_api_snapshot_is_mapped_through_columns(raw_store):
+    api = indicator("sysselsatte_api", sources=[API_SOURCE])
+    table = load_observations(catalogue(api))
+    assert len(table) == 8 and list(table.columns) == TIDY_COLUMNS
+    assert set(table["group"]) == {"innvandrere", "befolkningen_uten_innvandrere"}
+    assert set(table["sex"]) == {"alle", "menn"} and set(table["year"]) == {2022, 2023}
+    assert set(table["region"]) == {"alle"} and set(table["botid"]) == {"alle"}
+    cell = table.set_index(["group", "sex", "year"])
+    assert cell.loc[("innvandrere", "alle", 2022), "value"] == 68.9
+    assert cell.loc[("innvandrere", "alle", 2022), "period"] == "2022K4"
+    assert cell.loc[("innvandrere", "menn", 2023), "status"] == "suppressed"
+    assert math.isnan(cell.loc[("innvandrere", "menn", 2023), "value"])
+    assert cell.loc[("befolkningen_uten_innvandrere", "menn", 2022), ["value", "status"]].tolist() == [0.0, "nil"]
+    assert set(table["source_kind"]) == {"ssb_api"} and set(table["source_table"]) == {"12345"}
+    assert table["source_ref"].iloc[0] == '12345?{"Tid":["top(2)"]}'
+    assert set(table["source_sha256"]) == {raw_store["sha256"]}
+    assert table["source_file"].str.endswith("12345/2024-05-01/data.json").all()
+    assert set(table["retrieved"]) == {"2024-05-01T10:00:00+00:00"}
+
+
+def test_api_rows_are_skipped_when_asked(raw_store):
+    api = indicator("sysselsatte_api", sources=[API_SOURCE])
+    assert load_observations(catalogue(api), include_api=False).empty
+
+
+def test_unknown_api_label_is_an_error(raw_store):
+    source = {**API_SOURCE, "columns": {"InnvandrKat": "region", "Kjonn": "sex", "Tid": "year"},
+              "constants": {"group": "innvandrere"}}
+    with pytest.raises(ObservationsError, match="sysselsatte_api: table 12345 has labels codes.yml does not know"
+                                                 r" \(region: Befolkningen eksklusive innvandrere, Innvandrere\)"):
+        load_observations(catalogue(indicator("sysselsatte_api", sources=[source])))
+
+
+# --------------------------------------------------------------------------- vocabularies, cache, CLI
+
+
+def test_codes_map_norwegian_and_english_labels():
+    codes = load_codes()
+    assert codes.code_for("regions", "Western Europe else") == "vest_europa"
+    assert codes.code_for("regions", "Vest-Europa  ELLERS") == "vest_europa"
+    assert codes.code_for("regions", "Iraq") == "land:Irak"
+    assert codes.code_for("regions", "Asia med Tyrkia") == codes.code_for("regions", "Asia") == "asia_med_tyrkia"
+    assert codes.code_for("regions", "EU27/EØS-land") != codes.code_for("regions", "EU28/EØS-land")
+    assert codes.code_for("botid", "Fra 4 inntil 5 år") == "4"
+    assert codes.code_for("sex", "Menn") == "menn" and codes.code_for("regions", "Atlantis") is None
+    assert codes.is_known("regions", "land:Somalia") and not codes.is_known("regions", "land:Atlantis")
+    assert list(codes.labels("groups"))[:3] == ["innvandrere", "norskfodte", "innvandrerbakgrunn"]
+    assert codes.label("groups", "befolkningen_uten_innvandrere") == "Befolkningen eksklusive innvandrere"
+
+
+def test_a_label_claimed_by_two_codes_is_an_error(tmp_path):
+    path = tmp_path / "codes.yml"
+    vocab = "[{code: alle, label: Alle, ssb_labels: [I alt]}]"
+    path.write_text(f"groups: {vocab}\nsex: {vocab}\nages: {vocab}\nbotid: {vocab}\n"
+                    "regions: [{code: a, label: A, ssb_labels: [Asia]}, {code: b, label: B, ssb_labels: [asia]}]\n",
+                    encoding="utf-8")
+    with pytest.raises(ObservationsError, match="label 'asia' belongs to both 'a' and 'b' in regions"):
+        load_codes(path)
+
+
+def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):
+    import indikatorer.catalogue
+
+    calls = []
+    real_build = observations.build_observations
+
+    def counting_build(cat, **kwargs):
+        calls.append(kwargs)
+        return real_build(cat, **kwargs)
+
+    monkeypatch.setattr(indikatorer.catalogue, "load_catalogue", lambda: catalogue(EMPLOYMENT))
+    monkeypatch.setattr(observations, "build_observations", counting_build)
+    observations.clear_cache()
+    try:
+        first = load_observations(include_api=False)
+        first.loc[:, "value"] = -1.0
+        second = load_observations(include_api=False)
+        assert len(calls) == 1
+        assert (second["value"] >= 0).all()
+        load_observations(year_max=2019, include_api=False)
+        assert len(calls) == 2  # other arguments, other entry
+    finally:
+        observations.clear_cache()
+
+
+def test_show_prints_one_indicators_rows(monkeypatch, capsys):
+    import indikatorer.catalogue
+
+    cat = catalogue(EMPLOYMENT)
+    cat.get = lambda ind_id: next(i for i in cat.indicators if i.id == ind_id)
+    monkeypatch.setattr(indikatorer.catalogue, "load_catalogue", lambda: cat)
+    observations.clear_cache()
+    try:
+        assert observations.command_show(argparse.Namespace(indicator="sysselsatte_andel", format="csv")) == 0
+    finally:
+        observations.clear_cache()
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == ",".join(TIDY_COLUMNS)
+    assert f"sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,alle," in out
+    assert ",65.4,ok,published," in out

@@ -1,0 +1,343 @@
+"""The committed snapshot of figures printed on ssb.no (data/published/) and the tool that made it."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import math
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from indikatorer import paths
+from indikatorer.errors import UserError
+from indikatorer.observations import KEY_COLUMNS, load_codes
+from indikatorer.published import COLUMNS, load_published, parse_printed_value
+from indikatorer.snapshot import sha256_file, verify_file
+
+PUBLISHED = paths.PUBLISHED_DIR
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("import_published", paths.PROJECT_ROOT / "tools" / "import_published.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def published() -> pd.DataFrame:
+    return load_published()
+
+
+@pytest.fixture(scope="module")
+def tool():
+    return _load_tool()
+
+
+def _csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(PUBLISHED / name, dtype=str, keep_default_na=False)
+
+
+# --------------------------------------------------------------------------- the snapshot
+
+
+def test_snapshot_loads_with_tidy_dtypes_and_known_codes(published):
+    assert list(published.columns) == COLUMNS + ["source_kind", "source_file", "source_sha256", "retrieved"]
+    assert published["year"].dtype == "int64" and published["value"].dtype == "float64"
+    assert len(published) > 5000
+    codes = load_codes()
+    for column, vocabulary in {"group": "groups", "sex": "sex", "age": "ages", "region": "regions",
+                               "botid": "botid"}.items():
+        unknown = {c for c in published[column].unique() if not codes.is_known(vocabulary, c)}
+        assert not unknown, f"{column}: {unknown}"
+    assert set(published["status"]) <= {"ok", "missing", "not_available", "suppressed", "not_applicable", "nil"}
+    assert published.loc[published["status"] == "ok", "value"].notna().all()
+    percent = published[published["unit"] == "prosent"]["value"]
+    assert percent.between(0, 100).all()
+    assert (published["source_kind"] == "published").all()
+    assert (published["source_file"] == "data/published/observations.csv").all()
+    assert (published["source_sha256"] == sha256_file(PUBLISHED / "observations.csv")).all()
+    assert (published["retrieved"] == published["released"]).all()
+
+
+def test_one_row_per_series_period_and_codes(published):
+    key = ["series", "period"] + [c for c in KEY_COLUMNS if c != "indicator"]
+    assert not published.duplicated(key).any()
+
+
+def test_no_rows_from_non_ssb_pages(published):
+    hosts = published["source_ref"].str.extract(r"^https?://([^/]+)/")[0].str.replace(r"^www\.", "", regex=True)
+    assert set(hosts) <= {"ssb.no", "statbank.ssb.no"}
+    assert not published["note"].str.contains("SECONDARY").any()
+
+
+def test_caution_rows_are_kept_with_their_caveat(published):
+    caution = published[published["note"].str.contains("CAUTION")]
+    assert len(caution) > 0
+    # Table 225176 prints no year; its rows are kept as 2014 with the reason in the note.
+    assert (caution["source_ref"].str.contains("/225176/")).any()
+
+
+# Figures copied by hand from the pages (URL, what was printed) and the codes they map to:
+# (url, series, year, group, sex, age, region, botid, other_value, printed value).
+PRINTED = [
+    ("https://www.ssb.no/a/en/static/innvregsys_en/tab-2006-06-22-04-en.html",  # Africa, less than 4 years
+     "employment_rate", 2004, "innvandrere", "alle", "16-74", "afrika", "0-3", "", "29.8"),
+    ("https://www.ssb.no/a/kortnavn/innvregsys/tab-2012-06-21-04.html",
+     "employment_rate", 2011, "innvandrere", "alle", "15-74", "alle", "alle", "", "62.8"),
+    ("https://statbank.ssb.no/288387/sysselsatte-15-74-ar-i-prosent-av-registrert-arskull.menn-og-kvinner-etter-landbakgrunn.4.kvartal-2015",
+     "employment_rate", 2015, "innvandrere", "alle", "15-74", "asia_med_tyrkia", "alle", "", "53.0"),
+    ("https://www.ssb.no/342044/sysselsatte-20-66-ar-etter-innvandrerkategori-verdensregion-og-alder.4.kvartal",
+     "employment_rate", 2017, "norskfodte", "alle", "20-66", "alle", "alle", "", "69.1"),
+    ("https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19",
+     "employment_rate", 2020, "innvandrere", "alle", "20-66", "alle", "alle", "", "65.4"),
+    ("https://www.ssb.no/arbeid-og-lonn/sysselsetting/statistikk/sysselsetting-blant-innvandrere-registerbasert/artikler",
+     "employment_rate", 2021, "befolkningen_uten_innvandrere", "alle", "20-66", "alle", "alle", "", "79.2"),
+    ("https://ssb.no/216038/registered-unemployed-by-region-of-birth-and-time-of-residence-in-norway.absolute-figures-and-in-per-cent-of-persons-in-total-aged-15-74-years-in-each-group",
+     "registered_unemployed_persons", 2013, "innvandrere", "alle", "15-74", "alle", "alle", "", "25523"),
+    ("https://ssb.no/254616/registrerte-helt-arbeidsledige-etter-kjonn-innvandringsbakgrunn-to-delt-landbakgrunn-og-alder.absolutte-tall-og-i-prosent-av-arbeidsstyrken-i-hver-gruppe",
+     "registered_unemployment_rate", 2014, "innvandrere", "alle", "alle", "landgruppe2", "alle", "", "8.3"),
+    ("https://www.ssb.no/utdanning/voksenopplaering/statistikk/introduksjonsordningen-for-nyankomne-innvandrere/artikler/flere-i-arbeid-eller-utdanning-etter-endt-introduksjonsprogram",
+     "intro_employed_rate", 2020, "innvandrere", "menn", "alle", "alle", "alle", "2020", "59"),
+    ("https://www.ssb.no/109876/innvandrere-og-norskf%C3%B8dte-med-innvandrerforeldre-etter-landbakgrunn.1.januar",
+     "population_count", 2013, "innvandrere", "alle", "alle", "asia_med_tyrkia", "alle", "", "171919"),
+    ("https://www.ssb.no/a/kortnavn/statsborger/tab-2012-05-24-02.html",
+     "citizenship_acquisitions", 2006, "nye_norske_statsborgere", "alle", "alle", "alle", "alle", "", "11955"),
+    ("https://www.ssb.no/a/kortnavn/vundinnv/arkiv/tab-2006-02-16-04.html",  # continent "Asia", 2005 election
+     "election_turnout_national", 2005, "norske_statsborgere_med_innvandrerbakgrunn", "alle", "alle",
+     "asia_verdensdel", "alle", "norske statsborgere", "50.3"),
+    ("https://www.ssb.no/a/kortnavn/vundkinnv/tab-2012-03-01-10.html",
+     "election_turnout_local", 2011, "utenlandske_statsborgere", "alle", "alle", "alle", "alle", "", "31.9"),
+    ("https://www.ssb.no/inntekt-og-forbruk/artikler-og-publikasjoner/flere-innvandrerbarnefamilier-med-lavinntekt?tabell=167993",
+     "persistent_low_income_share", 2012, "barn_med_innvandrerbakgrunn", "alle", "0-17", "land:Somalia", "3", "", "89.8"),
+    ("https://www.ssb.no/bygg-bolig-og-eiendom/bolig-og-boforhold/statistikk/boforhold-registerbasert/artikler/okt-eierandel-blant-innvandrere",
+     "home_ownership_share", 2022, "innvandrere", "alle", "alle", "alle", "alle", "personer", "60"),
+    ("https://www.ssb.no/utdanning/artikler-og-publikasjoner/hvordan-gar-det-med-innvandrere-og-deres-barn-i-skolen?tabell=313377",
+     "kindergarten_minority_language_share_of_children", 2016, "minoritetsspraklige_barn", "alle", "alle", "alle",
+     "alle", "offentlige barnehager", "20.2"),
+    ("https://www.ssb.no/befolkning/statistikker/flyktninger/aar",
+     "refugee_background_count", 2021, "flyktningbakgrunn", "alle", "alle", "alle", "alle", "", "240239"),
+    ("https://www.ssb.no/451991/nokkeltall-for-mottakere-av-okonomisk-sosialhjelp.2019",
+     "social_assistance_median_amount", 2019, "befolkningen_ellers", "alle", "alle", "alle", "alle", "", "23200"),
+    ("https://www.ssb.no/a/kortnavn/utniv/tab-2012-06-19-06.html",
+     "education_level_count", 2011, "innvandrere", "alle", "16+", "vest_europa", "alle", "Grunnskolenivå", "7917"),
+]
+
+
+@pytest.mark.parametrize("url, series, year, group, sex, age, region, botid, other_value, printed", PRINTED,
+                         ids=[f"{p[1]}-{p[2]}-{p[6]}" for p in PRINTED])
+def test_printed_figure_is_reproduced_exactly(published, url, series, year, group, sex, age, region, botid,
+                                              other_value, printed):
+    rows = published[(published["source_ref"] == url) & (published["series"] == series)
+                     & (published["year"] == year) & (published["group"] == group) & (published["sex"] == sex)
+                     & (published["age"] == age) & (published["region"] == region)
+                     & (published["botid"] == botid) & (published["other_value"] == other_value)]
+    assert len(rows) == 1, rows
+    assert rows["value"].iloc[0] == float(printed)
+    assert rows["status"].iloc[0] == "ok"
+
+
+def test_values_are_written_as_printed():
+    with open(PUBLISHED / "observations.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    asia_2015 = [r for r in rows if r["source_ref"].startswith("https://statbank.ssb.no/288387/")
+                 and r["region"] == "asia_med_tyrkia" and r["sex"] == "alle"]
+    assert [r["value"] for r in asia_2015] == ["53.0"]  # the trailing zero SSB printed is kept
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?", r["value"]) for r in rows if r["status"] == "ok")
+
+
+def test_region_label_keeps_the_printed_wording(published):
+    row = published[(published["source_ref"] == "https://ssb.no/en/arbeid-og-lonn/statistikker/innvregsys/aar/2020-03-02")
+                    & (published["region"] == "vest_europa") & (published["series"] == "employment_rate")]
+    assert row["region_label"].tolist() == ["Western Europe except the Nordic Countries and Turkey"]
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+def test_newer_release_replaces_the_first_publication(published):
+    # 4th quarter 2013, immigrants, all regions: table 164300 (2014) printed 24 887, table 216038 (2015) 25 523.
+    kept = published[(published["series"] == "registered_unemployed_persons") & (published["year"] == 2013)
+                     & (published["group"] == "innvandrere") & (published["region"] == "alle")
+                     & (published["botid"] == "alle")]
+    assert kept["value"].tolist() == [25523.0]
+    assert kept["source_ref"].str.contains("/216038/").all()
+    revisions = _csv("revisions.csv")
+    old = revisions[(revisions["series"] == "registered_unemployed_persons") & (revisions["year"] == "2013")
+                    & (revisions["group"] == "innvandrere") & (revisions["region"] == "alle")
+                    & (revisions["botid"] == "alle")]
+    assert old[["value", "kept_value"]].values.tolist() == [["24887", "25523"]]
+    assert old["source_ref"].str.contains("/164300/").all()
+    assert old["reason"].str.startswith("revised").all()
+    assert (old["released"] < old["kept_released"]).all()
+
+
+def test_final_figure_replaces_preliminary_even_when_worded_differently(published):
+    # 2019 introduction cohort: 61 % (ingress of 29 Sept 2021), 62 % in the article of 3 Oct 2022.
+    kept = published[(published["series"] == "intro_in_work_or_education_rate") & (published["year"] == 2019)
+                     & (published["sex"] == "alle")]
+    assert kept["value"].tolist() == [62.0]
+    assert kept["released"].tolist() == ["2022-10-03"]
+    revisions = _csv("revisions.csv")
+    old = revisions[(revisions["series"] == "intro_in_work_or_education_rate") & (revisions["year"] == "2019")]
+    assert old[["value", "released", "period", "kept_period"]].values.tolist() == [
+        ["61", "2021-09-29", "ett år etter avslutning i 2019", "november 2020 (ett år etter avslutning i 2019)"]]
+
+
+def test_rounded_repeat_does_not_replace_the_precise_figure(published):
+    kept = published[(published["series"] == "election_turnout_local") & (published["year"] == 2011)
+                     & (published["group"] == "utenlandske_statsborgere") & (published["sex"] == "alle")
+                     & (published["botid"] == "alle")]
+    assert kept["value"].tolist() == [31.9]
+    revisions = _csv("revisions.csv")
+    assert ((revisions["series"] == "election_turnout_local") & (revisions["value"] == "32")
+            & (revisions["kept_value"] == "31.9") & revisions["reason"].str.contains("rounded")).sum() == 1
+
+
+def test_every_rejected_duplicate_points_at_a_kept_row(published):
+    revisions = _csv("revisions.csv")
+    assert len(revisions) > 0 and revisions["reason"].ne("").all()
+    kept_refs = set(published["source_ref"])
+    assert set(revisions["kept_source_ref"]) <= kept_refs
+
+
+# --------------------------------------------------------------------------- pages, sidecars, tampering
+
+
+def test_every_page_has_a_release_date_and_basis(published):
+    pages = _csv("pages.csv")
+    assert set(pages["url"]) == set(published["source_ref"])
+    assert pages["released"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert pages["released_basis"].str.match(r"page$|url$|list: |estimated: ").all()
+    assert published["released"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert pages["rows"].astype(int).sum() == len(published)
+
+
+@pytest.mark.parametrize("name", ["observations.csv", "pages.csv", "revisions.csv"])
+def test_each_file_has_a_matching_sidecar(name):
+    meta = verify_file(PUBLISHED / name)
+    assert {"file", "sha256", "size", "source", "created_with"} <= set(meta)
+    assert meta["file"] == name and meta["size"] == (PUBLISHED / name).stat().st_size
+    assert meta["created_with"] == "tools/import_published.py"
+    assert "Statistisk sentralbyrå" in meta["attribution"]
+
+
+def test_tampered_file_fails_the_checksum_naming_the_file(tmp_path):
+    copy = tmp_path / "published"
+    shutil.copytree(PUBLISHED, copy)
+    data = (copy / "observations.csv").read_text(encoding="utf-8")
+    (copy / "observations.csv").write_text(data.replace(",65.4,", ",65.5,", 1), encoding="utf-8")
+    with pytest.raises(UserError, match=r"observations\.csv.*checksum mismatch"):
+        load_published(copy)
+
+
+def test_missing_sidecar_is_an_error(tmp_path):
+    shutil.copy(PUBLISHED / "observations.csv", tmp_path / "observations.csv")
+    with pytest.raises(UserError, match="observations.csv"):
+        load_published(tmp_path)
+
+
+# --------------------------------------------------------------------------- SSB's symbols
+
+
+@pytest.mark.parametrize("printed, expected", [
+    ("65.4", ("65.4", "ok")),
+    ("53.0", ("53.0", "ok")),
+    ("-0.7", ("-0.7", "ok")),
+    ("..", ("", "missing")),
+    ("...", ("", "not_available")),
+    (":", ("", "suppressed")),
+    (".", ("", "not_applicable")),
+    ("-", ("0", "nil")),
+])
+def test_printed_symbols_give_a_status_not_a_zero(printed, expected):
+    assert parse_printed_value(printed) == expected
+
+
+@pytest.mark.parametrize("printed", ["65,4", "2 493 510", "", "n/a"])
+def test_unconverted_or_unknown_text_is_refused(printed):
+    with pytest.raises(ValueError):
+        parse_printed_value(printed)
+
+
+def test_symbols_load_as_missing_values_and_nil_as_zero(tmp_path, tool):
+    rows = [dict(zip(COLUMNS, ["s", "2020", "2020", group, "alle", "alle", "alle", "", "alle", "", "",
+                               "prosent", *parse_printed_value(symbol), "", "https://www.ssb.no/x", "2021-01-01",
+                               "", group, "alle", "alle", "alle"]))
+            for group, symbol in [("hele_befolkningen", ":"), ("innvandrere", "-"), ("norskfodte", "12.5")]]
+    tool.write_outputs(tmp_path, rows, [], [], {})
+    frame = load_published(tmp_path)
+    assert frame["status"].tolist() == ["suppressed", "nil", "ok"]
+    assert math.isnan(frame["value"].iloc[0])
+    assert frame["value"].iloc[1:].tolist() == [0.0, 12.5]
+
+
+# --------------------------------------------------------------------------- the import tool's rules
+
+
+def _source_row(**changes) -> dict[str, str]:
+    row = {"indicator": "employment_rate", "theme": "work", "year": "2020", "period": "4. kvartal 2020",
+           "population_group": "innvandrere", "sex": "alle", "age": "20-66", "region_of_origin": "Afrika",
+           "botid": "alle", "other_dim": "", "other_value": "", "unit": "prosent", "value": "65.4",
+           "source_url": "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19",
+           "source_title": "t", "ssb_statistic": "innvregsys", "ssb_table": "436217 (release table)", "note": ""}
+    return {**row, **changes}
+
+
+def test_tool_maps_english_and_norwegian_labels_to_the_same_codes(tool):
+    rows, problems = tool.map_rows([
+        _source_row(region_of_origin="Vest-Europa utenom Norden", note="printed region label: Western Europe else"),
+        _source_row(region_of_origin="Iraq", botid="under 4 år", population_group="befolkningen_eksklusive_innvandrere"),
+    ])
+    assert problems == []
+    assert [(r["region"], r["region_label"]) for r in rows] == [("vest_europa", "Western Europe else"),
+                                                              ("land:Irak", "Iraq")]
+    assert rows[1]["botid"] == "0-3" and rows[1]["group"] == "befolkningen_uten_innvandrere"
+    assert rows[0]["source_table"] == "436217" and rows[0]["released"] == "2021-03-19"
+
+
+def test_tool_lists_every_label_it_cannot_map(tool):
+    rows, problems = tool.map_rows([
+        _source_row(region_of_origin="Atlantis"),
+        _source_row(population_group="marsboere"),
+        _source_row(botid="evig"),
+        _source_row(population_group="befolkningen_ellers"),  # ambiguous words: must be decided per page
+        _source_row(source_url="https://www.ssb.no/not-in-the-release-table"),
+        _source_row(region_of_origin="Asia", note="printed region label: Afrika"),
+    ])
+    text = "\n".join(problems)
+    for expected in ["'Atlantis'", "'marsboere'", "'evig'", "'befolkningen_ellers'", "no release date",
+                     "disagrees with region_of_origin 'Asia'"]:
+        assert expected in text
+
+
+def test_tool_keeps_the_newest_release_and_records_the_other(tool):
+    older = {**tool.map_rows([_source_row(value="65.0")])[0][0], "released": "2020-03-01", "source_ref": "https://a"}
+    newer = {**older, "value": "65.4", "released": "2021-03-19", "source_ref": "https://b"}
+    kept, rejected = tool.choose_revisions([older, newer])
+    assert [r["value"] for r in kept] == ["65.4"]
+    assert [(r["value"], r["kept_value"], r["reason"]) for r in rejected] == [
+        ("65.0", "65.4", "revised: superseded by the newer release")]
+
+
+def test_tool_treats_quarters_and_multi_year_sums_as_different_figures(tool):
+    assert tool.period_kind("4. kvartal 2019") != tool.period_kind("1. kvartal 2019")
+    assert tool.period_kind("2007 - 2016") != tool.period_kind("2016")
+    assert tool.period_kind("1. januar 2015") == tool.period_kind("2015")
+    assert tool.period_kind("2018-2020") == tool.period_kind("2020 (treårsperiode)")
+    base = tool.map_rows([_source_row()])[0][0]
+    q1 = {**base, "period": "1. kvartal 2020", "value": "70.1", "source_ref": "https://q1"}
+    kept, rejected = tool.choose_revisions([base, q1])
+    assert len(kept) == 2 and rejected == []
+
+
+def test_tool_output_is_the_committed_snapshot(tmp_path, tool):
+    """Re-running the import on the committed rows writes the same bytes (stable order and format)."""
+    rows = _csv("observations.csv").to_dict("records")
+    tool.write_outputs(tmp_path, rows, [], [], json.loads((PUBLISHED / "observations.csv.meta.json").read_text())
+                       ["source_files_sha256"])
+    assert sha256_file(tmp_path / "observations.csv") == sha256_file(PUBLISHED / "observations.csv")
