@@ -1,0 +1,151 @@
+"""End to end: the real edition, built on the embedded snapshot with the renderer this machine
+has (the pandoc + typst preview where Quarto is missing), then checked as a reader and a
+reviewer would: chapters in order, every figure captioned with alt text and a source line,
+no unresolved reference, citations resolved, a PDF with pages, a manifest that matches the
+figures, and a rebuild that reproduces every output byte for byte."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from indikatorer import build, manifest, paths
+from indikatorer.catalogue import load_catalogue
+
+pytestmark = pytest.mark.slow
+
+THEME_TITLES = ["Arbeid og sysselsetting", "Utdanning og kvalifisering", "Levekår",
+                "Fellesskap og deltakelse"]
+
+
+class _Page(html.parser.HTMLParser):
+    """Collects what the checks need: headings, figures with their images and captions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.h1: list[str] = []
+        self.figures: list[dict] = []
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self._in_h1 = False
+        self._in_caption = False
+        self._figure: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag == "h1":
+            self._in_h1 = True
+            self.h1.append("")
+        elif tag == "figure":
+            self._figure = {"id": a.get("id", ""), "alt": None, "caption": ""}
+        elif tag == "img" and self._figure is not None:
+            self._figure["alt"] = a.get("alt")
+        elif tag == "figcaption":
+            self._in_caption = True
+
+    def handle_endtag(self, tag):
+        if tag == "h1":
+            self._in_h1 = False
+        elif tag == "figcaption":
+            self._in_caption = False
+        elif tag == "figure" and self._figure is not None:
+            self.figures.append(self._figure)
+            self._figure = None
+
+    def handle_data(self, data):
+        if self._in_h1:
+            self.h1[-1] += data
+        if self._in_caption and self._figure is not None:
+            self._figure["caption"] += data
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    root = tmp_path_factory.mktemp("edition")
+    result = build.build_edition(jobs=2, build_dir=root / "build", book_dir=root / "_book")
+    html = result.html_index.read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(html)
+    return result, html, page
+
+
+def test_theme_chapters_present_and_in_order(edition):
+    _, _, page = edition
+    headings = [" ".join(h.split()) for h in page.h1]
+    positions = []
+    for title in THEME_TITLES:
+        matches = [i for i, h in enumerate(headings) if title in h]
+        assert matches, f"chapter {title!r} missing; headings: {headings}"
+        positions.append(matches[0])
+    assert positions == sorted(positions), headings
+    assert any("Sammendrag" in h or "sammendrag" in h for h in headings), headings
+
+
+def test_every_figure_has_caption_alt_text_and_source_line(edition):
+    _, html, page = edition
+    figures = [f for f in page.figures if f["id"].startswith("fig-")]
+    assert len(figures) >= 8, f"expected figures in every theme, got {len(figures)}"
+    for fig in figures:
+        assert fig["caption"].strip(), f"{fig['id']} has no caption"
+        assert fig["alt"] and fig["alt"].strip(), f"{fig['id']} has no alt text"
+        assert not fig["alt"].lower().startswith(("a chart", "figur", "diagram")), fig["alt"]
+        # The source line follows the figure before the next figure starts.
+        after = html.split(f'id="{fig["id"]}"', 1)[1].split("<figure", 1)[0]
+        assert "Kilde:" in after, f"{fig['id']} has no source line"
+        assert ".csv" in after, f"{fig['id']} has no data link"
+
+
+def test_no_unresolved_references_and_citations_resolved(edition):
+    _, html, page = edition
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "??" not in text
+    assert "?@" not in text
+    for href in page.links:
+        if href.startswith("#"):
+            assert href[1:] in page.ids, f"dangling link {href}"
+    assert "OECD" in text and "Settling In" in text, "bibliography entry missing"
+
+
+def test_renderer_is_named_and_pdf_has_pages(edition):
+    result, html, _ = edition
+    label = result.render_result.renderer_label
+    assert label and (label in html or "Quarto" in label)
+    pdf = result.pdf.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 10
+
+
+def test_every_indicator_appears_in_its_chapter(edition):
+    _, html, _ = edition
+    for ind in load_catalogue().indicators:
+        if ind.theme == "befolkning":
+            continue
+        assert ind.name in html, f"{ind.id} ({ind.name}) missing from the book"
+
+
+def test_manifest_matches_the_figures_and_records_provenance(edition):
+    result, html, page = edition
+    data = json.loads(result.manifest_path.read_text(encoding="utf-8"))
+    entries = data["figures"] if isinstance(data.get("figures"), list) else list(data["figures"].values())
+    labels = {e["label"] for e in entries}
+    for fig in page.figures:
+        if fig["id"].startswith("fig-"):
+            assert fig["id"][4:] in labels, f"{fig['id']} has no manifest entry"
+    for entry in entries:
+        assert entry["sources"], f"{entry['label']} has no sources"
+        assert entry.get("notebook"), entry["label"]
+    assert data["edition"]["year"] == result.params.year
+
+
+def test_rebuild_reproduces_every_output(edition):
+    result, _, _ = edition
+    differences = manifest.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT)
+    assert differences == [], differences
