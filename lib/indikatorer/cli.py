@@ -80,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"indikatorer: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as other command-line tools do.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
