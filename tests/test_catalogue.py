@@ -13,6 +13,7 @@ import yaml
 from indikatorer import catalogue as cat
 from indikatorer.catalogue import Break, CatalogueError, load_catalogue, validate_catalogue
 from indikatorer.cli import main
+from indikatorer.codes import CodesError, load_codes
 from indikatorer.errors import UserError
 
 # Ids other modules rely on, with the published series each must read (None: derived or no data).
@@ -312,24 +313,34 @@ def test_loaded_indicator_has_typed_fields_and_defaults(tmp_path):
 # ---------------------------------------------------------------- group codes
 
 
-def test_group_codes_come_from_codes_yml_when_it_exists(tmp_path):
+def test_group_codes_are_the_groups_of_codes_yml():
+    groups = cat.known_group_codes()
+    assert groups == set(load_codes().order("groups"))
+    # the group table of ARCHITECTURE.md, every reference group the catalogue names, and more
+    assert {"innvandrere", "norskfodte", "befolkningen_uten_innvandrere", "minoritetsspraklige_barn"} <= groups
+    assert {ind.reference_group for ind in load_catalogue().indicators} - {None} <= groups
+
+
+def test_group_codes_follow_another_codes_file(tmp_path):
     codes = tmp_path / "codes.yml"
-    codes.write_text(yaml.safe_dump({"groups": [
-        {"code": "innvandrere", "label": "Innvandrere"},
-        {"code": "minoritetsspraklige_barn", "label": "Minoritetsspråklige barn"},
-    ]}, allow_unicode=True), encoding="utf-8")
+    vocab = [{"code": "alle", "label": "Alle"}]
+    codes.write_text(yaml.safe_dump({
+        "groups": [{"code": "innvandrere", "label": "Innvandrere"},
+                   {"code": "minoritetsspraklige_barn", "label": "Minoritetsspråklige barn"}],
+        "sex": vocab, "ages": vocab, "regions": vocab, "botid": vocab,
+    }, allow_unicode=True), encoding="utf-8")
     assert cat.known_group_codes(codes) == {"innvandrere", "minoritetsspraklige_barn"}
 
 
-def test_group_codes_fall_back_to_the_architecture_table(tmp_path):
-    assert cat.known_group_codes(tmp_path / "absent.yml") == set(cat.FALLBACK_GROUP_CODES)
-    assert "befolkningen_uten_innvandrere" in cat.FALLBACK_GROUP_CODES
+def test_missing_codes_yml_is_an_error_not_a_fallback(tmp_path):
+    with pytest.raises(CodesError, match=r"code vocabularies not found: .*absent\.yml"):
+        cat.known_group_codes(tmp_path / "absent.yml")
 
 
 def test_codes_yml_without_groups_list_is_an_error(tmp_path):
     codes = tmp_path / "codes.yml"
     codes.write_text("regions: []\n", encoding="utf-8")
-    with pytest.raises(CatalogueError, match="groups"):
+    with pytest.raises(CodesError, match="'groups' must be a list"):
         cat.known_group_codes(codes)
 
 

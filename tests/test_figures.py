@@ -18,7 +18,8 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from indikatorer import figures  # noqa: E402
+from indikatorer import figures, paths  # noqa: E402
+from indikatorer.codes import CodesError, clear_cache as clear_codes_cache, load_codes  # noqa: E402
 
 ARCHITECTURE_GROUPS = {
     "innvandrere", "norskfodte", "innvandrerbakgrunn", "befolkningen_ellers",
@@ -48,6 +49,8 @@ CODES_YML = textwrap.dedent("""\
       - {code: alle, label: Begge kjønn}
       - {code: menn, label: Menn}
       - {code: kvinner, label: Kvinner}
+    ages:
+      - {code: alle, label: Alle aldre}
 """)
 
 API_SOURCE = {
@@ -68,14 +71,14 @@ def house_style(tmp_path, monkeypatch):
     """Every test: the house style, a known codes.yml and no pages.csv, figures closed after."""
     codes = tmp_path / "codes.yml"
     codes.write_text(CODES_YML, encoding="utf-8")
-    monkeypatch.setattr(figures, "CODES_FILE", codes)
+    monkeypatch.setattr(paths, "CODES_FILE", codes)
     monkeypatch.setattr(figures, "PAGES_FILE", tmp_path / "no-pages.csv")
-    figures._load_codes.cache_clear()
+    clear_codes_cache()
     figures._page_titles.cache_clear()
     figures.setup()
     yield
     plt.close("all")
-    figures._load_codes.cache_clear()
+    clear_codes_cache()
     figures._page_titles.cache_clear()
 
 
@@ -178,14 +181,18 @@ def test_labels_come_from_codes_yml_in_its_order():
     assert figures.label("ukjent_kode", "regions") == "ukjent_kode"
 
 
-def test_labels_fall_back_to_the_architecture_table_without_codes_yml(tmp_path, monkeypatch):
-    monkeypatch.setattr(figures, "CODES_FILE", tmp_path / "missing.yml")
-    figures._load_codes.cache_clear()
-    groups = figures.labels("groups")
-    assert set(groups) == ARCHITECTURE_GROUPS
-    assert groups["norskfodte"] == "Norskfødte med innvandrerforeldre"
-    assert figures.labels("regions") == {}
-    assert figures.label("asia", "regions") == "asia"
+def test_labels_are_those_of_the_one_codes_reader():
+    assert figures.labels("sex") == load_codes().labels("sex") == {
+        "alle": "Begge kjønn", "menn": "Menn", "kvinner": "Kvinner"}
+    assert figures.label("alle", None) == "alle"  # a column without a vocabulary shows the code
+
+
+def test_missing_codes_yml_is_a_clear_error_not_a_fallback(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "CODES_FILE", tmp_path / "missing.yml")
+    with pytest.raises(CodesError, match=r"code vocabularies not found: .*missing\.yml"):
+        figures.labels("groups")
+    with pytest.raises(CodesError, match="not found"):
+        figures.colour_for("asia", "regions")
 
 
 def test_setup_sets_deterministic_house_style():

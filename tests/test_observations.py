@@ -13,8 +13,7 @@ import pytest
 
 from indikatorer import observations, paths, snapshot
 from indikatorer.observations import (
-    TIDY_COLUMNS, ObservationsError, gap_rows, load_codes, load_observations, select_rows,
-    validate_observations,
+    TIDY_COLUMNS, ObservationsError, gap_rows, load_observations, select_rows, validate_observations,
 )
 
 EMPLOYMENT_2021_03_19 = "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19"
@@ -313,28 +312,11 @@ def test_unknown_api_label_is_an_error(raw_store):
 # --------------------------------------------------------------------------- vocabularies, cache, CLI
 
 
-def test_codes_map_norwegian_and_english_labels():
-    codes = load_codes()
-    assert codes.code_for("regions", "Western Europe else") == "vest_europa"
-    assert codes.code_for("regions", "Vest-Europa  ELLERS") == "vest_europa"
-    assert codes.code_for("regions", "Iraq") == "land:Irak"
-    assert codes.code_for("regions", "Asia med Tyrkia") == codes.code_for("regions", "Asia") == "asia_med_tyrkia"
-    assert codes.code_for("regions", "EU27/EØS-land") != codes.code_for("regions", "EU28/EØS-land")
-    assert codes.code_for("botid", "Fra 4 inntil 5 år") == "4"
-    assert codes.code_for("sex", "Menn") == "menn" and codes.code_for("regions", "Atlantis") is None
-    assert codes.is_known("regions", "land:Somalia") and not codes.is_known("regions", "land:Atlantis")
-    assert list(codes.labels("groups"))[:3] == ["innvandrere", "norskfodte", "innvandrerbakgrunn"]
-    assert codes.label("groups", "befolkningen_uten_innvandrere") == "Befolkningen eksklusive innvandrere"
+def test_observations_reads_codes_through_the_codes_module():
+    """observations re-exports the one reader of codes.yml (older callers import it from here)."""
+    from indikatorer import codes
 
-
-def test_a_label_claimed_by_two_codes_is_an_error(tmp_path):
-    path = tmp_path / "codes.yml"
-    vocab = "[{code: alle, label: Alle, ssb_labels: [I alt]}]"
-    path.write_text(f"groups: {vocab}\nsex: {vocab}\nages: {vocab}\nbotid: {vocab}\n"
-                    "regions: [{code: a, label: A, ssb_labels: [Asia]}, {code: b, label: B, ssb_labels: [asia]}]\n",
-                    encoding="utf-8")
-    with pytest.raises(ObservationsError, match="label 'asia' belongs to both 'a' and 'b' in regions"):
-        load_codes(path)
+    assert observations.load_codes is codes.load_codes and observations.Codes is codes.Codes
 
 
 def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):

@@ -14,7 +14,8 @@ import pytest
 
 from indikatorer import paths
 from indikatorer.errors import UserError
-from indikatorer.observations import KEY_COLUMNS, load_codes
+from indikatorer.codes import load_codes
+from indikatorer.observations import CODED_COLUMNS, KEY_COLUMNS
 from indikatorer.published import COLUMNS, load_published, parse_printed_value
 from indikatorer.snapshot import sha256_file, verify_file
 
@@ -50,8 +51,7 @@ def test_snapshot_loads_with_tidy_dtypes_and_known_codes(published):
     assert published["year"].dtype == "int64" and published["value"].dtype == "float64"
     assert len(published) > 5000
     codes = load_codes()
-    for column, vocabulary in {"group": "groups", "sex": "sex", "age": "ages", "region": "regions",
-                               "botid": "botid"}.items():
+    for column, vocabulary in CODED_COLUMNS.items():
         unknown = {c for c in published[column].unique() if not codes.is_known(vocabulary, c)}
         assert not unknown, f"{column}: {unknown}"
     assert set(published["status"]) <= {"ok", "missing", "not_available", "suppressed", "not_applicable", "nil"}

@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from indikatorer import paths
-from indikatorer.observations import load_codes
+from indikatorer.codes import load_codes
 from indikatorer.published import COLUMNS, OBSERVATIONS_FILE, PAGES_FILE, REVISIONS_FILE, parse_printed_value
 from indikatorer.snapshot import ATTRIBUTION, display_path, write_with_sidecar
 

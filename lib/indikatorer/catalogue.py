@@ -19,20 +19,8 @@ from typing import Any, Iterable
 import yaml
 
 from indikatorer import paths
+from indikatorer.codes import load_codes
 from indikatorer.errors import UserError
-
-# data/codes.yml (owned by the data layer) declares the group codes; until it exists we fall back
-# to the group table in ARCHITECTURE.md.
-CODES_FILE = paths.CODES_FILE
-FALLBACK_GROUP_CODES = (
-    "innvandrere",
-    "norskfodte",
-    "innvandrerbakgrunn",
-    "befolkningen_ellers",
-    "befolkningen_uten_innvandrere",
-    "hele_befolkningen",
-    "flyktningbakgrunn",
-)
 
 UNITS = ("prosent", "prosentpoeng", "personer", "kroner", "antall", "forholdstall", "år")
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
@@ -131,15 +119,10 @@ class Catalogue:
         return [ind for ind in self.indicators if ind.headline]
 
 
-def known_group_codes(codes_file: Path = CODES_FILE) -> set[str]:
-    """Group codes from data/codes.yml (``groups: [{code, label}, …]``), else the fallback table."""
-    if not codes_file.exists():
-        return set(FALLBACK_GROUP_CODES)
-    raw = yaml.safe_load(codes_file.read_text(encoding="utf-8")) or {}
-    groups = raw.get("groups") if isinstance(raw, dict) else None
-    if not isinstance(groups, list):
-        raise CatalogueError(f"{codes_file}: expected a top-level 'groups:' list of {{code, label}}")
-    return {g["code"] for g in groups if isinstance(g, dict) and "code" in g}
+def known_group_codes(codes_file: Path | None = None) -> set[str]:
+    """The group codes of data/codes.yml (or ``codes_file``); a missing or malformed file is a
+    :class:`indikatorer.codes.CodesError`."""
+    return set(load_codes(codes_file).order("groups"))
 
 
 # ---------------------------------------------------------------- validation

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from indikatorer import fmt, paths
+from indikatorer.codes import load_codes
 from indikatorer.snapshot import sha256_file
 
-CODES_FILE = paths.CODES_FILE
 PAGES_FILE = paths.PUBLISHED_DIR / "pages.csv"
 
 SEED = 20240101
@@ -70,17 +70,6 @@ OTHER_PALETTE = (
     "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
     "#DDCC77", "#CC6677", "#882255", "#AA4499",
 )
-
-# Used only while data/codes.yml does not exist; the table in ARCHITECTURE.md.
-FALLBACK_GROUP_LABELS = {
-    "innvandrere": "Innvandrere",
-    "norskfodte": "Norskfødte med innvandrerforeldre",
-    "innvandrerbakgrunn": "Innvandrere og norskfødte med innvandrerforeldre",
-    "befolkningen_ellers": "Befolkningen ellers",
-    "befolkningen_uten_innvandrere": "Befolkningen eksklusive innvandrere",
-    "hele_befolkningen": "Hele befolkningen",
-    "flyktningbakgrunn": "Personer med flyktningbakgrunn",
-}
 
 # Which codes.yml list labels a tidy column.
 KIND_OF_COLUMN = {"group": "groups", "region": "regions", "botid": "botid", "sex": "sex"}
@@ -149,29 +138,16 @@ def setup() -> None:
 # Codes, labels and colours
 
 
-@functools.lru_cache(maxsize=None)
-def _load_codes(path: Path) -> dict:
-    import yaml
-
-    if not path.exists():
-        return {}
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f) or {}
-
-
 def labels(kind: str) -> dict[str, str]:
-    """``{code: label}`` for one list in ``data/codes.yml`` (``groups``, ``regions``, ``botid``,
-    ``sex``), in the file's display order. Without the file: the group table of ARCHITECTURE.md
-    for ``groups``, nothing for the others (callers then show the code)."""
-    codes = _load_codes(CODES_FILE)
-    if not codes:
-        return dict(FALLBACK_GROUP_LABELS) if kind == "groups" else {}
-    return {str(item["code"]): str(item.get("label", item["code"])) for item in codes.get(kind) or []}
+    """``{code: label}`` for one vocabulary of ``data/codes.yml`` (``groups``, ``regions``,
+    ``botid``, ``sex``, ``ages``), in the file's display order (:func:`indikatorer.codes.load_codes`)."""
+    return load_codes().labels(kind)
 
 
-def label(code: str, kind: str = "groups") -> str:
-    """The Norwegian label of a code; ``land:<Navn>`` gives ``<Navn>``; unknown codes show as-is."""
-    known = labels(kind)
+def label(code: str, kind: str | None = "groups") -> str:
+    """The Norwegian label of a code; ``land:<Navn>`` gives ``<Navn>``; unknown codes, and any
+    code when ``kind`` is None (a column without a vocabulary), show as-is."""
+    known = labels(kind) if kind else {}
     if code in known:
         return known[code]
     return code.split(":", 1)[1] if code.startswith("land:") else code

@@ -7,7 +7,8 @@ indicators (``op: gap``) are computed from those rows. ``validate_observations()
 contract: columns, dtypes, known codes, ranges, status rules and unique keys.
 
 The code vocabularies (groups, regions, botid, sex, ages) live in ``data/codes.yml`` and are read
-with ``load_codes()``; the figures and text modules use the same labels and display order.
+with ``indikatorer.codes.load_codes()`` (re-exported here); the figures and text modules use the
+same labels and display order.
 """
 
 from __future__ import annotations
@@ -17,18 +18,15 @@ import fnmatch
 import functools
 import json
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from indikatorer import paths
+from indikatorer.codes import Codes, load_codes
+from indikatorer.codes import clear_cache as _clear_codes_cache
 from indikatorer.errors import UserError
-
-CODES_FILE = paths.DATA_DIR / "codes.yml"
 
 TIDY_COLUMNS = [
     "indicator", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
@@ -43,7 +41,8 @@ STRING_COLUMNS = [c for c in TIDY_COLUMNS if c not in ("year", "value")]
 STATUSES = ("ok", "missing", "not_available", "suppressed", "not_applicable", "nil")
 NO_NUMBER_STATUSES = ("missing", "not_available", "suppressed", "not_applicable")
 SOURCE_KINDS = ("ssb_api", "published", "derived")
-# Tidy columns that have a vocabulary in codes.yml, and the vocabulary's name.
+# Tidy columns that have a vocabulary in codes.yml, and the vocabulary's name: one column for each
+# of indikatorer.codes.VOCABULARIES (tests/test_codes.py holds them together).
 CODED_COLUMNS = {"group": "groups", "sex": "sex", "age": "ages", "region": "regions", "botid": "botid"}
 # Defaults for dimensions a source does not break down by.
 DEFAULTS = {"sex": "alle", "age": "alle", "region": "alle", "region_label": "", "botid": "alle",
@@ -53,84 +52,6 @@ MAX_SHOWN_ROWS = 10
 
 class ObservationsError(UserError):
     """The tidy table breaks its contract, or a source cannot be mapped into it."""
-
-
-# --------------------------------------------------------------------------- code vocabularies
-
-
-def _normal(label: str) -> str:
-    """Labels compare without case and repeated spaces ('Vest-Europa  ellers' = 'vest-europa ellers')."""
-    return " ".join(str(label).split()).casefold()
-
-
-@dataclass(frozen=True, eq=False)
-class Codes:
-    """The vocabularies of data/codes.yml: codes in display order, Norwegian labels, SSB labels."""
-
-    entries: Mapping[str, tuple[dict, ...]]   # vocabulary → entries {code, label, ssb_labels, note}
-    countries: Mapping[str, tuple[str, ...]]  # Norwegian country name → other spellings
-    index: Mapping[str, Mapping[str, str]]    # vocabulary → normalised SSB label → code
-
-    def labels(self, vocabulary: str) -> dict[str, str]:
-        """code → Norwegian label, in display order."""
-        return {e["code"]: e["label"] for e in self.entries[vocabulary]}
-
-    def order(self, vocabulary: str) -> list[str]:
-        return [e["code"] for e in self.entries[vocabulary]]
-
-    def is_known(self, vocabulary: str, code: str) -> bool:
-        if vocabulary == "regions" and code.startswith("land:"):
-            return code[len("land:"):] in self.countries
-        return any(e["code"] == code for e in self.entries[vocabulary])
-
-    def label(self, vocabulary: str, code: str) -> str:
-        """The Norwegian label of a code (a country code gives the country's name)."""
-        if vocabulary == "regions" and code.startswith("land:"):
-            return code[len("land:"):]
-        return self.labels(vocabulary)[code]
-
-    def code_for(self, vocabulary: str, label: str) -> str | None:
-        """The code whose SSB labels (or the code itself) match ``label``; regions also match
-        country names and their other spellings (giving ``land:<name>``)."""
-        return self.index[vocabulary].get(_normal(label))
-
-
-def _label_index(vocabulary: str, entries: tuple[dict, ...], countries: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
-    pairs = [(e["code"], e["code"]) for e in entries]
-    pairs += [(e["code"], lab) for e in entries for lab in e["ssb_labels"]]
-    if vocabulary == "regions":
-        pairs += [(f"land:{name}", name) for name in countries]
-        pairs += [(f"land:{name}", alias) for name, aliases in countries.items() for alias in aliases]
-    table: dict[str, str] = {}
-    for code, lab in pairs:
-        key = _normal(lab)
-        if table.get(key, code) != code:
-            raise ObservationsError(f"codes.yml: label {lab!r} belongs to both {table[key]!r} and {code!r} in {vocabulary}")
-        table[key] = code
-    return table
-
-
-@functools.lru_cache(maxsize=None)
-def load_codes(path: Path = CODES_FILE) -> Codes:
-    """Read data/codes.yml (cached per process); a label claimed by two codes is an error."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ObservationsError(f"code vocabularies not found: {path}") from None
-    entries = {}
-    for vocabulary in CODED_COLUMNS.values():
-        items = raw.get(vocabulary) if isinstance(raw, dict) else None
-        if not isinstance(items, list) or not all(isinstance(e, dict) and "code" in e and "label" in e
-                                                  for e in items):
-            raise ObservationsError(f"{path}: '{vocabulary}' must be a list of {{code, label, ssb_labels}}")
-        entries[vocabulary] = tuple(
-            {"code": str(e["code"]), "label": e["label"], "ssb_labels": tuple(e.get("ssb_labels") or ()),
-             "note": e.get("note")}
-            for e in items)
-    countries = {str(name): tuple(aliases or ()) for name, aliases in (raw.get("countries") or {}).items()}
-    index = {vocabulary: _label_index(vocabulary, items, countries) for vocabulary, items in entries.items()}
-    return Codes(entries=entries, countries=countries, index=index)
 
 
 # --------------------------------------------------------------------------- building the table
@@ -338,7 +259,7 @@ def load_observations(catalogue: Any = None, *, year_max: int | None = None,
 def clear_cache() -> None:
     """Forget cached tables and vocabularies (after the data files changed in this process)."""
     _load_default.cache_clear()
-    load_codes.cache_clear()
+    _clear_codes_cache()
 
 
 # --------------------------------------------------------------------------- the contract
