@@ -499,7 +499,13 @@ def _footer(link_dir: str, label_: str, sources, notes) -> str:
     if notes:
         lines.append("Merknad: " + " ".join(_one_line(n) for n in notes))
         lines.append("")
-    lines.append(f"{source_line(sources)} · [Last ned data (CSV)]({link_dir}/{label_}.csv)")
+    links = [f"[Last ned data (CSV)]({link_dir}/{label_}.csv)"]
+    notebook = os.environ.get("INDIKATORER_NOTEBOOK")
+    if notebook:
+        # The executed notebook is published beside its chapter (see _quarto.yml resources):
+        # the code that made the figure, one click from it.
+        links.append(f"[Notatboken som laget figuren]({Path(notebook).name})")
+    lines.append(f"{source_line(sources)} · " + " · ".join(links))
     return "\n".join(lines)
 
 

@@ -1,0 +1,439 @@
+"""The chapters' presentation logic (indikatorer.chapter) on small hand-made observations."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from indikatorer import chapter, figures  # noqa: E402
+from indikatorer.catalogue import Break, Catalogue, Indicator  # noqa: E402
+from indikatorer.errors import UserError  # noqa: E402
+from indikatorer.observations import TIDY_COLUMNS  # noqa: E402
+
+PAGE = "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19"
+PARAMS = chapter.chapter_params(2023, 2010, ["sex", "botid", "region", "reason"], "0", 10)
+
+
+def row(**changes) -> dict:
+    base = {"indicator": "test_andel", "year": 2020, "period": "2020", "group": "innvandrere",
+            "sex": "alle", "age": "20-66", "region": "alle", "region_label": "", "botid": "alle",
+            "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.0, "status": "ok",
+            "source_kind": "published", "source_table": "436217", "source_ref": PAGE,
+            "source_file": "data/published/observations.csv", "source_sha256": "a" * 64,
+            "retrieved": "2021-03-19", "note": ""}
+    return {**base, **changes}
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=TIDY_COLUMNS)
+    return out.astype({"year": "int64", "value": "float64"})
+
+
+def indicator(id="test_andel", **changes) -> Indicator:
+    fields = dict(id=id, theme="arbeid", name="Testandel", definition="Andel i test.", unit="prosent",
+                  population="20–66 år", direction="higher_better",
+                  reference_group="befolkningen_uten_innvandrere", frequency="yearly",
+                  sources=[{"kind": "ssb_api", "table": "11607"}], caveats=["Et forbehold."])
+    return Indicator(**{**fields, **changes})
+
+
+def catalogue(*indicators) -> Catalogue:
+    return Catalogue(version=1, themes={"arbeid": "Arbeid og sysselsetting", "befolkning": "Befolkning"},
+                     indicators=list(indicators))
+
+
+def employment_rows(missing_year=2016) -> list[dict]:
+    """Innvandrere and the reference group 2011–2023: 15–74 år to 2016, 20–66 år from 2017, one
+    year missing (a `..` row), plus rows that must never reach the main chart."""
+    rows = []
+    for year in range(2011, 2024):
+        age = "15-74" if year < 2017 else "20-66"
+        imm = 60.0 + 0.5 * (year - 2011)
+        ref = 70.0 + 0.2 * (year - 2011)
+        if year == missing_year:
+            rows.append(row(year=year, age=age, value=math.nan, status="missing"))
+        else:
+            rows.append(row(year=year, age=age, value=imm))
+        rows.append(row(year=year, age=age, group="befolkningen_uten_innvandrere", value=ref))
+    rows += [
+        row(year=2023, age="25-39", value=99.0),                             # a sub-band
+        row(year=2023, sex="kvinner", value=64.0),                           # by sex
+        row(year=2023, sex="menn", value=72.0),
+        row(year=2023, region="afrika", value=52.0),                          # by world region
+        row(year=2023, region="norden", value=78.0),
+        row(year=2023, region="land:Somalia", value=30.0),                    # a country: never
+        row(year=2023, other_dim="bostedskommune", other_value="Oslo", value=55.0),  # a municipality: never
+    ]
+    return rows
+
+
+@pytest.fixture(autouse=True)
+def house_style():
+    figures.setup()
+    yield
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def test_chapter_params_accepts_the_edition_parameters():
+    params = chapter.chapter_params(2024, 2010, ["sex"], "0", 8)
+    assert params.years == (2010, 2024) and params.breakdowns == ("sex",) and params.window == 8
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(region="03"), "only region '0' (hele landet) is available offline"),
+    (dict(first_year=2030), "first_year 2030 is after year 2024"),
+    (dict(breakdowns=["sex", "alder"]), "unknown breakdown(s) 'alder'"),
+    (dict(window=1), "window must be at least 2"),
+])
+def test_chapter_params_refuses_what_the_snapshot_cannot_show(kwargs, message):
+    args = dict(year=2024, first_year=2010, breakdowns=["sex"], region="0", window=10) | kwargs
+    with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        chapter.chapter_params(**args)
+
+
+def test_edition_observations_keeps_the_editions_years():
+    obs = frame([row(year=y) for y in (2008, 2010, 2023, 2024)])
+    kept = chapter.edition_observations(PARAMS, obs)
+    assert sorted(kept["year"]) == [2010, 2023]
+
+
+# --------------------------------------------------------------------------- series selection
+
+
+def test_main_series_is_one_row_per_group_and_year_with_the_newest_age_band():
+    series = chapter.select_series(frame(employment_rows()))
+    assert not series.duplicated(["year", "group"]).any()
+    assert set(series["sex"]) == {"alle"} and set(series["region"]) == {"alle"}
+    assert set(series["other_dim"]) == {""}
+    bands = series.groupby("year")["age"].first()
+    assert bands[2016] == "15-74" and bands[2017] == "20-66" and 99.0 not in set(series["value"])
+    assert series.loc[(series["year"] == 2016) & (series["group"] == "innvandrere"), "status"].item() == "missing"
+
+
+def test_breakdowns_keep_their_own_codes_and_never_countries_or_sub_bands():
+    rows = frame(employment_rows() + [row(year=2022, sex="menn", age="25-39", value=90.0)])
+    by_sex = chapter.select_series(rows, by="sex")
+    assert set(zip(by_sex["year"], by_sex["sex"], by_sex["value"])) == {(2023, "kvinner", 64.0), (2023, "menn", 72.0)}
+    by_region = chapter.select_series(rows, by="region")
+    assert set(by_region["region"]) == {"afrika", "norden"}
+    assert chapter.select_series(rows, by="botid").empty
+
+
+def test_two_part_country_groups_only_in_years_without_finer_regions():
+    rows = frame([row(year=2013, region="landgruppe1", value=70.0), row(year=2013, region="landgruppe2", value=55.0),
+                  row(year=2020, region="landgruppe1", value=71.0), row(year=2020, region="afrika", value=50.0)])
+    chosen = chapter.select_series(rows, by="region")
+    assert set(zip(chosen["year"], chosen["region"])) == {(2013, "landgruppe1"), (2013, "landgruppe2"), (2020, "afrika")}
+
+
+def test_reason_breakdown_is_the_innvandringsgrunn_dimension():
+    rows = frame([row(value=60.0), row(other_dim="innvandringsgrunn", other_value="Flukt", value=45.0),
+                  row(other_dim="innvandringsgrunn", other_value="Arbeid", value=80.0),
+                  row(other_dim="statsborgerskap", other_value="norske statsborgere", value=70.0),
+                  row(other_dim="statsborgerskap", other_value="utenlandske statsborgere", value=40.0)])
+    by_reason = chapter.select_series(rows, by="reason")
+    assert sorted(by_reason["other_value"]) == ["Arbeid", "Flukt"]
+    main = chapter.select_series(rows)
+    assert main["value"].tolist() == [60.0]  # a split (statsborgerskap) is not the main series
+
+
+def test_a_measurement_qualifier_counts_as_the_main_series_but_a_plain_row_wins():
+    rows = frame([row(year=2013, other_dim="kilde", other_value="utvalgsundersøkelse", value=56.0),
+                  row(year=2022, value=60.0),
+                  row(year=2022, other_dim="kilde", other_value="utvalgsundersøkelse", value=58.0)])
+    series = chapter.select_series(rows)
+    assert dict(zip(series["year"], series["value"])) == {2013: 56.0, 2022: 60.0}
+
+
+def test_a_distribution_keeps_its_categories():
+    rows = frame([row(year=2011, age="16+", other_dim="utdanningsnivå", other_value=level, value=v)
+                  for level, v in (("grunnskolenivå", 35.0), ("videregående skole nivå", 25.0))])
+    series = chapter.select_series(rows)
+    assert sorted(series["other_value"]) == ["grunnskolenivå", "videregående skole nivå"]
+    assert chapter.distribution_dimension(series, rows) == "utdanningsnivå"
+
+
+def test_series_breaks_are_the_declared_ones_plus_unannounced_age_changes():
+    series = chapter.select_series(frame(employment_rows()))
+    declared = indicator(breaks=[Break(2015, "A-ordningen."), Break(2030, "Utenfor.")])
+    found = chapter.series_breaks(declared, series)
+    assert [b.year for b in found] == [2015, 2017]
+    assert "15–74 år til 20–66 år" in found[1].what
+    covered = indicator(breaks=[Break(2017, "Ny aldersgruppe.")])
+    assert [b.year for b in chapter.series_breaks(covered, series)] == [2017]
+
+
+def test_primary_group_is_the_first_immigrant_group_not_the_reference():
+    series = frame([row(group="befolkningen_uten_innvandrere"), row(group="hele_befolkningen"),
+                    row(group="norskfodte"), row(group="innvandrere")])
+    assert chapter.primary_group(series, "befolkningen_uten_innvandrere") == "innvandrere"
+    assert chapter.primary_group(series[series["group"] != "innvandrere"], None) == "norskfodte"
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def test_findings_state_level_gap_change_and_trend_in_norwegian():
+    ind = indicator(breaks=[Break(2017, "Ny aldersgruppe.")])
+    series = chapter.select_series(frame(employment_rows()))
+    found = chapter.findings(ind, series, PARAMS, chapter.series_breaks(ind, series))
+    text = "\n".join(found.sentences)
+    assert "Andelen blant innvandrere" not in text  # a name of its own, not a bare "andelen"
+    assert "var 66,0 prosent i 2023" in text
+    assert "6,4 prosentpoeng lavere enn i befolkningen eksklusive innvandrere i 2023 (66,0 mot 72,4 prosent)" in text
+    assert "Fra 2022 til 2023 økte" in text and "med 0,5 prosentpoeng" in text
+    assert found.trend.fitted and found.trend.classification == "stigende"
+    assert "per år" in text and "Beregningen tar hensyn til bruddet i serien i 2017" in text
+    assert found.gap_verdict == "gapet minker"
+    assert "ble forskjellen mellom innvandrere og befolkningen eksklusive innvandrere mindre" in text
+
+
+def test_findings_are_cautious_with_few_years_a_survey_and_a_break():
+    ind = indicator(survey=True, breaks=[Break(2022, "Ny kilde.")])
+    series = frame([row(year=2021, value=20.0), row(year=2022, value=24.0)])
+    found = chapter.findings(ind, series, PARAMS, chapter.series_breaks(ind, series))
+    text = "\n".join(found.sentences)
+    assert "kan ikke sammenlignes direkte fordi det er brudd i serien i 2022" in text
+    assert "Tallgrunnlaget er tynt: det finnes tall for 2 år" in text
+    assert "utvalgsundersøkelse" in text
+    assert "er ikke beregnet" in text and not found.trend.fitted
+
+
+def test_findings_for_counts_use_relative_change_not_percentage_points():
+    ind = indicator(unit="personer", reference_group=None)
+    series = frame([row(year=2022, unit="personer", value=1000.0), row(year=2023, unit="personer", value=1100.0)])
+    text = "\n".join(chapter.findings(ind, series, PARAMS).sentences)
+    assert "økte med 10,0 prosent fra 2022 til 2023" in text and "prosentpoeng" not in text
+
+
+# --------------------------------------------------------------------------- charts and tables
+
+
+def drawn_points(fig) -> set[tuple[str, int, float]]:
+    """(colour, year, value) of every marker on every axes."""
+    points = set()
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if line.get_marker() == "o":
+                colour = to_hex(line.get_color()).upper()
+                points |= {(colour, int(x), round(float(y), 9)) for x, y in zip(line.get_xdata(), line.get_ydata())}
+    return points
+
+
+def test_line_chart_draws_exactly_its_data_in_the_group_colours_and_never_bridges_a_gap():
+    series = chapter.select_series(frame(employment_rows()))
+    chart = chapter.draw_chart(series, unit="prosent", breaks=[chapter.SeriesBreak(2017, "x")])
+    assert chart.kind == "line"
+    expected = {(figures.colour_for(g).upper(), int(y), round(v, 9))
+                for g, y, v in chart.data.dropna(subset=["value"])[["group", "year", "value"]].itertuples(index=False)}
+    assert drawn_points(chart.fig) == expected
+    for line in chart.fig.axes[0].get_lines():
+        years = [int(x) for x in line.get_xdata()]
+        if line.get_marker() == "o" and len(years) > 1:
+            assert all(b - a == 1 for a, b in zip(years, years[1:])), years  # no line over 2016
+            assert not (min(years) < 2017 <= max(years)), years               # nor over the break
+
+
+def test_sparse_breakdowns_become_bars_for_the_newest_year_with_exactly_those_numbers():
+    rows = frame(employment_rows() + [row(year=2021, region="afrika", value=51.0)])
+    by_region = chapter.select_series(rows, by="region")
+    chart = chapter.draw_chart(by_region, unit="prosent", facet="region")
+    assert chart.kind == "bar" and chart.year == 2023
+    assert set(chart.data["year"]) == {2023}
+    bars = sorted(round(p.get_width(), 9) for p in chart.fig.axes[0].patches)
+    assert bars == sorted(chart.data["value"].tolist())
+    colours = {to_hex(p.get_facecolor()).upper() for p in chart.fig.axes[0].patches}
+    assert colours == {figures.colour_for("innvandrere").upper()}
+
+
+def test_wide_table_has_a_column_per_group_and_the_gap_in_percentage_points():
+    series = chapter.select_series(frame(employment_rows()))
+    table, formats, headers = chapter.wide_table(series, "befolkningen_uten_innvandrere", "prosent")
+    row_2023 = table[table["year"] == 2023].iloc[0]
+    assert row_2023["gap_innvandrere"] == pytest.approx(66.0 - 72.4)
+    assert formats["gap_innvandrere"] == "prosentpoeng" and headers["age"] == "Alder"
+    assert math.isnan(table.loc[table["year"] == 2016, "innvandrere"].item())
+
+
+# --------------------------------------------------------------------------- a whole indicator
+
+
+def present(capsys, tmp_path, ind, rows, params=PARAMS, cat=None):
+    chapter.present_indicator(ind.id, params, observations=frame(rows), catalogue=cat or catalogue(ind),
+                              out_dir=tmp_path / "figures")
+    return capsys.readouterr().out
+
+
+def test_present_indicator_prints_findings_figures_tables_and_method(capsys, tmp_path):
+    ind = indicator(breaks=[Break(2017, "SSB bruker 20–66 år fra 2017.")])
+    out = present(capsys, tmp_path, ind, employment_rows())
+    assert "**Hovedfunn**" in out
+    assert "{#fig-test-andel-grupper " in out and "{#tbl-test-andel-grupper-tabell}" in out
+    assert "{#fig-test-andel-kjonn " in out and "{#fig-test-andel-landbakgrunn " in out
+    assert "brudd i serien i 2017" in out                      # the break is named in the caption
+    assert 'fig-alt="Andelen' not in out                        # alt text states the finding …
+    assert "66,0 prosent i 2023" in out.split('fig-alt="', 1)[1].split('"}', 1)[0]
+    assert "etter botid eller innvandringsgrunn i 2010–2023." in out  # one sentence for the missing ones
+    assert '::: {.callout-note collapse="true" title="Om tallene: Testandel"}' in out
+    assert "SSB bruker 20–66 år fra 2017." in out and "@sec-om-test-andel" in out
+    record = json.loads((tmp_path / "figures" / "test-andel-grupper.json").read_text(encoding="utf-8"))
+    assert record["indicators"] == ["test_andel"] and record["sources"][0]["source_ref"] == PAGE
+
+
+def test_figure_csv_holds_the_selected_observations(capsys, tmp_path):
+    ind = indicator()
+    rows = employment_rows()
+    present(capsys, tmp_path, ind, rows)
+    csv = pd.read_csv(tmp_path / "figures" / "test-andel-grupper.csv", dtype={"age": str})
+    expected = chapter.select_series(frame(rows))
+    merged = csv.merge(expected, on=["year", "group", "age"], suffixes=("", "_obs"), validate="one_to_one")
+    assert len(merged) == len(csv) == len(expected)
+    assert ((merged["value"] == merged["value_obs"]) | (merged["value"].isna() & merged["value_obs"].isna())).all()
+
+
+def test_only_the_requested_breakdowns_are_shown(capsys, tmp_path):
+    params = chapter.chapter_params(2023, 2010, ["sex"])
+    out = present(capsys, tmp_path, indicator(), employment_rows(), params=params)
+    assert "#fig-test-andel-kjonn" in out
+    assert "landbakgrunn" not in out.split("callout-note")[0]
+    assert not (tmp_path / "figures" / "test-andel-landbakgrunn.png").exists()
+
+
+def test_indicator_without_data_gets_a_visible_note_and_no_figure(capsys, tmp_path):
+    ind = indicator(id="tom_andel", name="Tom indikator", sources=[{"kind": "ssb_api", "table": "12424"}])
+    out = present(capsys, tmp_path, ind, [row(year=2005)])  # outside the edition's years
+    assert "Ingen tall i denne utgaven" in out and "tabell 12424" in out and "(2010–2023)" in out
+    assert "#fig-" not in out and not (tmp_path / "figures").exists()
+
+
+def test_derived_gap_cites_the_rows_it_was_computed_from(capsys, tmp_path):
+    gap = indicator(id="test_gap", name="Forskjell", unit="prosentpoeng", derived={"from": "test_andel", "op": "gap"},
+                    sources=[])
+    base = employment_rows()
+    gaps = [row(indicator="test_gap", year=r["year"], age=r["age"], unit="prosentpoeng", value=-8.0 - 0.1 * i,
+                source_kind="derived", source_ref=f"{PAGE} minus {PAGE}")
+            for i, r in enumerate(base[:10:2])]
+    out = present(capsys, tmp_path, gap, base + gaps, cat=catalogue(indicator(), gap))
+    record = json.loads((tmp_path / "figures" / "test-gap-grupper.json").read_text(encoding="utf-8"))
+    assert {s["source_kind"] for s in record["sources"]} == {"published"}
+    assert "Beregning." in out
+
+
+# --------------------------------------------------------------------------- summary and appendices
+
+
+def population_rows() -> list[dict]:
+    rows = [row(indicator="befolkning_antall", year=2024, unit="personer", age="alle", group=g, value=v)
+            for g, v in (("innvandrere", 931000.0), ("norskfodte", 221500.0))]
+    rows += [row(indicator="befolkning_antall", year=2024, unit="personer", age="alle", group="innvandrere",
+                 region=r, value=v) for r, v in (("afrika", 100000.0), ("norden", 70000.0))]
+    rows += [row(indicator="befolkning_andel", year=2024, age="alle", group="innvandrerbakgrunn", value=21.0)]
+    rows += [row(indicator="flyktningbakgrunn_antall", year=y, unit="personer", age="alle",
+                 group="flyktningbakgrunn", value=v) for y, v in ((2022, 260000.0), (2023, 280000.0), (2024, 315182.0))]
+    rows += [row(indicator="innvandringer_grunn_antall", year=2023, unit="personer", age="alle",
+                 other_dim="innvandringsgrunn", other_value=r, value=v) for r, v in (("Flukt", 30000.0), ("Arbeid", 20000.0))]
+    return rows
+
+
+def population_catalogue() -> Catalogue:
+    def pop(id, unit="personer"):
+        return indicator(id=id, theme="befolkning", name=id, unit=unit, reference_group=None, direction="neutral")
+    return catalogue(pop("befolkning_antall"), pop("befolkning_andel", "prosent"), pop("flyktningbakgrunn_antall"),
+                     pop("flyktningbakgrunn_andel", "prosent"), pop("innvandringer_grunn_antall"))
+
+
+def test_population_context_counts_groups_regions_refugees_and_reasons(capsys, tmp_path):
+    params = chapter.chapter_params(2024, 2010, ["sex", "botid", "region", "reason"])
+    chapter.population_context(params, observations=frame(population_rows()), catalogue=population_catalogue(),
+                               out_dir=tmp_path / "figures")
+    out = capsys.readouterr().out
+    assert "931\u00a0000 innvandrere i Norge og 221\u00a0500 norskfødte med innvandrerforeldre" in out
+    assert "norskfødte med innvandrerforeldre utgjorde 21,0 prosent av befolkningen i 2024" in out
+    assert "Samtidig hadde 315\u00a0182 personer i Norge flyktningbakgrunn" in out
+    for label in ("befolkning-antall-landbakgrunn", "flyktningbakgrunn-antall-grupper",
+                  "innvandringer-grunn-antall-innvandringsgrunn"):
+        assert f"#fig-{label} " in out and (tmp_path / "figures" / f"{label}.csv").exists()
+
+
+def test_headline_summary_has_level_reference_gap_and_direction():
+    cat = catalogue(indicator(headline=True, breaks=[Break(2017, "Ny aldersgruppe.")]),
+                    indicator(id="tom_andel", headline=True))
+    summary = chapter.headline_summary(PARAMS, observations=frame(employment_rows()), catalogue=cat)
+    first = summary.iloc[0]
+    assert (first["year"], first["value"], first["reference_value"]) == (2023, 66.0, pytest.approx(72.4))
+    assert first["gap"] == pytest.approx(-6.4)
+    assert first["last_change"] == "0,3 mindre enn i 2022" and first["development"].startswith("gapet minker")
+    assert summary.iloc[1]["development"] == "ingen tall i denne utgaven"
+
+
+def test_indicator_reference_lists_every_indicator_with_its_anchor_and_sources(capsys):
+    cat = catalogue(indicator(breaks=[Break(2015, "A-ordningen.")]), indicator(id="tom_andel", name="Tom"))
+    chapter.indicator_reference(PARAMS, observations=frame(employment_rows()), catalogue=cat)
+    out = capsys.readouterr().out
+    assert "## Arbeid og sysselsetting" in out
+    assert "### Testandel {#sec-om-test-andel}" in out and "### Tom {#sec-om-tom-andel}" in out
+    assert "[11607](https://www.ssb.no/statbank/table/11607)" in out
+    assert "**Brudd i serien 2015:** A-ordningen." in out and "Et forbehold." in out
+    assert "ingen for 2010–2023" in out and "**Tall i denne utgaven:** 2011–2023 (innvandrere og befolkningen" in out
+
+
+def test_figures_appendix_lists_every_figure_and_table_with_sources(capsys, tmp_path, monkeypatch):
+    build = tmp_path / "build"
+    (build / "chapters").mkdir(parents=True)
+    monkeypatch.setenv("INDIKATORER_NOTEBOOK", "notebooks/01-arbeid.ipynb")
+    chapter.present_indicator("test_andel", chapter.chapter_params(2023, 2010, ["sex"]),
+                              observations=frame(employment_rows()), catalogue=catalogue(indicator()),
+                              out_dir=build / "notebooks" / "figures")
+    printed = capsys.readouterr().out
+    nb = {"cells": [{"cell_type": "markdown", "source": "# Arbeid og sysselsetting\n\nTekst."},
+                    {"cell_type": "code", "source": "", "outputs": [
+                        {"output_type": "stream", "name": "stdout", "text": printed}]}]}
+    (build / "notebooks" / "01-arbeid.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    monkeypatch.chdir(build / "chapters")  # as the build runs it: the chapter's folder, "."
+    chapter.figures_appendix(".")
+    out = capsys.readouterr().out
+    assert "## Arbeid og sysselsetting" in out
+    in_chapter = re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", printed)
+    assert len(in_chapter) == 4
+    listed = re.findall(r"^\| @((?:fig|tbl)-[a-z0-9-]+) ", out, flags=re.M)
+    assert listed == in_chapter  # in the order of the chapter
+    for label in in_chapter:
+        assert f"(../notebooks/figures/{label[4:]}.csv)" in out
+    sources = out.split("## Kildene")[1].split("## Datagrunnlaget")[0]
+    assert PAGE in sources and all(f"@{label}" in sources for label in in_chapter)
+    assert "`data/published/observations.csv` | `" + "a" * 64 + "` | 2021-03-19 |" in out
+
+
+def test_a_cell_prints_its_markdown_in_one_write(tmp_path, monkeypatch):
+    """Printed bit by bit, the kernel would split the output at timing-dependent places and a
+    rebuilt notebook would differ."""
+    class Recorder:
+        def __init__(self):
+            self.writes = []
+
+        def write(self, text):
+            if text:
+                self.writes.append(text)
+            return len(text)
+
+        def flush(self):
+            pass
+
+    recorder = Recorder()
+    monkeypatch.setattr("sys.stdout", recorder)
+    chapter.present_indicator("test_andel", PARAMS, observations=frame(employment_rows()),
+                              catalogue=catalogue(indicator()), out_dir=tmp_path)
+    assert len(recorder.writes) == 1 and "#fig-test-andel-grupper" in recorder.writes[0]
