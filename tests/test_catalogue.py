@@ -102,7 +102,7 @@ def test_headline_set_is_the_agreed_one(real):
 
 def test_specific_facts_other_modules_rely_on(real):
     gap = real.get("sysselsatte_gap")
-    assert gap.derived == {"from": "sysselsatte_andel", "op": "gap"}
+    assert gap.derived == {"from": "sysselsatte_andel", "op": "gap", "groups": ["innvandrere", "norskfodte"]}
     assert gap.unit == "prosentpoeng" and gap.sources == []
 
     employment = real.get("sysselsatte_andel")
@@ -138,8 +138,28 @@ def test_children_and_adults_take_disjoint_age_bands_of_the_low_income_series(re
 def test_quarterly_and_two_election_series_are_narrowed_to_one_period(real):
     (unemployment,) = real.get("registrerte_ledige_andel").published_sources
     assert unemployment["where"]["period"] == "4. kvartal*"
-    (local,) = real.get("valgdeltakelse_kommunestyre").published_sources
-    assert not any(p.startswith("fylkesting") for p in local["where"]["period"])
+    local = real.get("valgdeltakelse_kommunestyre").published_sources
+    assert local and all(not any(p.startswith("fylkesting") for p in src["where"]["period"])
+                         for src in local)
+
+
+def test_every_indicator_has_a_lower_case_subject_that_is_not_its_heading(real):
+    for ind in real.indicators:
+        assert ind.subject[0].islower() and "«" not in ind.subject, ind.id
+        assert ind.subject != ind.name.lower(), ind.id  # a phrase for a sentence, not the heading
+    assert real.get("sysselsatte_andel").subject == "andelen sysselsatte"
+    # the one that had no wording of its own («Kommunestyrerepresentanter med innvandrerbakgrunn»)
+    assert real.get("representanter_innvandrerbakgrunn_andel").subject == "representasjonen i kommunestyrene"
+
+
+def test_the_home_ownership_gap_is_measured_against_the_group_the_data_have(real):
+    # The 2022 article's «den øvrige befolkningen» was decided as befolkningen eksklusive
+    # innvandrere (tools/import_published.py says why); the catalogue compares with that group.
+    assert real.get("eierandel_bolig").reference_group == "befolkningen_uten_innvandrere"
+
+
+def test_the_employment_gap_is_computed_for_the_immigrant_groups_only(real):
+    assert real.get("sysselsatte_gap").derived["groups"] == ["innvandrere", "norskfodte"]
 
 
 def test_by_theme_and_get_errors_name_the_problem(real):
@@ -160,6 +180,7 @@ MINIMAL = {
             "id": "sysselsatte_andel",
             "theme": "arbeid",
             "name": "Sysselsatte",
+            "subject": "andelen sysselsatte",
             "definition": "Andel sysselsatte.",
             "unit": "prosent",
             "population": "20–66 år",
@@ -177,6 +198,7 @@ MINIMAL = {
             "id": "sysselsatte_gap",
             "theme": "arbeid",
             "name": "Forskjell",
+            "subject": "forskjellen i andel sysselsatte",
             "definition": "Forskjell i prosentpoeng.",
             "unit": "prosentpoeng",
             "population": "20–66 år",
@@ -228,6 +250,18 @@ def test_minimal_catalogue_is_valid():
         (lambda r: first(r)["sources"][0].update(columns={"Tid": "aar"}),
          "column target 'aar' is not a tidy column"),
         (lambda r: first(r)["sources"][1].update(where={"age": 18}), "'where' must map"),
+        (lambda r: first(r)["sources"][1].update(where={"alder": "18+"}),
+         "'where' names column 'alder', which data/published/observations.csv does not have"),
+        (lambda r: first(r)["sources"][1].update(exclude={"other_dim": "bostedskommune"}),
+         "'exclude' must be a non-empty list"),
+        (lambda r: first(r)["sources"][1].update(exclude=[{}]), "'exclude #1' must name at least one column"),
+        (lambda r: first(r)["sources"][1].update(exclude=[{"kommune": "Oslo"}]),
+         "'exclude #1' names column 'kommune'"),
+        (lambda r: first(r).pop("subject"), "missing required field 'subject'"),
+        (lambda r: first(r).update(subject=""), "'subject' must be a non-empty text"),
+        (lambda r: first(r).update(subject="Andelen sysselsatte"), "must be a lower-case noun phrase"),
+        (lambda r: first(r).update(subject="andelen sysselsatte."), "must be a lower-case noun phrase"),
+        (lambda r: first(r).update(subject="verdien for «Sysselsatte»"), "must be wording, not a quoted name"),
         (lambda r: first(r)["sources"][0].update(constants={"kommune": "0301"}),
          "constant for 'kommune'"),
         (lambda r: first(r).update(colour="red"), "unknown field 'colour'"),
@@ -242,6 +276,16 @@ def test_derived_from_unknown_indicator_names_the_derived_indicator():
     found = problems(lambda r: r["indicators"][1]["derived"].update({"from": "nope"}))
     assert any(p.startswith("indicator 'sysselsatte_gap'") and "unknown indicator 'nope'" in p
                for p in found), found
+
+
+def test_derived_gap_groups_must_be_known_codes():
+    assert problems(lambda r: r["indicators"][1]["derived"].update(groups=["innvandrere"])) == []
+    found = problems(lambda r: r["indicators"][1]["derived"].update(groups=["innvandrerne"]))
+    assert any("sysselsatte_gap" in p and "derived group 'innvandrerne'" in p for p in found), found
+    found = problems(lambda r: r["indicators"][1]["derived"].update(groups="innvandrere"))
+    assert any("'groups' must be a non-empty list" in p for p in found), found
+    found = problems(lambda r: r["indicators"][1]["derived"].update(ref="x"))
+    assert any("derived has unknown key 'ref'" in p for p in found), found
 
 
 def test_unknown_derived_op_is_reported():
@@ -305,6 +349,7 @@ def test_loaded_indicator_has_typed_fields_and_defaults(tmp_path):
     catalogue = load_catalogue(path)
     ind = catalogue.get("sysselsatte_andel")
     assert ind.breaks == [Break(2015, "A-ordningen.")]
+    assert ind.subject == "andelen sysselsatte"
     assert ind.headline is False and ind.survey is False and ind.caveats == []
     assert ind.api_sources[0]["table"] == "11607"
     assert catalogue.get("sysselsatte_gap").is_derived

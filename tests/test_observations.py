@@ -81,6 +81,21 @@ def test_where_takes_values_lists_and_patterns():
         select_rows(frame, {"kvartal": "4"})
 
 
+def test_exclude_drops_rows_matching_all_entries_of_any_filter():
+    frame = pd.DataFrame({"other_dim": ["", "bostedskommune", "enhet", "enhet"],
+                          "other_value": ["", "Oslo", "personer", "husholdninger"],
+                          "note": ["", "", "Rounded in text: '280 000'", ""]})
+    kept = select_rows(frame, {}, [{"other_dim": "bostedskommune"},
+                                   {"other_dim": "enhet", "other_value": "husholdninger"},
+                                   {"note": "*ounded in text*"}])
+    assert kept.index.tolist() == [0]
+    # one filter's entries must all match: row 2 is «personer» but has a note, so it stays
+    assert select_rows(frame, {"other_dim": "enhet"}, [{"other_value": "personer", "note": ""}]).index.tolist() == [2, 3]
+    assert select_rows(frame, {"other_dim": "enhet"}, [{"other_value": "personer"}]).index.tolist() == [3]
+    with pytest.raises(ObservationsError, match="'exclude' names column 'kommune'"):
+        select_rows(frame, {}, [{"kommune": "Oslo"}])
+
+
 def test_unknown_series_or_empty_selection_names_the_indicator():
     typo = indicator("ledighet", sources=[{"kind": "published", "series": "registered_unemployment_rates"}])
     with pytest.raises(ObservationsError, match=r"ledighet: series 'registered_unemployment_rates' is not in"):
@@ -139,6 +154,16 @@ def test_derived_indicator_is_built_and_validated():
     assert row["value"].tolist() == [pytest.approx(65.4 - 78.1)]
     assert row["source_kind"].tolist() == ["derived"] and row["status"].tolist() == ["ok"]
     assert "befolkningen_uten_innvandrere" not in set(table.loc[table["indicator"] == "sysselsatte_gap", "group"])
+
+
+def test_derived_groups_limit_the_gap_to_those_groups():
+    gap = indicator("sysselsatte_gap", unit="prosentpoeng",
+                    derived={"from": "sysselsatte_andel", "op": "gap", "groups": ["innvandrere"]})
+    table = load_observations(catalogue(EMPLOYMENT, gap), include_api=False)
+    gaps = table[table["indicator"] == "sysselsatte_gap"]
+    assert set(gaps["group"]) == {"innvandrere"}
+    assert len(gaps) > 0 and len(table[(table["indicator"] == "sysselsatte_andel")
+                                       & (table["group"] == "hele_befolkningen")]) > 0
 
 
 def test_gap_without_reference_group_is_an_error():
@@ -359,3 +384,92 @@ def test_show_prints_one_indicators_rows(monkeypatch, capsys):
     assert out.splitlines()[0] == ",".join(TIDY_COLUMNS)
     assert f"sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,alle," in out
     assert ",65.4,ok,published," in out
+
+
+# --------------------------------------------------------------------------- the real catalogue's rows
+
+
+@pytest.fixture(scope="module")
+def real_table() -> pd.DataFrame:
+    return load_observations(include_api=False)
+
+
+def _of(table: pd.DataFrame, indicator_id: str, **codes) -> pd.DataFrame:
+    rows = table[table["indicator"] == indicator_id]
+    for column, value in {"sex": "alle", "region": "alle", "botid": "alle", **codes}.items():
+        rows = rows[rows[column] == value]
+    return rows
+
+
+def test_the_book_shows_norway_as_a_whole(real_table):
+    # The catalogue leaves out municipalities and counties (e.g. Oslo, Sandefjord); no chapter
+    # code stands in for that choice.
+    assert not real_table["other_dim"].isin(["bostedskommune", "bostedsfylke"]).any()
+
+
+def test_multi_year_totals_never_read_as_one_year(real_table):
+    # e.g. 224 050 acquisitions of citizenship printed for "2014 - 2023", kept in the snapshot
+    # with year 2023; the three-year windows of persistent low income are one year's figure.
+    ranges = real_table["period"].str.extract(r"^(\d{4})\s*-\s*(\d{4})$").dropna().astype(int)
+    assert ((ranges[1] - ranges[0]) == 2).all(), real_table.loc[ranges.index, ["indicator", "period"]]
+    citizenship = _of(real_table, "statsborgerskap_overganger", other_dim="")
+    assert citizenship.set_index("year")["value"].to_dict()[2023] == 37340.0
+    assert 224050.0 not in set(real_table["value"])
+
+
+def test_coarsely_rounded_text_figures_stay_out_of_the_refugee_and_child_series(real_table):
+    refugees = _of(real_table, "flyktningbakgrunn_antall", other_dim="")
+    assert sorted(refugees["year"]) == [2016, 2018, 2019, 2020, 2021, 2024]  # 2023 (280 000) is a gap
+    assert 280000.0 not in set(refugees["value"])
+    children = _of(real_table, "barn_vedvarende_lavinntekt_andel", group="alle_barn")
+    assert 2015 not in set(children["year"]) and 2022 in set(children["year"])
+    for indicator_id in ("flyktningbakgrunn_antall", "barn_vedvarende_lavinntekt_andel"):
+        notes = real_table.loc[real_table["indicator"] == indicator_id, "note"]
+        assert not notes.str.contains("ounded in text").any(), indicator_id
+
+
+def test_local_election_turnout_is_one_population_per_group(real_table):
+    rows = _of(real_table, "valgdeltakelse_kommunestyre")
+    # all eligible voters (norske and utenlandske statsborgere together) are not in the series
+    assert not rows["group"].isin(["hele_befolkningen", "befolkningen_uten_innvandrere"]).any()
+    immigrants = rows[rows["group"].isin(["innvandrere", "norskfodte",
+                                          "norske_statsborgere_uten_innvandrerbakgrunn"])]
+    assert set(zip(immigrants["other_dim"], immigrants["other_value"])) == {("statsborgerskap", "norske statsborgere")}
+    assert (rows.loc[rows["group"] == "utenlandske_statsborgere", "other_dim"] == "").all()
+    newest = rows[rows["year"] == 2023].set_index("group")["value"].to_dict()
+    assert newest == {"innvandrere": 38.0, "norskfodte": 36.0, "norske_statsborgere_uten_innvandrerbakgrunn": 69.0,
+                      "utenlandske_statsborgere": 25.0}
+    assert rows.loc[(rows["group"] == "innvandrere") & (rows["year"] == 2015), "value"].tolist() == [40.0]
+
+
+def test_home_ownership_is_persons_with_a_reference_group_in_the_same_year(real_table):
+    rows = _of(real_table, "eierandel_bolig")
+    assert set(zip(rows["other_dim"], rows["other_value"])) == {("enhet", "personer")}  # no households, no survey
+    in_2022 = rows[rows["year"] == 2022].set_index("group")["value"].to_dict()
+    assert in_2022 == {"innvandrere": 60.0, "befolkningen_uten_innvandrere": 85.0}
+
+
+def test_introduction_programme_years_are_cohorts_only(real_table):
+    rows = real_table[real_table["indicator"] == "intro_arbeid_utdanning_andel"]
+    assert (rows["other_dim"] == "avslutningsår (kohort)").all()
+    assert (rows["other_value"] == rows["year"].astype(str)).all()
+    assert sorted(_of(real_table, "intro_arbeid_utdanning_andel")["year"]) == [2011, 2012, 2013, 2018, 2019, 2020, 2021]
+
+
+def test_norwegian_training_keeps_the_later_years_of_the_ordinary_scheme(real_table):
+    rows = _of(real_table, "norskopplaering_deltakere", age="alle")
+    rows = rows[~rows["other_dim"].isin(["innvandringsgrunn"])]
+    assert rows.set_index("year")["value"].to_dict() == {
+        2012: 36912.0, 2013: 38691.0, 2018: 40342.0, 2019: 33846.0, 2021: 22199.0, 2022: 28379.0}
+    assert not real_table["other_value"].eq("norskopplæring for asylsøkere").any()
+
+
+def test_subsets_and_other_measures_printed_beside_a_group_are_left_out(real_table):
+    employment = real_table[real_table["indicator"] == "sysselsatte_andel"]
+    assert (employment["other_dim"] == "").all()  # not «innvandrere utenom krigsflyktninger fra Ukraina»
+    representatives = real_table[real_table["indicator"] == "representanter_innvandrerbakgrunn_andel"]
+    assert representatives.set_index("year")["value"].to_dict() == {2007: 2.0, 2023: 3.3}
+    completion = _of(real_table, "vgo_fullfort_normert_tid_andel", group="innvandrere")
+    assert completion.set_index("year")["value"].to_dict() == {2006: 37.0, 2014: 45.2}
+    gaps = real_table[real_table["indicator"] == "sysselsatte_gap"]
+    assert set(gaps["group"]) == {"innvandrere", "norskfodte"}

@@ -141,6 +141,33 @@ def test_printed_figure_is_reproduced_exactly(published, url, series, year, grou
     assert rows["status"].iloc[0] == "ok"
 
 
+def test_the_home_ownership_articles_rest_of_the_population_is_decided_by_its_numbers(published, tool):
+    # «den øvrige befolkningen» (2022): 85 % and immigrants' 60 % only average to the whole
+    # population's 81.6–81.8 % with norskfødte on the 85 % side, so it is befolkningen
+    # eksklusive innvandrere, not the unspecified resten_av_befolkningen.
+    page = ("https://www.ssb.no/bygg-bolig-og-eiendom/bolig-og-boforhold/statistikk/boforhold-registerbasert/"
+            "artikler/okt-eierandel-blant-innvandrere")
+    rest = published[(published["source_ref"] == page) & (published["group_label"] == "befolkningen_ellers")]
+    assert set(rest["group"]) == {"befolkningen_uten_innvandrere"} and len(rest) == 2
+    code, why = tool.GROUP_OVERRIDES[(page, "befolkningen_ellers")]
+    assert code == "befolkningen_uten_innvandrere" and "81.6" in why
+    whole = published[(published["series"] == "home_ownership_share") & (published["group"] == "hele_befolkningen")
+                      & (published["other_value"] == "personer") & published["year"].isin([2020, 2023])]
+    share = 0.15  # immigrants' share of the population, 1 January 2022
+    implied = (1 - share) * rest.loc[rest["other_value"] == "personer", "value"].item() + share * 60.0
+    assert abs(implied - whole["value"].mean()) < 1.0
+
+
+def test_the_snapshot_keeps_totals_and_rounded_text_figures_with_what_they_are(published):
+    # The catalogue decides what forms an indicator; the snapshot keeps every printed figure,
+    # and its period and note say what it is.
+    total = published[(published["series"] == "citizenship_acquisitions") & (published["value"] == 224050)]
+    assert total[["year", "period"]].values.tolist() == [[2023, "2014 - 2023"]]
+    rounded = published[(published["series"] == "refugee_background_count") & (published["year"] == 2023)
+                        & (published["region"] == "alle")]
+    assert rounded["value"].tolist() == [280000.0] and rounded["note"].str.startswith("Rounded in text").all()
+
+
 def test_values_are_written_as_printed():
     with open(PUBLISHED / "observations.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))

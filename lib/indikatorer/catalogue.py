@@ -21,6 +21,7 @@ import yaml
 from indikatorer import paths
 from indikatorer.codes import load_codes
 from indikatorer.errors import UserError
+from indikatorer.published import COLUMNS as PUBLISHED_COLUMNS
 
 UNITS = ("prosent", "prosentpoeng", "personer", "kroner", "antall", "forholdstall", "år")
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
@@ -31,8 +32,8 @@ DERIVED_OPS = ("gap",)
 # Tidy columns an API dimension may be mapped to (see the contract in ARCHITECTURE.md).
 TIDY_TARGETS = ("group", "sex", "age", "region", "botid", "year", "period", "other_value")
 
-REQUIRED_FIELDS = ("id", "theme", "name", "definition", "unit", "population", "direction",
-                   "reference_group", "frequency")
+REQUIRED_FIELDS = ("id", "theme", "name", "subject", "definition", "unit", "population",
+                   "direction", "reference_group", "frequency")
 OPTIONAL_DEFAULTS: dict[str, Any] = {
     "headline": False,
     "survey": False,
@@ -61,6 +62,7 @@ class Indicator:
     id: str
     theme: str
     name: str
+    subject: str          # the indicator inside a sentence: "andelen sysselsatte"
     definition: str
     unit: str
     population: str
@@ -170,6 +172,7 @@ def _indicator_problems(ind: dict, themes: dict, groups: set[str], ids: list) ->
     for name in ("name", "definition", "population"):
         if name in ind and not (isinstance(ind[name], str) and ind[name].strip()):
             problems.append(f"'{name}' must be a non-empty text")
+    problems += _subject_problems(ind.get("subject")) if "subject" in ind else []
     if "theme" in ind and ind["theme"] not in themes:
         problems.append(f"unknown theme '{ind['theme']}' (known: {', '.join(themes)})")
     problems += _enum_problem(ind, "unit", UNITS)
@@ -200,8 +203,22 @@ def _indicator_problems(ind: dict, themes: dict, groups: set[str], ids: list) ->
     if has_sources:
         problems += _sources_problems(ind["sources"])
     if has_derived:
-        problems += _derived_problems(ind["derived"], ind.get("id"), ids)
+        problems += _derived_problems(ind["derived"], ind.get("id"), ids, groups)
     return problems
+
+
+def _subject_problems(subject: Any) -> list[str]:
+    """The sentence subject is a Norwegian noun phrase that stands inside a sentence
+    ("Andelen sysselsatte blant innvandrere var …" is written from "andelen sysselsatte")."""
+    if not (isinstance(subject, str) and subject.strip()):
+        return ["'subject' must be a non-empty text: the indicator inside a sentence, "
+                "e.g. 'andelen sysselsatte'"]
+    if subject != subject.strip() or not subject[0].islower() or subject.endswith((".", ":", ";")):
+        return [f"'subject' {subject!r} must be a lower-case noun phrase without surrounding spaces "
+                "or a closing full stop (it stands inside a sentence)"]
+    if "«" in subject or "»" in subject:
+        return [f"'subject' {subject!r} must be wording, not a quoted name"]
+    return []
 
 
 def _enum_problem(ind: dict, name: str, allowed: tuple[str, ...]) -> list[str]:
@@ -280,18 +297,39 @@ def _published_source_problems(src: dict) -> list[str]:
     problems = []
     if not (src.get("series") or src.get("page")):
         problems.append("names no series (or page)")
-    where = src.get("where", {})
-    if not isinstance(where, dict) or not all(
-            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-            for v in where.values()):
-        problems.append("'where' must map column names to a value or a list of values")
+    problems += _filter_problems(src.get("where", {}), "where")
+    exclude = src.get("exclude", [])
+    if not isinstance(exclude, list) or not exclude and "exclude" in src:
+        problems.append("'exclude' must be a non-empty list of filters like 'where'")
+    else:
+        for n, entry in enumerate(exclude, start=1):
+            problems += _filter_problems(entry, f"exclude #{n}", empty_ok=False)
     return problems
 
 
-def _derived_problems(derived: Any, own_id: Any, ids: list) -> list[str]:
+def _filter_problems(filters: Any, what: str, *, empty_ok: bool = True) -> list[str]:
+    """A `where` or `exclude` entry: {column of data/published/observations.csv: value | [values]}."""
+    if not isinstance(filters, dict) or not all(
+            isinstance(v, str) or (isinstance(v, list) and v and all(isinstance(x, str) for x in v))
+            for v in filters.values()):
+        return [f"'{what}' must map column names to a value or a list of values"]
+    if not filters and not empty_ok:
+        return [f"'{what}' must name at least one column"]
+    return [f"'{what}' names column '{c}', which data/published/observations.csv does not have"
+            for c in filters if c not in PUBLISHED_COLUMNS]
+
+
+def _derived_problems(derived: Any, own_id: Any, ids: list, groups: set[str]) -> list[str]:
     if not isinstance(derived, dict):
         return ["'derived' must be a mapping {from, op}"]
-    problems = []
+    problems = [f"derived has unknown key '{k}' (known: from, op, groups)"
+                for k in sorted(set(derived) - {"from", "op", "groups"})]
+    if "groups" in derived:
+        chosen = derived["groups"]
+        if not (isinstance(chosen, list) and chosen and all(isinstance(g, str) for g in chosen)):
+            problems.append("derived 'groups' must be a non-empty list of group codes")
+        else:
+            problems += [f"derived group '{g}' is not a known group code" for g in chosen if g not in groups]
     if derived.get("op") not in DERIVED_OPS:
         problems.append(f"derived op '{derived.get('op')}' is unknown (known: {', '.join(DERIVED_OPS)})")
     source = derived.get("from")
@@ -329,6 +367,7 @@ def _indicator_from_raw(ind: dict) -> Indicator:
         id=values["id"],
         theme=values["theme"],
         name=values["name"].strip(),
+        subject=values["subject"],
         definition=values["definition"].strip(),
         unit=values["unit"],
         population=values["population"],

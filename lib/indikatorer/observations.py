@@ -18,7 +18,7 @@ import fnmatch
 import functools
 import json
 import sys
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -62,16 +62,26 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
     return obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
 
 
-def select_rows(frame: pd.DataFrame, where: Mapping[str, Any] | None) -> pd.DataFrame:
-    """Rows whose columns match every ``where`` entry: a value, or a list of values; each value
-    may be a shell-style pattern (``period: "4. kvartal*"``)."""
+def _matches(frame: pd.DataFrame, filters: Mapping[str, Any], what: str) -> pd.Series:
+    """True for the rows whose columns match every entry of ``filters``."""
     mask = pd.Series(True, index=frame.index)
-    for column, wanted in (where or {}).items():
+    for column, wanted in filters.items():
         if column not in frame.columns:
-            raise ObservationsError(f"'where' names column {column!r}, which the published table does not have")
+            raise ObservationsError(f"{what!r} names column {column!r}, which the published table does not have")
         patterns = [str(w) for w in (wanted if isinstance(wanted, (list, tuple)) else [wanted])]
         text = frame[column].astype(str)
         mask &= text.map(lambda v: any(fnmatch.fnmatchcase(v, p) for p in patterns))
+    return mask
+
+
+def select_rows(frame: pd.DataFrame, where: Mapping[str, Any] | None,
+                exclude: Sequence[Mapping[str, Any]] | None = None) -> pd.DataFrame:
+    """Rows whose columns match every ``where`` entry (a value, or a list of values; each value
+    may be a shell-style pattern, ``period: "4. kvartal*"``), less the rows that match all
+    entries of any filter in ``exclude`` (e.g. ``[{other_dim: bostedskommune}]``)."""
+    mask = _matches(frame, where or {}, "where")
+    for filters in exclude or []:
+        mask &= ~_matches(frame, filters, "exclude")
     return frame[mask]
 
 
@@ -86,11 +96,12 @@ def _published_rows(indicator_id: str, source: Mapping, published: pd.DataFrame)
                 "only on non-SSB pages were not imported; see data/published/README.md)")
     if source.get("page"):
         rows = rows[rows["source_ref"] == source["page"]]
-    rows = select_rows(rows, source.get("where"))
+    rows = select_rows(rows, source.get("where"), source.get("exclude"))
     if rows.empty:
         raise ObservationsError(f"{indicator_id}: no published rows for series {source.get('series')!r}"
                                 f"{' page ' + repr(source['page']) if source.get('page') else ''}"
-                                f" where {source.get('where') or {}}")
+                                f" where {source.get('where') or {}}"
+                                f"{' exclude ' + repr(source['exclude']) if source.get('exclude') else ''}")
     return rows.assign(indicator=indicator_id)[TIDY_COLUMNS]
 
 
@@ -212,7 +223,10 @@ def build_observations(catalogue: Any, *, published: pd.DataFrame | None = None,
         reference = _field(ind, "reference_group") or _field(sourced.get(base_id), "reference_group")
         if not reference:
             raise ObservationsError(f"{ind_id}: a gap needs a reference_group (on it or on {base_id})")
-        by_id[ind_id] = gap_rows(by_id[base_id], ind_id, reference)
+        base = by_id[base_id]
+        if derived.get("groups"):  # the groups a gap is computed for; the catalogue's choice
+            base = base[base["group"].isin(set(derived["groups"]) | {reference})]
+        by_id[ind_id] = gap_rows(base, ind_id, reference)
     if not by_id:
         return _empty_table()
     table = pd.concat(list(by_id.values()), ignore_index=True)[TIDY_COLUMNS]
