@@ -296,3 +296,61 @@ def test_build_with_the_real_renderer(built, tmp_path, monkeypatch, capsys):
     if written["renderer"]["pdf"]:
         assert (edition / written["renderer"]["pdf"]).is_file()
     assert set(written["files"]) >= {"notebooks/figures/alfa.png", "notebooks/figures/beta.csv"}
+
+
+# --- cleaning executed notebooks ----------------------------------------------------------------
+
+def stream(name: str, text) -> dict:
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+def test_consecutive_streams_are_merged_so_chunking_does_not_change_the_notebook(tmp_path):
+    """The kernel splits printed output at timing-dependent points; merged, two runs that
+    were chunked differently give the same bytes."""
+    figure = {"output_type": "display_data", "data": {"text/plain": "<Figure>"}, "metadata": {}}
+
+    def notebook(outputs) -> dict:
+        return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# Tittel"},
+            {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1, "source": "x",
+             "outputs": outputs}]}
+
+    one_chunk = notebook([stream("stdout", "![fig](a.png)\n\nKilde: SSB\n"), stream("stderr", "advarsel\n"),
+                          figure, stream("stdout", "slutt\n")])
+    three_chunks = notebook([stream("stdout", "![fig](a.png)\n"), stream("stdout", ["\n", "Kilde: "]),
+                             stream("stdout", "SSB\n"), stream("stderr", "adv"), stream("stderr", "arsel\n"),
+                             figure, stream("stdout", "slutt\n")])
+    for nb in (one_chunk, three_chunks):
+        build.merge_streams(nb)
+    assert three_chunks == one_chunk
+    outputs = three_chunks["cells"][1]["outputs"]
+    assert [(o["output_type"], o.get("name")) for o in outputs] == [
+        ("stream", "stdout"), ("stream", "stderr"), ("display_data", None), ("stream", "stdout")]
+    assert outputs[0]["text"] == "![fig](a.png)\n\nKilde: SSB\n"
+    assert "outputs" not in three_chunks["cells"][0]  # markdown cells untouched
+    files = []
+    for i, nb in enumerate((one_chunk, notebook([stream("stdout", "![fig](a.png)\n"),
+                                                 stream("stdout", "\nKilde: SSB\n"), stream("stderr", "advarsel\n"),
+                                                 figure, stream("stdout", "slutt\n")]))):
+        path = tmp_path / f"{i}.ipynb"
+        node = nbformat.from_dict(nb)
+        build.merge_streams(node)
+        nbformat.write(node, path)
+        files.append(path.read_bytes())
+    assert files[0] == files[1]
+
+
+def test_cleaning_an_executed_notebook_merges_its_streams(tmp_path):
+    source = tmp_path / "source.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print('a'); print('b')")]
+    nbformat.write(nb, source)
+    executed = tmp_path / "executed.ipynb"
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+                           nbformat.v4.new_output("stream", name="stdout", text="b\n")]
+    nb.metadata["papermill"] = {"input_path": "/abs/source.ipynb", "duration": 1.5}
+    nbformat.write(nb, executed)
+    build._strip_run_details(executed, source, "notebooks/x.ipynb")
+    cleaned = nbformat.read(executed, as_version=4)
+    assert [o["text"] for o in cleaned.cells[0].outputs] == ["a\nb\n"]
+    assert "duration" not in cleaned.metadata["papermill"]

@@ -40,7 +40,8 @@ def frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def indicator(id="test_andel", **changes) -> Indicator:
-    fields = dict(id=id, theme="arbeid", name="Testandel", definition="Andel i test.", unit="prosent",
+    fields = dict(id=id, theme="arbeid", name="Testandel", subject="andelen i testen",
+                  definition="Andel i test.", unit="prosent",
                   population="20–66 år", direction="higher_better",
                   reference_group="befolkningen_uten_innvandrere", frequency="yearly",
                   sources=[{"kind": "ssb_api", "table": "11607"}], caveats=["Et forbehold."])
@@ -150,12 +151,40 @@ def test_reason_breakdown_is_the_innvandringsgrunn_dimension():
     assert main["value"].tolist() == [60.0]  # a split (statsborgerskap) is not the main series
 
 
-def test_a_measurement_qualifier_counts_as_the_main_series_but_a_plain_row_wins():
-    rows = frame([row(year=2013, other_dim="kilde", other_value="utvalgsundersøkelse", value=56.0),
+def test_a_dimension_alone_in_its_cells_describes_the_rows_and_is_the_main_series():
+    # What the catalogue left of a source: persons only, printed as «enhet: personer» in some
+    # years and without a unit in others; a survey row for another group.
+    rows = frame([row(year=2019, other_dim="enhet", other_value="personer", value=82.1),
                   row(year=2022, value=60.0),
-                  row(year=2022, other_dim="kilde", other_value="utvalgsundersøkelse", value=58.0)])
+                  row(year=2022, group="hele_befolkningen", other_dim="kilde",
+                      other_value="utvalgsundersøkelse", value=81.0)])
+    assert chapter.qualifier_dimensions(rows) == {"enhet", "kilde"}
     series = chapter.select_series(rows)
-    assert dict(zip(series["year"], series["value"])) == {2013: 56.0, 2022: 60.0}
+    assert sorted(zip(series["year"], series["group"], series["value"])) == [
+        (2019, "innvandrere", 82.1), (2022, "hele_befolkningen", 81.0), (2022, "innvandrere", 60.0)]
+
+
+def test_a_dimension_beside_another_row_of_its_cell_is_a_split_never_the_main_series():
+    # A subset printed beside the whole group (2022), or a second measure (households beside
+    # persons): neither may stand in for the group, not even in a year without the whole group.
+    rows = frame([row(year=2022, value=68.9),
+                  row(year=2022, other_dim="avgrensing", other_value="utenom flyktninger", value=70.4),
+                  row(year=2023, other_dim="avgrensing", other_value="utenom flyktninger", value=70.8),
+                  row(year=2020, group="hele_befolkningen", other_dim="enhet", other_value="personer", value=81.8),
+                  row(year=2020, group="hele_befolkningen", other_dim="enhet", other_value="husholdninger",
+                      value=76.4)])
+    assert chapter.qualifier_dimensions(rows) == set()
+    series = chapter.select_series(rows)
+    assert list(zip(series["year"], series["group"], series["value"])) == [(2022, "innvandrere", 68.9)]
+
+
+def test_a_municipality_is_not_filtered_here_but_by_the_catalogue():
+    # Norway as a whole is the catalogue's choice (exclude: {other_dim: bostedskommune}); the
+    # chapter keeps no list of local dimensions. Beside the national row, the municipality is a split.
+    rows = frame([row(year=2023, value=66.0), row(year=2023, other_dim="bostedskommune", other_value="Oslo",
+                                                  value=55.0)])
+    assert chapter.select_series(rows)["value"].tolist() == [66.0]
+    assert not hasattr(chapter, "LOCAL_DIMENSIONS") and not hasattr(chapter, "QUALIFIER_DIMENSIONS")
 
 
 def test_a_distribution_keeps_its_categories():
@@ -199,6 +228,16 @@ def test_findings_state_level_gap_change_and_trend_in_norwegian():
     assert "per år" in text and "Beregningen tar hensyn til bruddet i serien i 2017" in text
     assert found.gap_verdict == "gapet minker"
     assert "ble forskjellen mellom innvandrere og befolkningen eksklusive innvandrere mindre" in text
+
+
+def test_sentences_name_the_indicator_with_the_catalogues_subject():
+    ind = indicator(subject="representasjonen i kommunestyrene", reference_group=None)
+    assert chapter.subject(ind) == "representasjonen i kommunestyrene"
+    series = frame([row(year=2019, value=2.0), row(year=2023, value=3.3)])
+    found = chapter.findings(ind, series, PARAMS)
+    assert found.sentences[0] == "Representasjonen i kommunestyrene blant innvandrere var 3,3 prosent i 2023."
+    assert not any("«" in s or "Verdien for" in s for s in found.sentences)
+    assert not hasattr(chapter, "SENTENCE_SUBJECTS")
 
 
 def test_findings_are_cautious_with_few_years_a_survey_and_a_break():
@@ -266,6 +305,23 @@ def test_wide_table_has_a_column_per_group_and_the_gap_in_percentage_points():
     assert row_2023["gap_innvandrere"] == pytest.approx(66.0 - 72.4)
     assert formats["gap_innvandrere"] == "prosentpoeng" and headers["age"] == "Alder"
     assert math.isnan(table.loc[table["year"] == 2016, "innvandrere"].item())
+    # A short heading; what the gap means and its unit go in the note under the table.
+    assert headers["gap_innvandrere"] == (
+        "Forskjell, innvandrere",
+        "Forskjell: gruppens verdi minus verdien for befolkningen eksklusive innvandrere, i prosentpoeng.")
+
+
+def test_table_headings_are_short_with_the_full_group_name_in_a_note(tmp_path):
+    rows = [row(year=y, group=g, value=v + y - 2020) for y in (2020, 2021)
+            for g, v in (("innvandrere", 60.0), ("befolkningen_ellers", 75.0))]
+    table, formats, headers = chapter.wide_table(chapter.select_series(frame(rows)), "befolkningen_ellers", "prosent")
+    assert headers["befolkningen_ellers"] == (
+        "Befolkningen ellers", "Befolkningen ellers: uten innvandrere og norskfødte med innvandrerforeldre.")
+    assert headers["gap_innvandrere"][1].startswith("Forskjell: gruppens verdi minus verdien for befolkningen ellers,")
+    md = figures.publish_table(table, label="t", caption="T.", sources=frame(rows), formats=formats,
+                               headers=headers, out_dir=tmp_path)
+    assert md.splitlines()[0] == "| År | Innvandrere | Befolkningen ellers | Forskjell, innvandrere |"
+    assert "Merknad: Befolkningen ellers: uten innvandrere og norskfødte med innvandrerforeldre. Forskjell:" in md
 
 
 # --------------------------------------------------------------------------- a whole indicator
@@ -284,8 +340,8 @@ def test_present_indicator_prints_findings_figures_tables_and_method(capsys, tmp
     assert "{#fig-test-andel-grupper " in out and "{#tbl-test-andel-grupper-tabell}" in out
     assert "{#fig-test-andel-kjonn " in out and "{#fig-test-andel-landbakgrunn " in out
     assert "brudd i serien i 2017" in out                      # the break is named in the caption
-    assert 'fig-alt="Andelen' not in out                        # alt text states the finding …
-    assert "66,0 prosent i 2023" in out.split('fig-alt="', 1)[1].split('"}', 1)[0]
+    alt = out.split('fig-alt="', 1)[1].split('"}', 1)[0]         # alt text states the finding,
+    assert alt.startswith("Andelen i testen blant innvandrere var 66,0 prosent i 2023.")  # in the catalogue's words
     assert "etter botid eller innvandringsgrunn i 2010–2023." in out  # one sentence for the missing ones
     assert '::: {.callout-note collapse="true" title="Om tallene: Testandel"}' in out
     assert "SSB bruker 20–66 år fra 2017." in out and "@sec-om-test-andel" in out
@@ -377,6 +433,28 @@ def test_headline_summary_has_level_reference_gap_and_direction():
     assert first["gap"] == pytest.approx(-6.4)
     assert first["last_change"] == "0,3 mindre enn i 2022" and first["development"].startswith("gapet minker")
     assert summary.iloc[1]["development"] == "ingen tall i denne utgaven"
+
+
+def test_summary_table_is_narrow_enough_to_read_in_the_pdf(capsys, tmp_path):
+    cat = catalogue(indicator(headline=True, breaks=[Break(2017, "Ny aldersgruppe.")]),
+                    indicator(id="tom_andel", name="Tom", headline=True))
+    chapter.summary_table(PARAMS, observations=frame(employment_rows()), catalogue=cat, out_dir=tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    header = next(i for i, ln in enumerate(lines) if ln.startswith("| Indikator |"))
+    cells = [c.strip() for c in lines[header].strip("|").split("|")]
+    # One group throughout: it heads its values instead of filling a column of its own.
+    assert cells == ["Indikator", "År", "Innvandrere", "Sammenlignet med", "Verdi", "Forskjell",
+                     "Forskjellen siden forrige måling", "Utvikling over tid", "Enhet"]
+    first = [c.strip() for c in lines[header + 2].strip("|").split("|")]
+    assert first[:3] == ["Testandel", "2023", "66,0"]
+    assert first[7].startswith("gapet minker") and "(" not in first[7]  # no years in the cell
+    # Relative column widths in the separator's dashes: the text columns are wider than «År».
+    dashes = [len(c) for c in lines[header + 1].strip("|").split("|")]
+    assert dashes[0] > dashes[1] and dashes[6] > dashes[1]
+    data = pd.read_csv(tmp_path / "sammendrag.csv", dtype=str, keep_default_na=False)
+    assert list(data["indicator"]) == ["test_andel", "tom_andel"]  # the CSV keeps every column
+    assert re.fullmatch(r"\d{4}–\d{4}", data.loc[0, "trend_years"])
+    assert data.loc[0, "trend_years"] not in lines[header + 2]  # in the data file, not the cell
 
 
 def test_indicator_reference_lists_every_indicator_with_its_anchor_and_sources(capsys):

@@ -252,7 +252,72 @@ def test_line_chart_never_bridges_a_missing_year_or_a_break():
     # a dashed marker half a year before the break
     markers = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
     assert [list(ln.get_xdata()) for ln in markers] == [[2014.5, 2014.5]]
-    assert any(t.get_text() == "Brudd i serien" for t in fig.axes[0].texts)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[-1] == "Brudd i serien: 2015"
+
+
+def legend_texts(fig) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_close_breaks_share_one_legend_entry_instead_of_colliding_labels():
+    df = employment_frame(missing_year=None)
+    breaks = [{"year": 2017}, {"year": 2015}]
+    fig = figures.line_chart(df, breaks=breaks)
+    markers = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
+    assert [ln.get_xdata()[0] for ln in markers] == [2014.5, 2016.5]
+    assert not fig.axes[0].texts  # no labels beside the lines that could overlap
+    assert legend_texts(fig).count("Brudd i serien: 2015 og 2017") == 1
+    regions = pd.concat([df.assign(region=r) for r in ("norden", "asia", "afrika")])
+    panels = figures.small_multiples(regions, facet="region", kind="line", breaks=breaks)
+    assert legend_texts(panels).count("Brudd i serien: 2015 og 2017") == 1
+    assert not any(ax.texts for ax in panels.axes)
+
+
+LONG_REGIONS = {
+    "landgruppe1": "EU/EØS, USA, Canada, Australia og New Zealand (landgruppe 1)",
+    "landgruppe2": ("Asia, Afrika, Latin-Amerika, Oseania utenom Australia og New Zealand, og "
+                    "Europa utenom EU/EØS (landgruppe 2)"),
+}
+
+
+@pytest.fixture
+def long_region_labels(tmp_path, monkeypatch):
+    codes = tmp_path / "long-codes.yml"
+    extra = "".join(f"  - {{code: {c}, label: \"{t}\"}}\n" for c, t in LONG_REGIONS.items())
+    codes.write_text(CODES_YML.replace("\nregions:\n", "\nregions:\n" + extra), encoding="utf-8")
+    monkeypatch.setattr(paths, "CODES_FILE", codes)
+    clear_codes_cache()
+    assert figures.label("landgruppe2", "regions") == LONG_REGIONS["landgruppe2"]
+
+
+def test_wrap_label_breaks_between_words():
+    wrapped = figures.wrap_label(LONG_REGIONS["landgruppe2"])
+    assert all(len(line) <= figures.WRAP_WIDTH for line in wrapped.split("\n"))
+    assert wrapped.replace("\n", " ") == LONG_REGIONS["landgruppe2"]
+    assert figures.wrap_label("Norden") == "Norden"
+
+
+def test_long_category_labels_are_wrapped_and_the_layout_never_collapses(
+        tmp_path, long_region_labels, recwarn):
+    """The landgruppe labels squeezed the axes to nothing ("constrained_layout not applied")."""
+    rows = [{"year": 2013, "group": g, "region": r, "value": v}
+            for g in ("innvandrere", "befolkningen_ellers") for r, v in (("landgruppe1", 57.0), ("landgruppe2", 56.0))]
+    fig = figures.small_multiples(pd.DataFrame(rows), facet="region", kind="bar")
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert ticks == [figures.wrap_label(LONG_REGIONS["landgruppe1"]), figures.wrap_label(LONG_REGIONS["landgruppe2"])]
+    short = figures.small_multiples(pd.DataFrame([{**r, "region": "norden" if r["region"] == "landgruppe1" else "asia"}
+                                                  for r in rows]), facet="region", kind="bar")
+    assert fig.get_size_inches()[1] > short.get_size_inches()[1]  # room for the label lines
+    lines = pd.DataFrame([{"year": y, "group": "innvandrere", "region": r, "value": 50.0 + y - 2010}
+                          for y in range(2010, 2016) for r in ("norden", "landgruppe1", "landgruppe2")])
+    panels = figures.small_multiples(lines, facet="region", kind="line")
+    assert figures.wrap_label(LONG_REGIONS["landgruppe2"]) in [ax.get_title() for ax in panels.axes]
+    for i, figure in enumerate((fig, panels)):
+        figure.savefig(tmp_path / f"f{i}.png")
+    assert not [w for w in recwarn if "constrained_layout" in str(w.message)]
+    width = fig.axes[0].get_position().width
+    assert width > 0.4, width  # the bars keep most of the figure's width
 
 
 def test_line_chart_colours_follow_the_code_not_the_plotting_order():
@@ -476,6 +541,27 @@ def test_source_line_summarises_many_pages():
         "(alle er listet i figurens proveniensfil)")
 
 
+def test_source_line_accepts_a_derived_row_and_names_its_inputs(tmp_path, monkeypatch):
+    other_page = "https://www.ssb.no/other-page"
+    pages = tmp_path / "pages.csv"
+    pages.write_text(f"url,title\n{PAGE_URL},Sysselsatte etter landbakgrunn\n", encoding="utf-8")
+    monkeypatch.setattr(figures, "PAGES_FILE", pages)
+    figures._page_titles.cache_clear()
+    gap = {**PAGE_SOURCE, "source_kind": "derived", "source_table": "436217 | 999",
+           "source_ref": f"{PAGE_URL} minus {other_page}"}
+    assert figures.source_line([gap]) == (
+        f"Kilde: SSB, egne beregninger fra [Sysselsatte etter landbakgrunn]({PAGE_URL}) og "
+        f"[{other_page}]({other_page})")
+    api_gap = {**API_SOURCE, "source_kind": "derived",
+               "source_ref": "13215?ContentsCode=x minus 13215?ContentsCode=y"}
+    line = figures.source_line([API_SOURCE, api_gap])
+    assert line == ("Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215) "
+                    "(statistikkbanken); SSB, egne beregninger fra tabell "
+                    "[13215](https://www.ssb.no/statbank/table/13215)")  # one table, two queries
+    with pytest.raises(ValueError, match="inputs"):
+        figures.source_line([{**gap, "source_ref": " minus "}])
+
+
 def test_source_line_rejects_unknown_kinds_and_nothing():
     with pytest.raises(ValueError, match="source_kind"):
         figures.source_line([{**API_SOURCE, "source_kind": "excel"}])
@@ -517,3 +603,78 @@ def test_publish_table_left_aligns_text_and_escapes_pipes(tmp_path):
     assert lines[0] == "| region | Verdi |"
     assert lines[1] == "|:---|---:|"
     assert lines[3] == "| a\\|b | 2,0 |"
+
+
+def test_a_wide_table_passes_relative_column_widths_to_pandoc(tmp_path):
+    """Pipe-table lines longer than pandoc's --columns make the separator's dash counts the
+    relative column widths; equal counts squeezed text columns until words broke letter by letter."""
+    long_text = "Forskjellen mellom innvandrere og befolkningen ellers ble mindre i perioden"
+    df = pd.DataFrame({"navn": ["Sysselsatte", "Registrerte helt ledige"], "year": [2023, 2020],
+                       "innvandrere": [68.25, 9.2], "kommentar": [long_text, "ingen klar endring"]})
+    md = figures.publish_table(df, label="bred", caption="Bred.", sources=[API_SOURCE], out_dir=tmp_path,
+                               formats={"innvandrere": "prosent"})
+    lines = md.splitlines()
+    assert max(len(x) for x in lines[:4]) > figures.PANDOC_COLUMNS
+    parts = lines[1].strip("|").split("|")
+    assert [p.startswith(":") for p in parts] == [True, False, False, True]  # text left, numbers right
+    assert [p.endswith(":") for p in parts] == [False, True, True, False]
+    widths = [len(p) for p in parts]
+    assert widths[1] == len("2023") + figures.CELL_PADDING       # numbers get exactly what they need
+    assert widths[2] == len("Innvandrere") + figures.CELL_PADDING  # or their heading's word
+    assert widths[3] > widths[0] > widths[1]                     # text shares the rest by its length
+    assert sum(widths) <= figures.TABLE_WIDTH
+
+
+def test_column_widths_squeeze_text_but_never_numbers_or_below_a_word():
+    headers = ["Indikator", "År", "Verdi", "Utvikling over tid"]
+    cells = [["I arbeid eller utdanning etter introduksjonsprogrammet"] * 2, ["2023", "2020"],
+             ["−11,6", "9,2"], ["ingen tall i denne utgaven", "gapet minker"]]
+    fits = figures.column_widths(headers, cells, [False, True, True, False], width=200)
+    assert fits == [54 + 2, 4 + 2, 5 + 2, 26 + 2]  # room for everything on one line
+    tight = figures.column_widths(headers, cells, [False, True, True, False], width=40)
+    assert tight[1:3] == [6, 7]  # numbers keep their width
+    assert tight[0] >= figures.MAX_TEXT_WORD + 2 and tight[3] >= len("utgaven") + 2
+    assert tight[0] > tight[3]  # the longer text keeps the larger share
+
+
+def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_path):
+    assert figures.split_label("Befolkningen ellers (uten innvandrere)") == (
+        "Befolkningen ellers", "Befolkningen ellers: uten innvandrere.")
+    assert figures.split_label("Innvandrere") == ("Innvandrere", None)
+    df = pd.DataFrame({"year": [2023], "a": [1.0], "b": [2.0]})
+    md = figures.publish_table(df, label="notert", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
+                               headers={"a": ("Kort", "Kort: den lange forklaringen."),
+                                        "b": ("Kort 2", "Kort: den lange forklaringen.")},
+                               notes=["Først dette."], columns=["year", "a"])
+    assert md.splitlines()[0] == "| År | Kort |"
+    assert "Merknad: Først dette. Kort: den lange forklaringen.\n" in md  # once, after the given notes
+    assert (tmp_path / "notert.csv").read_text(encoding="utf-8").splitlines()[0] == "year,a,b"  # all columns
+    with pytest.raises(ValueError, match="not in the table"):
+        figures.publish_table(df, label="x", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
+                              columns=["year", "c"])
+
+
+def test_many_number_columns_hyphenate_their_headings_before_a_short_cell_wraps():
+    """Sysselsatte by group: seven number columns with long headings; «15–74 år» must not wrap."""
+    headers = ["År", "Alder", "Innvandrere", "Norskfødte med innvandrerforeldre", "Befolkningen ellers",
+               "Befolkningen eksklusive innvandrere", "Hele befolkningen", "Forskjell, innvandrere",
+               "Forskjell, norskfødte med innvandrerforeldre"]
+    cells = [["2011", "2023"], ["15–74 år", "20–66 år"]] + [["62,8", "−15,7"]] * 7
+    widths = figures.column_widths(headers, cells, [True, False] + [True] * 7)
+    assert sum(widths) <= figures.TABLE_WIDTH
+    assert widths[1] >= len("15–74 år") + figures.CELL_PADDING
+    assert all(w >= len("−15,7") + figures.CELL_PADDING for w in widths[2:])
+    assert widths[2] < len("Innvandrere") + figures.CELL_PADDING  # the heading word yields
+
+
+def test_numbers_keep_their_width_even_when_the_text_cannot_fit():
+    """Widths are relative: a sum above the page width would squeeze «2023» into its neighbour."""
+    headers = ["Indikator", "År", "Innvandrere", "Sammenlignet med", "Verdi", "Forskjell",
+               "Forskjellen siden forrige måling", "Utvikling over tid", "Enhet"]
+    cells = [["Minoritetsspråklige barn i barnehage"], ["2023"], ["68,2"], ["Befolkningen eksklusive innvandrere"],
+             ["79,8"], ["−11,6"], ["0,7 større enn i 2022"], ["ingen klar endring i gapet"], ["prosentpoeng"]]
+    numeric = [False, True, True, False, True, True, False, False, False]
+    widths = figures.column_widths(headers, cells, numeric)
+    assert sum(widths) <= figures.TABLE_WIDTH
+    assert widths[1] == len("2023") + figures.CELL_PADDING and widths[5] == len("−11,6") + figures.CELL_PADDING
+    assert min(widths[i] for i in (0, 3, 6, 7, 8)) >= figures.MIN_SQUEEZED + figures.CELL_PADDING

@@ -78,6 +78,21 @@ def test_value_dispatches_on_catalogue_units(unit, x, expected):
     assert fmt.value(x, unit) == expected
 
 
+def test_value_of_exactly_one_person_is_singular():
+    assert fmt.value(1, "personer") == "1 person"
+    assert fmt.value(1.2, "personer") == "1 person"  # as printed: rounded to one
+    assert fmt.value(-1, "personer", sign=True) == f"{MINUS}1 person"
+    assert fmt.value(1, "personer", sign=True) == "+1 person"
+    assert fmt.value(1, "personer", decimals=1) == "1,0 personer"
+    assert fmt.value(2, "personer") == "2 personer"
+    assert fmt.value(0, "personer") == "0 personer"
+    assert fmt.value(1001, "personer") == "1\u00a0001 personer"
+    # Units that read the same in the singular.
+    assert fmt.value(1, "prosent", decimals=0) == "1 prosent"
+    assert fmt.value(1, "prosentpoeng", decimals=0) == "1 prosentpoeng"
+    assert fmt.value(1, "år", decimals=0) == "1 år"
+
+
 def test_value_rejects_unknown_unit():
     with pytest.raises(ValueError, match="unknown unit"):
         fmt.value(1.0, "meter")

@@ -181,3 +181,14 @@ def test_no_data_note_is_a_visible_callout():
     assert "Det finnes ingen tall for sysselsettingsandelen" in note
     assert "(2010–2024)" in note
     assert "vil fylle inn tallene for 2024 fra statistikkbanktabell 13215." in note
+
+
+def test_sentence_is_public_and_finishes_a_sentence():
+    assert text.sentence("  bodde det 5 innvandrere i Norge ") == "Bodde det 5 innvandrere i Norge."
+    assert text.sentence("Økte den?") == "Økte den?"
+    assert not hasattr(text, "_sentence")  # one name, no private alias
+
+
+def test_a_single_person_is_singular_in_sentences():
+    assert text.level_sentence("Antallet", "innvandrere", 1, 2020, unit="personer") == (
+        "Antallet blant innvandrere var 1 person i 2020.")

@@ -367,8 +367,37 @@ def _execute_notebook(source: str, output: str, parameters: dict, env: dict) -> 
 _TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
+def merge_streams(notebook) -> None:
+    """Join consecutive stream outputs of the same name (stdout, stderr) in every code cell.
+
+    The kernel sends printed text in chunks whose boundaries depend on timing, so the same
+    output can arrive as one stream output or several; merged, the notebook's bytes do not
+    depend on that. ``notebook`` is an nbformat node or a plain dict (changed in place); a
+    stream's ``text`` may be a string or a list of lines.
+    """
+    for cell in notebook["cells"]:
+        outputs = cell.get("outputs")
+        if not outputs:
+            continue
+        merged: list = []
+        for output in outputs:
+            previous = merged[-1] if merged else None
+            if (output.get("output_type") == "stream" and previous is not None
+                    and previous.get("output_type") == "stream"
+                    and previous.get("name") == output.get("name")):
+                previous["text"] = _joined(previous["text"]) + _joined(output["text"])
+            else:
+                merged.append(output)
+        cell["outputs"] = merged
+
+
+def _joined(text) -> str:
+    return "".join(text) if isinstance(text, list) else str(text)
+
+
 def _strip_run_details(executed: Path, source: Path, rel: str) -> None:
-    """Drop timings, absolute paths and random cell ids that papermill records, so that the
+    """Drop timings, absolute paths and random cell ids that papermill records, and merge
+    stream outputs split at timing-dependent points (:func:`merge_streams`), so that the
     executed notebook (published beside its chapter) is byte-identical when the same inputs are
     built again."""
     import nbformat
@@ -385,6 +414,7 @@ def _strip_run_details(executed: Path, source: Path, rel: str) -> None:
         cell.metadata.pop("execution", None)  # nbclient's per-message timestamps
         for key in _TIMING_KEYS:
             cell.metadata.get("papermill", {}).pop(key, None)
+    merge_streams(nb)
     nbformat.write(nb, executed)
 
 

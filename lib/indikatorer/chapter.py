@@ -11,9 +11,10 @@ prose, and ``#| output: asis`` cells that call the functions here, which print M
 - :func:`figures_appendix` — appendix "Slik er tallene laget" (every figure and table of the
   edition with its sources, read from the figures' JSON sidecars).
 
-Series selection (:func:`select_series`): the rows of one indicator with every breakdown at
-"alle" except the one shown, without an extra dimension (or with one that only says how the value
-was measured, such as «kilde»), and ONE age band per year — the band of the newest year where it
+Series selection (:func:`select_series`): which printed rows form an indicator is the
+catalogue's choice (``where``/``exclude`` in data/catalogue.yml); of those, the rows with every
+breakdown at "alle" except the one shown, without an extra dimension (or with one that only
+describes the rows, :func:`qualifier_dimensions`), and ONE age band per year — the band of the newest year where it
 exists, else the band published for most years. Where the band changes between two years the
 change is treated as a series break (:func:`series_breaks`), so lines, trends and captions never
 join the two. An indicator published only as a distribution (utdanningsnivå) keeps its
@@ -53,10 +54,6 @@ BREAKDOWN_WORD = {"sex": "kjønn", "botid": "botid", "region": "landbakgrunn",
 BREAKDOWN_SLUG = {"sex": "kjonn", "botid": "botid", "region": "landbakgrunn",
                   "reason": "innvandringsgrunn"}
 REASON_DIMENSIONS = ("innvandringsgrunn",)  # other_dim values that mean "reason for immigration"
-# Extra dimensions that say how a value was measured, not a split of the population.
-QUALIFIER_DIMENSIONS = ("kilde", "enhet", "avslutningsår (kohort)")
-# Extra dimensions that pick a part of the country: the chapters show Norway as a whole.
-LOCAL_DIMENSIONS = ("bostedskommune", "bostedsfylke")
 # The two-part country groupings («landgruppe 1 og 2») overlap the world regions; they are
 # shown only in years without a finer grouping.
 TWO_PART_REGIONS = ("landgruppe1", "landgruppe2", "landgruppe1_uten_eu_ost")
@@ -74,41 +71,6 @@ COMPARISON_GROUPS = frozenset({
     "alle_barn", "alle_barn_i_barnehage", "ovrige_bosatte", "ovrige_husholdninger", "i_alt",
     "uoppgitt", "fodt_i_norge_med_norskfodte_foreldre", "ikke_bosatte",
 })
-
-# How each indicator is named inside a sentence ("Andelen sysselsatte blant innvandrere var …").
-# Catalogue names are headings ("Sysselsatte"), which do not read as the subject of a sentence.
-# Indicators not listed here are named as «<name>» ("Verdien for «…» blant … var …").
-SENTENCE_SUBJECTS = {
-    "sysselsatte_andel": "andelen sysselsatte",
-    "sysselsatte_gap": "forskjellen i andel sysselsatte",
-    "registrerte_ledige_andel": "andelen registrerte helt ledige",
-    "tiltaksdeltakere_andel": "andelen deltakere på arbeidsmarkedstiltak",
-    "utenfor_arbeid_utdanning_unge": "andelen unge utenfor arbeid, utdanning og opplæring",
-    "utenfor_arbeid_utdanning_voksne": "andelen voksne utenfor arbeid, utdanning og opplæring",
-    "barnehage_minoritetsspraklige_andel": "andelen som går i barnehage",
-    "vgo_fullfort_andel": "andelen som fullførte videregående opplæring innen fem år",
-    "vgo_fullfort_normert_tid_andel": "andelen som fullførte videregående opplæring på normert tid",
-    "hoyere_utdanning_andel": "andelen med høyere utdanning",
-    "intro_arbeid_utdanning_andel": "andelen i arbeid eller utdanning etter introduksjonsprogrammet",
-    "norskprove_bestatt_andel": "andelen som besto norskprøven",
-    "norskopplaering_deltakere": "antallet deltakere i opplæring i norsk og samfunnskunnskap",
-    "vedvarende_lavinntekt_andel": "andelen med vedvarende lavinntekt",
-    "barn_vedvarende_lavinntekt_andel": "andelen i husholdninger med vedvarende lavinntekt",
-    "median_inntekt_relativ": "inntektsnivået sammenlignet med hele befolkningen",
-    "eierandel_bolig": "andelen som bor i eid bolig",
-    "trangbodd_andel": "andelen som bor trangt",
-    "sosialhjelp_andel": "andelen som mottar økonomisk sosialhjelp",
-    "sosialhjelp_utbetalinger_andel": "andelen av utbetalt økonomisk sosialhjelp",
-    "valgdeltakelse_kommunestyre": "valgdeltakelsen ved kommunestyrevalg",
-    "valgdeltakelse_storting": "valgdeltakelsen ved stortingsvalg",
-    "statsborgerskap_overganger": "antallet overganger til norsk statsborgerskap",
-    "tillit_lav_andel": "andelen med lav tillit til andre mennesker",
-    "tilhorighet_andel": "andelen med sterk tilhørighet til Norge",
-    "utdanningsniva_fordeling": "andelen",
-    "befolkning_antall": "antallet",
-    "flyktningbakgrunn_antall": "antallet",
-    "innvandringer_grunn_antall": "antallet innvandringer",
-}
 
 # --------------------------------------------------------------------------- parameters
 
@@ -171,14 +133,20 @@ def _is_reason(other_dim: pd.Series) -> pd.Series:
 
 
 def qualifier_dimensions(rows: pd.DataFrame) -> set[str]:
-    """The extra dimensions of one indicator's rows that say how a value was measured rather
-    than splitting the population: those in QUALIFIER_DIMENSIONS, and any dimension with a
-    single value (e.g. «status etter fem år: fullført på normert tid»), except a part of the
-    country or the reason for immigration."""
-    dims = rows.loc[rows["other_dim"] != "", ["other_dim", "other_value"]].drop_duplicates()
-    single = dims.groupby("other_dim")["other_value"].nunique()
-    found = set(single.index[single == 1]) | (set(dims["other_dim"]) & set(QUALIFIER_DIMENSIONS))
-    return {d for d in found if d not in LOCAL_DIMENSIONS and d.casefold() not in REASON_DIMENSIONS}
+    """The extra dimensions of one indicator's rows that only describe them (e.g. «enhet:
+    personer», «kilde: utvalgsundersøkelse») rather than split the population: every row with
+    such a dimension is the only row of its year × group × sex × age × region × botid — no row
+    without it, no second value and no other dimension beside it (the reason for immigration
+    aside, a breakdown of its own). Which printed rows belong to the indicator at all (persons
+    or households, survey or register, Norway or a municipality) is the catalogue's choice
+    (``where``/``exclude``), not decided here."""
+    rows = rows[~_is_reason(rows["other_dim"])]
+    if rows.empty:
+        return set()
+    alone = rows.groupby(["year", "group", "sex", "age", "region", "botid"])["year"].transform("size") == 1
+    has_dim = rows["other_dim"] != ""
+    per_dim = alone[has_dim].groupby(rows.loc[has_dim, "other_dim"]).all()
+    return set(per_dim.index[per_dim])
 
 
 def select_series(rows: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -217,8 +185,9 @@ def select_series(rows: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     if main is not None and main["value"].notna().any():
         out = out[out["age"].isin(set(main.loc[main["value"].notna(), "age"]))]
     out = _one_age_per_year(out)
-    # The row without an extra dimension first, then «personer» before «husholdninger».
-    preference = (out["other_dim"] != "").astype(int) * 2 + (out["other_value"] != "personer").astype(int)
+    # A qualifier row is alone in its cell (qualifier_dimensions), so each key has one row; should
+    # two ever meet, the one without an extra dimension is kept, the same one in every build.
+    preference = (out["other_dim"] != "").astype(int)
     out = (out.assign(_pref=preference).sort_values(key + ["_pref", "other_dim", "other_value"])
            .drop_duplicates(key).drop(columns="_pref"))
     return out.sort_values(key).reset_index(drop=True)
@@ -232,10 +201,10 @@ def _world_regions(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _distribution(rows: pd.DataFrame, qualifiers: set[str]) -> pd.DataFrame:
-    """The rows of the most common extra dimension that splits the population (not a part of
-    the country, not the reason for immigration)."""
+    """The rows of the most common extra dimension that splits the population (not the reason
+    for immigration)."""
     split = rows[(rows["other_dim"] != "") & ~rows["other_dim"].isin(qualifiers)
-                 & ~rows["other_dim"].isin(LOCAL_DIMENSIONS) & ~_is_reason(rows["other_dim"])]
+                 & ~_is_reason(rows["other_dim"])]
     if split.empty:
         return split
     counts = split["other_dim"].value_counts()
@@ -306,7 +275,7 @@ def primary_group(series: pd.DataFrame, reference: str | None = None) -> str | N
     with_numbers = series[series["value"].notna()]
     groups = set(with_numbers["group"]) - {reference}
     candidates = [g for g in groups if g not in COMPARISON_GROUPS] or sorted(groups)
-    ordered = figures._ordered(candidates, "groups")
+    ordered = figures.ordered_codes(candidates, "groups")
     return ordered[0] if ordered else None
 
 
@@ -328,8 +297,9 @@ def _step(indicator: Any, years: Sequence[int]) -> int:
 
 
 def subject(indicator: Any) -> str:
-    """The indicator as the subject of a sentence, e.g. "andelen sysselsatte"."""
-    return SENTENCE_SUBJECTS.get(indicator.id, f"verdien for «{indicator.name}»")
+    """The indicator as the subject of a sentence, e.g. "andelen sysselsatte" (the catalogue's
+    ``subject``; its ``name`` is a heading)."""
+    return indicator.subject
 
 
 def group_label(code: str) -> str:
@@ -585,9 +555,9 @@ def facet_sentence(chart_rows: pd.DataFrame, facet: str, group: str, year: int, 
     who = _lower_first(group_label(group))
     low, high = rows.iloc[0], rows.iloc[-1]
     if len(rows) == 1 or high["value"] == low["value"]:
-        return text._sentence(f"blant {who} var {name} {fmt.value(high['value'], unit)} "
+        return text.sentence(f"blant {who} var {name} {fmt.value(high['value'], unit)} "
                               f"{category(high[facet])} i {year}")
-    return text._sentence(
+    return text.sentence(
         f"blant {who} var {name} høyest {category(high[facet])} ({fmt.value(high['value'], unit)}) "
         f"og lavest {category(low[facet])} ({fmt.value(low['value'], unit)}) i {year}")
 
@@ -601,19 +571,24 @@ def wide_table(series: pd.DataFrame, reference: str | None, unit: str
     an ``age`` column when the band changes, and ``gap_<group>`` = group minus reference in the
     difference unit (prosentpoeng for rates). Returns (frame, formats, headers) for
     :func:`figures.publish_table`."""
-    groups = figures._ordered(series["group"], "groups")
+    groups = figures.ordered_codes(series["group"], "groups")
     table = (series.pivot_table(index="year", columns="group", values="value", aggfunc="first",
                                 dropna=False)
              .reindex(index=sorted(series["year"].unique()), columns=groups))
     formats = {g: unit for g in groups}
-    headers = {"year": "År", **{g: group_label(g) for g in groups}}
+    # Short headings; a label's explanation in parentheses goes in the note under the table.
+    headers = {"year": "År", **{g: figures.header_label(g, "groups") for g in groups}}
     if reference in table.columns:
         diff_unit = fmt.difference_unit(unit)
+        meaning = (f"Forskjell: gruppens verdi minus verdien for "
+                   f"{_lower_first(figures.split_label(group_label(reference))[0])}"
+                   + (f", i {diff_unit}." if diff_unit != unit else "."))
         for g in groups:
             if g != reference and g not in COMPARISON_GROUPS:
                 table[f"gap_{g}"] = table[g] - table[reference]
                 formats[f"gap_{g}"] = diff_unit
-                headers[f"gap_{g}"] = f"Forskjell, {_lower_first(group_label(g))} ({diff_unit})"
+                short = _lower_first(figures.split_label(group_label(g))[0])
+                headers[f"gap_{g}"] = (f"Forskjell, {short}", meaning)
     table = table.rename_axis(columns=None).reset_index()
     ages = series.groupby("year")["age"].first()
     if ages.nunique() > 1:
@@ -628,15 +603,15 @@ def facet_table(chart_rows: pd.DataFrame, facet: str, year: int, unit: str,
     ``hue`` code). Columns with codes that are not machine names are numbered (``kolonne_1``)."""
     kind_of = figures.KIND_OF_COLUMN.get(facet)
     rows = chart_rows[chart_rows["year"] == year]
-    codes = figures._ordered(rows[facet].astype(str), kind_of)
-    columns = figures._ordered(rows[hue].astype(str), figures.KIND_OF_COLUMN.get(hue))
+    codes = figures.ordered_codes(rows[facet].astype(str), kind_of)
+    columns = figures.ordered_codes(rows[hue].astype(str), figures.KIND_OF_COLUMN.get(hue))
     table = (rows.pivot_table(index=facet, columns=hue, values="value", aggfunc="first",
                               dropna=False)
              .reindex(index=codes, columns=columns).rename_axis(columns=None))
     table.index = [figures.label(c, kind_of) for c in table.index]
     if hue == "group":
         names = {c: c for c in columns}
-        headers = {c: group_label(c) for c in columns}
+        headers = {c: figures.header_label(c, "groups") for c in columns}
     else:
         names = {c: f"kolonne_{i}" for i, c in enumerate(columns, start=1)}
         headers = {names[c]: figures.label(c, figures.KIND_OF_COLUMN.get(hue)) for c in columns}
@@ -712,7 +687,7 @@ def _caption_ages(series: pd.DataFrame) -> str:
 
 def _groups_text(data: pd.DataFrame) -> str:
     return _and_join([_lower_first(group_label(g))
-                      for g in figures._ordered(data.dropna(subset=["value"])["group"], "groups")])
+                      for g in figures.ordered_codes(data.dropna(subset=["value"])["group"], "groups")])
 
 
 def _what_refresh_fills(indicator: Any) -> str:
@@ -951,7 +926,8 @@ def headline_summary(params: ChapterParams, *, observations: pd.DataFrame | None
     """One row per headline indicator: the newest value for the primary group (innvandrere
     where published) and for the reference group in the same year, the gap, how the gap changed
     since the previous measurement, and the long-run development (the gap's trend verdict, or
-    the level's trend classification where there is no reference group)."""
+    the level's trend classification where there is no reference group) with the years of the
+    trend in ``trend_years``."""
     catalogue = _catalogue(catalogue)
     edition = edition_observations(params, observations)
     records = []
@@ -961,7 +937,7 @@ def headline_summary(params: ChapterParams, *, observations: pd.DataFrame | None
         record = {"indicator": indicator.id, "name": indicator.name, "unit": indicator.unit,
                   "group": "", "year": math.nan, "value": math.nan, "reference_group": "",
                   "reference_value": math.nan, "gap": math.nan, "gap_change": math.nan,
-                  "last_change": "", "development": "ingen tall i denne utgaven"}
+                  "last_change": "", "development": "ingen tall i denne utgaven", "trend_years": ""}
         if series["value"].notna().any() and not distribution_dimension(series, rows):
             breaks = series_breaks(indicator, series)
             found = findings(indicator, series, params, breaks)
@@ -975,9 +951,9 @@ def headline_summary(params: ChapterParams, *, observations: pd.DataFrame | None
                 record.update(reference_group=group_label(reference),
                               reference_value=gaps.loc[year, "reference"], gap=gaps.loc[year, "gap"],
                               gap_change=change, last_change=words,
-                              development=_development_text(found.gap_verdict, found.gap_trend))
+                              **_development(found.gap_verdict, found.gap_trend))
             else:
-                record.update(development=_development_text(
+                record.update(**_development(
                     found.gap_verdict if indicator.derived else found.trend.classification, found.trend))
         elif series["value"].notna().any():
             record.update(development="fordeling; se kapitlet")
@@ -985,11 +961,11 @@ def headline_summary(params: ChapterParams, *, observations: pd.DataFrame | None
     return pd.DataFrame.from_records(records)
 
 
-def _development_text(verdict: str | None, result: trends.TrendResult | None) -> str:
+def _development(verdict: str | None, result: trends.TrendResult | None) -> dict[str, str]:
+    """The trend verdict in a few words (for a table cell) and the years it covers."""
     if result is None or not result.fitted:
-        return "for få målinger til å beregne trend"
-    span = fmt.year_range(*result.years_used)
-    return f"{verdict} ({span})"
+        return {"development": "for få målinger", "trend_years": ""}
+    return {"development": verdict, "trend_years": fmt.year_range(*result.years_used)}
 
 
 @_one_write
@@ -999,13 +975,24 @@ def summary_table(params: ChapterParams, *, observations: pd.DataFrame | None = 
     catalogue = _catalogue(catalogue)
     edition = edition_observations(params, observations)
     frame = headline_summary(params, observations=edition, catalogue=catalogue)
-    shown = frame[["name", "group", "year", "value", "reference_group", "reference_value", "gap",
-                   "last_change", "development", "unit"]]
+    shown = ["name", "group", "year", "value", "reference_group", "reference_value", "gap",
+             "last_change", "development", "unit"]  # the CSV keeps every column of the frame
     number = {c: (lambda v: fmt.number(v, 1, placeholder="..")) for c in ("value", "reference_value", "gap")}
+    # Group names in the cells without their explanation in parentheses; it goes in a note.
+    label_notes = []
+    for column in ("group", "reference_group"):
+        for note in (figures.split_label(g)[1] for g in frame[column]):
+            if note and note not in label_notes:
+                label_notes.append(note)
+        number[column] = lambda v: figures.split_label(v)[0]
     headers = {"name": "Indikator", "group": "Gruppe", "year": "År", "value": "Verdi",
                "reference_group": "Sammenlignet med", "reference_value": "Verdi",
                "gap": "Forskjell", "last_change": "Forskjellen siden forrige måling",
                "development": "Utvikling over tid", "unit": "Enhet"}
+    groups = sorted(set(frame["group"]) - {""})
+    if len(groups) == 1:  # one group throughout: it heads its values, no column repeats it
+        shown.remove("group")
+        headers["value"] = figures.split_label(groups[0])[0]
     headline_ids = set(frame["indicator"])
     sources = source_rows_for_indicators(catalogue, edition, headline_ids)
     caption = (f"Hovedindikatorene i {params.year}-utgaven: siste år med tall for gruppen og "
@@ -1013,10 +1000,12 @@ def summary_table(params: ChapterParams, *, observations: pd.DataFrame | None = 
                f"utviklingen i forskjellen over inntil {params.window} år.")
     notes = ["«Utvikling over tid» er trenden i forskjellen (gapet minker/øker) der indikatoren har en "
              "sammenligningsgruppe, ellers trenden i nivået; retning oppgis bare når 95 prosent "
-             "konfidensintervall ikke omfatter null."]
+             "konfidensintervall ikke omfatter null. Årene trenden bygger på, står i kapitlene og i "
+             "datafila.", *label_notes]
     figures.publish_table(
-        shown, label="sammendrag", caption=caption, sources=sources, formats=number,
-        headers=headers, indicators=sorted(headline_ids), notes=notes, out_dir=out_dir)
+        frame, label="sammendrag", caption=caption, sources=sources, formats=number,
+        headers=headers, indicators=sorted(headline_ids), notes=notes, out_dir=out_dir,
+        columns=shown)
     print()
 
 
@@ -1056,7 +1045,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
         text_ = f"Ved inngangen til {immigrants[0]} bodde det {fmt.integer(immigrants[1])} innvandrere i Norge"
         if born_here and born_here[0] == immigrants[0]:
             text_ += f" og {fmt.integer(born_here[1])} norskfødte med innvandrerforeldre"
-        sentences.append(text._sentence(text_))
+        sentences.append(text.sentence(text_))
     share = _newest(select_series(rows_of("befolkning_andel")), "innvandrerbakgrunn")
     if share:
         sentences.append(f"Innvandrere og norskfødte med innvandrerforeldre utgjorde "
@@ -1071,7 +1060,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
                                         "flyktningbakgrunn").get(year)
         if refugee_share is not None and not fmt.is_missing(refugee_share):
             text_ += f", {fmt.percent(refugee_share)} av befolkningen"
-        sentences.append(text._sentence(text_))
+        sentences.append(text.sentence(text_))
     if sentences:
         _md(" ".join(sentences))
     else:
@@ -1168,7 +1157,7 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, edition: pd.DataFrame,
         lines.append(f"- **Tall i denne utgaven:** ingen for {fmt.year_range(*params.years)}")
     else:
         groups = _and_join([_lower_first(group_label(g))
-                            for g in figures._ordered(with_numbers["group"], "groups")])
+                            for g in figures.ordered_codes(with_numbers["group"], "groups")])
         lines.append(f"- **Tall i denne utgaven:** {_years_text(with_numbers['year'])} ({groups})")
     for brk in indicator.breaks:
         lines.append(f"- **Brudd i serien {brk.year}:** {brk.what}")

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -83,6 +84,13 @@ UNIT_AXIS_LABELS = {
     "forholdstall": "Forholdstall",
     "år": "År",
 }
+
+# Long category labels (e.g. «Asia, Afrika, … (landgruppe 2)») are wrapped at this many characters
+# on an axis, so they never squeeze the plot area away.
+WRAP_WIDTH = 28
+LINE_HEIGHT_IN = 0.16   # one line of 9-point tick or legend text, in inches
+LEGEND_ROWS_IN_FIGSIZE = 2  # legend rows FIGSIZE leaves room for; more rows make a figure taller
+BREAK_LABEL = "Brudd i serien"
 
 LABEL_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 COLUMN_PATTERN = re.compile(r"[a-z0-9_]+")
@@ -153,7 +161,7 @@ def label(code: str, kind: str | None = "groups") -> str:
     return code.split(":", 1)[1] if code.startswith("land:") else code
 
 
-def _ordered(codes: Iterable[str], kind: str | None) -> list[str]:
+def ordered_codes(codes: Iterable[str], kind: str | None) -> list[str]:
     """Codes in codes.yml display order, unknown codes after them alphabetically."""
     order = list(labels(kind)) if kind else []
     unique = sorted(set(codes))
@@ -223,7 +231,7 @@ def _check_unique(df: pd.DataFrame, keys: list[str]) -> None:
 def _draw_lines(ax, df: pd.DataFrame, *, x: str, y: str, hue: str, breaks, step: int) -> None:
     _check_unique(df, [hue, x])
     kind = KIND_OF_COLUMN.get(hue)
-    for code in _ordered(df[hue].astype(str), kind):
+    for code in ordered_codes(df[hue].astype(str), kind):
         rows = df[df[hue].astype(str) == code]
         colour = colour_for(code, kind)
         for i, (xs, ys) in enumerate(split_segments(rows[x], rows[y], breaks=breaks, step=step)):
@@ -231,13 +239,22 @@ def _draw_lines(ax, df: pd.DataFrame, *, x: str, y: str, hue: str, breaks, step:
                     label=label(code, kind) if i == 0 else "_nolegend_")
 
 
+def wrap_label(text: str, width: int = WRAP_WIDTH) -> str:
+    """A long label broken into lines of at most ``width`` characters (words are never split)."""
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
+
+
+def break_label(breaks) -> str:
+    """The legend entry of the break markers: ``Brudd i serien: 2015 og 2017``."""
+    return f"{BREAK_LABEL}: {_and_join([str(y) for y in sorted({_break_year(b) for b in breaks})])}"
+
+
 def _mark_breaks(ax, breaks) -> None:
-    """A dashed vertical line half a year before each break, with a short label."""
-    for year in sorted({_break_year(b) for b in breaks}):
-        ax.axvline(year - 0.5, color=NEUTRALS["dark_grey"], linestyle="--", linewidth=1)
-        ax.annotate("Brudd i serien", xy=(year - 0.5, 1), xycoords=("data", "axes fraction"),
-                    xytext=(3, -3), textcoords="offset points", ha="left", va="top",
-                    fontsize=8, color=NEUTRALS["dark_grey"])
+    """A dashed vertical line half a year before each break; ONE legend entry names them all
+    (labels beside the lines would collide when breaks are close or panels narrow)."""
+    for i, year in enumerate(sorted({_break_year(b) for b in breaks})):
+        ax.axvline(year - 0.5, color=NEUTRALS["dark_grey"], linestyle="--", linewidth=1,
+                   label=break_label(breaks) if i == 0 else "_nolegend_")
 
 
 def add_trend(ax, trend: pd.DataFrame, colour: str = NEUTRALS["dark_grey"]) -> None:
@@ -262,14 +279,29 @@ def _style_year_axes(ax, unit: str, *, max_year_ticks: int | None = None) -> Non
     fmt.int_year_axis(ax, max_ticks=max_year_ticks)
 
 
-def _legend(fig, handles_by_name: dict) -> None:
-    """One legend above the plot area (constrained layout keeps it clear of axes and labels)."""
+def _legend_columns(names: list[str]) -> int:
+    return 1 if max(len(n) for n in names) > 35 else min(len(names), 3)
+
+
+def _legend(fig, handles_by_name: dict) -> int:
+    """One legend above the plot area (constrained layout keeps it clear of axes and labels).
+    Returns its number of rows."""
     if not handles_by_name:
-        return
+        return 0
     names = list(handles_by_name)
-    ncol = 1 if max(len(n) for n in names) > 35 else min(len(names), 3)
+    ncol = _legend_columns(names)
     fig.legend(list(handles_by_name.values()), names, loc="outside upper center", ncol=ncol,
                frameon=False)
+    return -(-len(names) // ncol)
+
+
+def _grow_for_legend(fig, rows: int) -> None:
+    """Make the figure taller by the legend rows beyond what its size already allows for, so a
+    long legend never squeezes the plot."""
+    extra = rows - LEGEND_ROWS_IN_FIGSIZE
+    if extra > 0:
+        width, height = fig.get_size_inches()
+        fig.set_size_inches(width, height + extra * 1.4 * LINE_HEIGHT_IN)
 
 
 def _handles(axes) -> dict:
@@ -306,7 +338,7 @@ def line_chart(df: pd.DataFrame, x: str = "year", y: str = "value", hue: str = "
     _style_year_axes(ax, unit)
     if title:
         ax.set_title(title)
-    _legend(fig, _handles([ax]))
+    _grow_for_legend(fig, _legend(fig, _handles([ax])))
     return fig
 
 
@@ -320,38 +352,47 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
     ``kind="bar"``: grouped horizontal bars for one ``year`` (default: the newest), one row per
     facet code, one bar per ``hue`` code, value printed at the bar end; a missing value gets
     ``..`` instead of a bar, so it is never read as zero.
+
+    Long labels (panel titles, category names) are wrapped (:func:`wrap_label`) and the figure
+    grows with the number of panels or categories, their label lines and the legend rows.
     """
     import matplotlib.pyplot as plt
 
     _check_unit(unit)
     facet_kind = KIND_OF_COLUMN.get(facet)
     hue_kind = KIND_OF_COLUMN.get(hue)
-    facets = _ordered(df[facet].astype(str), facet_kind)
-    hues = _ordered(df[hue].astype(str), hue_kind)
+    facets = ordered_codes(df[facet].astype(str), facet_kind)
+    hues = ordered_codes(df[hue].astype(str), hue_kind)
 
     if kind == "line":
         ncols = min(col_wrap, len(facets))
         nrows = -(-len(facets) // ncols)
+        titles = [wrap_label(label(code, facet_kind), WRAP_WIDTH * 3 // ncols) for code in facets]
+        title_lines = max(t.count("\n") for t in titles)  # beyond the first line
         fig, axes = plt.subplots(nrows, ncols, sharey=True, squeeze=False, layout="constrained",
-                                 figsize=(FIGSIZE[0], 2.2 * nrows + 0.8))
-        for ax, code in zip(axes.flat, facets):
+                                 figsize=(FIGSIZE[0],
+                                          (2.2 + title_lines * LINE_HEIGHT_IN) * nrows + 0.8))
+        for ax, code, panel_title in zip(axes.flat, facets, titles):
             _draw_lines(ax, df[df[facet].astype(str) == code], x=x, y=y, hue=hue, breaks=breaks,
                         step=step)
             _mark_breaks(ax, breaks)
             _style_year_axes(ax, unit, max_year_ticks=4)
-            ax.set_title(label(code, facet_kind), fontsize=9)
+            ax.set_title(panel_title, fontsize=9)
         for ax in list(axes.flat)[len(facets):]:
             ax.set_visible(False)
         for ax in axes[:, 1:].flat:
             ax.set_ylabel("")
-        _legend(fig, _handles(axes.flat))
+        _grow_for_legend(fig, _legend(fig, _handles(axes.flat)) + 1)  # 0.8 in: one row
     elif kind == "bar":
         year = int(df[x].max()) if year is None else int(year)
         data = df[df[x] == year]
         _check_unique(data, [facet, hue])
         bar_height = 0.8 / max(len(hues), 1)
-        fig, ax = plt.subplots(layout="constrained",
-                               figsize=(FIGSIZE[0], 1.2 + 0.3 * len(facets) * max(len(hues), 1)))
+        ticks = [wrap_label(label(f, facet_kind)) for f in facets]
+        # Each category needs room for its bars and for every line of its label.
+        rows_height = sum(max(0.3 * max(len(hues), 1), (t.count("\n") + 1) * LINE_HEIGHT_IN + 0.1)
+                          for t in ticks)
+        fig, ax = plt.subplots(layout="constrained", figsize=(FIGSIZE[0], 1.2 + rows_height))
         decimals = fmt.DECIMALS.get(unit, 1)
         for j, code in enumerate(hues):
             offsets = np.arange(len(facets)) + (j - (len(hues) - 1) / 2) * bar_height
@@ -364,12 +405,12 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
                 text = ".." if fmt.is_missing(val) else fmt.number(val, decimals)
                 ax.annotate(text, xy=(0 if fmt.is_missing(val) else val, off), xytext=(3, 0),
                             textcoords="offset points", va="center", fontsize=8)
-        ax.set_yticks(np.arange(len(facets)), [label(f, facet_kind) for f in facets])
+        ax.set_yticks(np.arange(len(facets)), ticks)
         ax.invert_yaxis()  # first code on top
         ax.xaxis.set_major_formatter(fmt.axis_formatter())
         ax.set_xlabel(f"{UNIT_AXIS_LABELS[unit]}, {year}")
         ax.grid(axis="y", visible=False)
-        _legend(fig, _handles([ax]))
+        _grow_for_legend(fig, _legend(fig, _handles([ax])) + 1)  # 1.2 in: one row
     else:
         raise ValueError(f"kind must be 'line' or 'bar', not {kind!r}")
     if title:
@@ -420,11 +461,42 @@ def _and_join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
 
 
+DERIVED_SEPARATOR = " minus "  # how a derived row's source_ref joins its inputs (observations.gap_rows)
+
+
+def _input_link(ref: str, titles: Mapping[str, str]) -> str:
+    """One input of a derived value: a published page by its title, an API query by its table."""
+    if ref.startswith("http"):
+        return f"[{_md_escape(titles.get(ref) or ref)}]({ref})"
+    table = ref.split("?", 1)[0]
+    return f"tabell [{table}]({STATBANK_URL.format(table=table)})"
+
+
+def _derived_part(records: list[dict], titles: Mapping[str, str]) -> str | None:
+    """``SSB, egne beregninger fra <input> og <input>`` for derived rows (e.g. a gap), whose
+    ``source_ref`` names their inputs, joined by :data:`DERIVED_SEPARATOR`."""
+    derived = [r for r in records if r["source_kind"] == "derived"]
+    if not derived:
+        return None
+    inputs = set()
+    for r in derived:
+        refs = [ref.strip() for ref in r["source_ref"].split(DERIVED_SEPARATOR) if ref.strip()]
+        if not refs:
+            raise ValueError("a derived source row must name its inputs in source_ref")
+        inputs.update(refs)
+    links = sorted({_input_link(i, titles) for i in inputs})  # two queries of one table: once
+    if len(links) > MAX_LISTED_PAGES:
+        return (f"SSB, egne beregninger fra {len(links)} tabeller"
+                " (alle er listet i figurens proveniensfil)")
+    return f"SSB, egne beregninger fra {_and_join(links)}"
+
+
 def source_line(sources) -> str:
     """The reader's source line, e.g. ``Kilde: SSB, tabell 13215 (statistikkbanken)`` or
     ``Kilde: SSB, <page title> (ssb.no, publisert 2021-03-19)``; table numbers and titles link
     to SSB. More than :data:`MAX_LISTED_PAGES` published pages are summarised as a count and
-    a date range (all are listed in the figure's JSON)."""
+    a date range (all are listed in the figure's JSON). A derived row (``source_kind`` derived,
+    e.g. a gap computed from two rows) is told as ``SSB, egne beregninger fra <its inputs>``."""
     records = source_records(sources)
     parts = []
     api_tables = sorted({r["source_table"] for r in records if r["source_kind"] == "ssb_api"})
@@ -436,8 +508,9 @@ def source_line(sources) -> str:
     for r in records:
         if r["source_kind"] == "published":
             pages.setdefault(r["source_ref"], r)
-        elif r["source_kind"] != "ssb_api":
-            raise ValueError(f"unknown source_kind {r['source_kind']!r} (expected ssb_api or published)")
+        elif r["source_kind"] not in ("ssb_api", "derived"):
+            raise ValueError(f"unknown source_kind {r['source_kind']!r} "
+                             "(expected ssb_api, published or derived)")
     titles = _page_titles(PAGES_FILE)
     if len(pages) > MAX_LISTED_PAGES:
         dates = sorted(r["retrieved"][:10] for r in pages.values())
@@ -448,6 +521,9 @@ def source_line(sources) -> str:
             title = _md_escape(titles.get(url) or f"tabell {r['source_table']}")
             shown = f"[{title}]({url})" if url.startswith("http") else title
             parts.append(f"SSB, {shown} (ssb.no, publisert {r['retrieved'][:10]})")
+    derived = _derived_part(records, titles)
+    if derived:
+        parts.append(derived)
     return "Kilde: " + "; ".join(parts)
 
 
@@ -579,39 +655,156 @@ def _cell_formatter(column: str, series: pd.Series, spec) -> Callable[[object], 
     return lambda v: "" if v is None or fmt.is_missing(v) else str(v)
 
 
+# Column widths of tables (see :func:`column_widths`), in characters of body text.
+PANDOC_COLUMNS = 72   # pandoc's default --columns: a longer pipe-table line makes widths relative
+TABLE_WIDTH = 86      # the PDF's text block (A4, 2,5 cm margins, 10,5 pt) holds about this many
+CELL_PADDING = 2      # a cell's inset on both sides, in characters
+MAX_HEADER_WORD = 12  # a longer word in a heading is hyphenated rather than widen a number column
+MIN_TEXT_WIDTH = 8    # a text column is never squeezed below this (nor below its longest word)
+MAX_TEXT_WORD = 12    # … unless that word is longer than this: then it is hyphenated
+MIN_SQUEEZED = 5      # the narrowest a text column gets when even the floors do not fit
+SHORT_TEXT = 10       # a text column with no longer text ("15–74 år") never wraps, like numbers
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in str(text).split()), default=0)
+
+
+def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool],
+                  width: int = TABLE_WIDTH) -> list[int]:
+    """Relative widths (characters, padding included) for a table's columns.
+
+    Number columns, and text columns whose longest text is at most :data:`SHORT_TEXT`
+    characters ("15–74 år"), are fixed: they get what their longest cell needs and never wrap,
+    plus room for their heading's longest word — up to :data:`MAX_HEADER_WORD` characters, less
+    when the table would not fit ``width`` (a long heading word is hyphenated before a number
+    wraps). Longer text columns share what is left in proportion to their longest text, but
+    none gets less than its longest word (up to :data:`MAX_TEXT_WORD`) or
+    :data:`MIN_TEXT_WIDTH`.
+    """
+    n = len(headers)
+    longest = [max((len(c) for c in column), default=0) for column in cells]
+    fixed = [numeric[i] or longest[i] <= SHORT_TEXT for i in range(n)]
+    heading_word = [_longest_word(h) for h in headers]
+    floors, wants = [0] * n, [0] * n
+    for i in range(n):
+        if not fixed[i]:
+            word = max([heading_word[i]] + [_longest_word(c) for c in cells[i]])
+            floors[i] = min(max(word, MIN_TEXT_WIDTH), MAX_TEXT_WORD)
+            wants[i] = max(longest[i], len(headers[i]) // 2, floors[i])
+    flexible = [i for i in range(n) if not fixed[i]]
+    room = width - CELL_PADDING * n - sum(floors)
+    for cap in range(MAX_HEADER_WORD, 0, -1):  # heading words yield first
+        for i in range(n):
+            if fixed[i]:
+                wants[i] = floors[i] = max(longest[i], min(heading_word[i], cap), 1)
+        if sum(wants[i] for i in range(n) if fixed[i]) <= room:
+            break
+    if sum(wants) + CELL_PADDING * n <= width:
+        return [w + CELL_PADDING for w in wants]
+    # Too wide: fixed columns keep their width, text columns shrink towards their floors —
+    # below them where even the floors do not fit (the widths are relative: a sum above
+    # ``width`` would squeeze the numbers too).
+    widths = list(wants)
+    free = width - CELL_PADDING * n - sum(wants[i] for i in range(n) if fixed[i])
+    if flexible and free < sum(floors[i] for i in flexible):
+        total = sum(floors[i] for i in flexible)
+        for i in flexible:
+            widths[i] = max(MIN_SQUEEZED, int(max(free, 0) * floors[i] / total))
+        return [w + CELL_PADDING for w in widths]
+    while flexible:
+        total = sum(wants[i] for i in flexible)
+        share = {i: max(free, 0) * wants[i] / total for i in flexible}
+        pinned = [i for i in flexible if share[i] < floors[i]]
+        if not pinned:
+            for i in flexible:
+                widths[i] = max(floors[i], int(share[i]))
+            break
+        for i in pinned:
+            widths[i] = floors[i]
+            free -= floors[i]
+            flexible.remove(i)
+    return [w + CELL_PADDING for w in widths]
+
+
+def _separator(numeric: list[bool], widths: list[int] | None) -> str:
+    """The pipe table's header separator; with ``widths`` its dash counts carry them."""
+    if widths is None:
+        return "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"
+    return "|" + "|".join(("-" * (max(w, 3) - 1) + ":") if n else (":" + "-" * (max(w, 3) - 1))
+                          for n, w in zip(numeric, widths)) + "|"
+
+
+def split_label(text: str) -> tuple[str, str | None]:
+    """A label with a closing explanation in parentheses, split for a table heading or cell:
+    ``"Befolkningen ellers (uten innvandrere …)"`` → ``("Befolkningen ellers",
+    "Befolkningen ellers: uten innvandrere ….")``; a label without one → ``(text, None)``."""
+    match = re.fullmatch(r"(.+?)\s+\(([^()]+)\)", str(text).strip())
+    if not match:
+        return str(text), None
+    short, explanation = match.groups()
+    return short, f"{short}: {explanation.rstrip('.')}."
+
+
+def header_label(code: str, kind: str | None = "groups") -> str | tuple[str, str]:
+    """A code's label as a table heading for :func:`publish_table`: the label, or — where it
+    ends with an explanation in parentheses — ``(short heading, note under the table)``."""
+    short, note = split_label(label(code, kind))
+    return (short, note) if note else short
+
+
 def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
                   out_dir: str | os.PathLike = "figures",
                   formats: Mapping[str, str | Callable] | None = None,
-                  headers: Mapping[str, str] | None = None, indicators: Iterable[str] = (),
-                  notes: Iterable[str] = ()) -> str:
+                  headers: Mapping[str, str | tuple[str, str]] | None = None,
+                  indicators: Iterable[str] = (), notes: Iterable[str] = (),
+                  columns: Iterable[str] | None = None) -> str:
     """A Markdown pipe table (Norwegian numbers, numeric columns right-aligned) with caption
     ``: <caption> {#tbl-<label>}``, source line and data link; writes ``<label>.csv`` (``df`` as
-    given, decimal point) and ``<label>.json`` beside it. Prints and returns the Markdown.
+    given, every column, decimal point) and ``<label>.json`` beside it. Prints and returns the
+    Markdown.
 
     ``formats``: per column a catalogue unit (``"prosent"`` …, no unit word in cells) or a
     function value → text. Defaults: ``year`` as is, integers grouped, floats with one decimal.
     A missing value shows as ``..``. ``headers``: column → Norwegian heading (default: the code's
-    label, ``År``, or the column name).
+    label, ``År``, or the column name), or ``(heading, note)``: a short heading whose full
+    meaning goes in the note under the table (see :func:`header_label`). ``columns``: the
+    columns shown, in order (default: all; the CSV keeps every column).
+
+    A table too wide for one line of Markdown gets relative column widths
+    (:func:`column_widths`) in its separator line's dash counts, which pandoc and Quarto turn
+    into column widths in HTML and PDF; a narrow one is left to size itself.
     """
     _check_label(label)
     _check_columns(df)
     formats, headers = dict(formats or {}), dict(headers or {})
-    notes = [_one_line(n) for n in notes]
+    shown = [str(c) for c in df.columns] if columns is None else [str(c) for c in columns]
+    unknown = [c for c in shown if c not in df.columns]
+    if unknown:
+        raise ValueError(f"columns not in the table: {unknown}")
+    headings, notes = [], [_one_line(n) for n in notes]
+    for c in shown:
+        heading = headers.get(c, _default_header(c))
+        if isinstance(heading, tuple):
+            heading, note = heading
+            if note and _one_line(note) not in notes:
+                notes.append(_one_line(note))
+        headings.append(str(heading))
     footer = _footer(Path(out_dir).name, label, sources, notes)
 
-    columns = [str(c) for c in df.columns]
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-               for c in df.columns]
-    cells = [[_cell_formatter(name, df[col], formats.get(name))(v) for v in df[col]]
-             for name, col in zip(columns, df.columns)]
+               for c in shown]
+    cells = [[_cell_formatter(c, df[c], formats.get(c))(v) for v in df[c]] for c in shown]
     rows = list(zip(*cells)) if cells else []
 
     def line(values) -> str:
         return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"
 
-    table = [line(headers.get(c, _default_header(c)) for c in columns),
-             "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"]
-    table += [line(r) for r in rows]
+    body = [line(headings)] + [line(r) for r in rows]
+    separator = _separator(numeric, None)
+    if max(len(x) for x in body + [separator]) > PANDOC_COLUMNS:
+        separator = _separator(numeric, column_widths(headings, cells, numeric))
+    table = [body[0], separator] + body[1:]
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

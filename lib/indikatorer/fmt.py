@@ -48,6 +48,9 @@ UNIT_WORDS = {
     "forholdstall": "",
     "år": "år",
 }
+# The unit word after exactly one («1 person»). Units not listed read the same in the singular
+# («1 prosent», «1 prosentpoeng», «1 år»).
+SINGULAR_WORDS = {"personer": "person"}
 
 # The status vocabulary of the tidy table (ARCHITECTURE.md) → the symbol SSB prints for it.
 STATUS_SYMBOLS = {
@@ -134,7 +137,8 @@ def value(x, unit: str, *, decimals: int | None = None, sign: bool = False,
     """A number with its unit word, for running text: ``value(65.4, "prosent")`` → ``"65,4 prosent"``.
 
     ``unit`` is one of the catalogue units (:data:`DECIMALS`); ``antall`` and ``forholdstall``
-    carry no unit word.
+    carry no unit word. A number printed as exactly one takes the singular («1 person»,
+    :data:`SINGULAR_WORDS`); «1,0» keeps the plural, as a measured amount does.
     """
     if unit not in DECIMALS:
         raise ValueError(f"unknown unit {unit!r}; known: {', '.join(DECIMALS)}")
@@ -142,6 +146,8 @@ def value(x, unit: str, *, decimals: int | None = None, sign: bool = False,
         return placeholder
     text = number(x, DECIMALS[unit] if decimals is None else decimals, sign=sign)
     word = UNIT_WORDS[unit]
+    if text.lstrip("+" + MINUS) == "1":
+        word = SINGULAR_WORDS.get(unit, word)
     return f"{text} {word}" if word else text
 
 

@@ -42,7 +42,9 @@ def _subject(indicator_name: str, group_label: str | None) -> str:
     return f"{name} blant {_lower_first(group_label)}" if group_label else name
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
+    """A finished sentence: first letter upper case, a full stop unless it ends with one
+    ('bodde det 5 innvandrere i Norge' → 'Bodde det 5 innvandrere i Norge.')."""
     text = _upper_first(text.strip())
     return text if text.endswith((".", "!", "?")) else text + "."
 
@@ -74,8 +76,8 @@ def level_sentence(indicator_name: str, group_label: str, value, year: int,
     """"Sysselsettingsandelen blant innvandrere var 65,4 prosent i 2020." """
     subject = _subject(indicator_name, group_label)
     if fmt.is_missing(value):
-        return _sentence(f"Det finnes ikke tall for {subject} i {year}")
-    return _sentence(f"{subject} var {fmt.value(value, unit)} i {year}")
+        return sentence(f"Det finnes ikke tall for {subject} i {year}")
+    return sentence(f"{subject} var {fmt.value(value, unit)} i {year}")
 
 
 def gap_sentence(indicator_name: str, group_label: str, reference_label: str, value,
@@ -89,15 +91,15 @@ def gap_sentence(indicator_name: str, group_label: str, reference_label: str, va
     subject = _subject(indicator_name, group_label)
     reference = _lower_first(reference_label)
     if fmt.is_missing(value) or fmt.is_missing(reference_value):
-        return _sentence(f"Det finnes ikke tall for å sammenligne {subject} med {reference} i {year}")
+        return sentence(f"Det finnes ikke tall for å sammenligne {subject} med {reference} i {year}")
     decimals = fmt.DECIMALS[unit]
     gap = fmt.round_half_up(value, decimals) - fmt.round_half_up(reference_value, decimals)
     levels = f"{fmt.cell(value, unit)} mot {fmt.value(reference_value, unit)}"
     if gap == 0:
-        return _sentence(f"{subject} var på samme nivå som i {reference} i {year} ({levels})")
+        return sentence(f"{subject} var på samme nivå som i {reference} i {year} ({levels})")
     word = "lavere" if gap < 0 else "høyere"
     size = fmt.value(float(abs(gap)), fmt.difference_unit(unit))
-    return _sentence(f"{subject} var {size} {word} enn i {reference} i {year} ({levels})")
+    return sentence(f"{subject} var {size} {word} enn i {reference} i {year} ({levels})")
 
 
 def relative_change_sentence(indicator_name: str, group_label: str | None, from_year: int,
@@ -111,13 +113,13 @@ def relative_change_sentence(indicator_name: str, group_label: str | None, from_
                          " use change_sentence")
     subject = _subject(indicator_name, group_label)
     if fmt.is_missing(from_value) or fmt.is_missing(to_value) or float(from_value) == 0:
-        return _sentence(f"Endringen i {subject} fra {from_year} til {to_year} kan ikke beregnes")
+        return sentence(f"Endringen i {subject} fra {from_year} til {to_year} kan ikke beregnes")
     relative = (float(to_value) / float(from_value) - 1) * 100
     levels = f"fra {fmt.cell(from_value, unit)} til {fmt.value(to_value, unit)}"
     if fmt.round_half_up(relative, 1) == 0:
-        return _sentence(f"{subject} var uendret fra {from_year} til {to_year} ({levels})")
+        return sentence(f"{subject} var uendret fra {from_year} til {to_year} ({levels})")
     word = "økte" if relative > 0 else "gikk ned"
-    return _sentence(f"{subject} {word} med {fmt.percent(abs(relative))} fra {from_year} til "
+    return sentence(f"{subject} {word} med {fmt.percent(abs(relative))} fra {from_year} til "
                      f"{to_year}, {levels}")
 
 
@@ -134,7 +136,7 @@ def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, fl
     subject = _subject(indicator_name, group_label)
     period = f"fra {from_year} til {to_year}"
     if fmt.is_missing(change_pp):
-        return _sentence(f"Endringen i {subject} {period} kan ikke beregnes fordi tall mangler")
+        return sentence(f"Endringen i {subject} {period} kan ikke beregnes fordi tall mangler")
     change = float(change_pp)
     if classification in ("stigende", "synkende") and (classification == "stigende") != (change > 0):
         raise ValueError(f"classification {classification!r} contradicts the change {change}")
@@ -150,7 +152,7 @@ def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, fl
     else:
         text = f"{_inverted(period, change, subject)} med {fmt.value(abs(change), diff_unit)}"
         text += f" ({ci_part})" if ci_part else ""
-    return _sentence(text) + _thin_note(n)
+    return sentence(text) + _thin_note(n)
 
 
 def _as_dict(trend) -> dict:
@@ -170,20 +172,20 @@ def trend_sentence(trend, *, indicator_name: str, group_label: str | None = None
     subject = _subject(indicator_name, group_label)
     if not t.get("fitted", True) or t.get("classification") == "ikke beregnet":
         reason = t.get("reason") or "for få observasjoner"
-        return _sentence(f"Trenden for {subject} er ikke beregnet: {_lower_first(str(reason))}")
+        return sentence(f"Trenden for {subject} er ikke beregnet: {_lower_first(str(reason))}")
     first, last = t["years_used"]
     slope, low, high = float(t["slope"]), float(t["ci_low"]), float(t["ci_high"])
     diff_unit = fmt.difference_unit(unit)
     decimals = 2 if fmt.DECIMALS[diff_unit] > 0 else 0  # per-year changes are small
     period = f"fra {first} til {last}"
     if _includes_zero(low, high) or t.get("classification") == NO_CLEAR_CHANGE:
-        text = _sentence(
+        text = sentence(
             f"{period} var det ingen klar trend i {subject}: den beregnede endringen var "
             f"{fmt.value(slope, diff_unit, decimals=decimals, sign=True)} per år, men "
             f"konfidensintervallet ({fmt.number(low, decimals)} til {fmt.number(high, decimals)}) "
             "omfatter null")
     else:
-        text = _sentence(
+        text = sentence(
             f"{_inverted(period, slope, subject)} med i gjennomsnitt "
             f"{fmt.value(abs(slope), diff_unit, decimals=decimals)} per år "
             f"({_ci_text(low, high, decimals, float(t.get('alpha') or 0.05))})")
