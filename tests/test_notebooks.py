@@ -159,6 +159,8 @@ def test_every_figure_csv_holds_published_numbers_for_its_rows(book):
     records = [(p, r) for p, r in figure_records(book["edition"]) if r["kind"] == "figure"]
     assert len(records) >= 20
     for path, record in records:
+        if record["label"].startswith("sysselsatte-andel-sammensetning"):
+            continue  # computed contributions, checked against a recomputation in test_composition.py
         csv = pd.read_csv(path.with_suffix(".csv"), dtype=str, keep_default_na=False)
         rows = obs[obs["indicator"].isin(record["indicators"])]
         keys = [c for c in ("year", "group", "sex", "region", "botid", "age", "other_dim", "other_value")
