@@ -20,6 +20,8 @@ import nbformat  # noqa: E402
 import pytest  # noqa: E402
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
 
+import yaml  # noqa: E402
+
 from indikatorer import paths, render  # noqa: E402
 from indikatorer.errors import UserError  # noqa: E402
 
@@ -43,16 +45,26 @@ def _stream(text: str, name: str = "stdout"):
 
 
 def make_minibook(target: Path) -> Path:
-    """The fixture book plus an executed notebook chapter, as the build would stage it."""
+    """The fixture book plus an executed notebook chapter, as the build would stage it.
+
+    The notebook is offered for download as a copy outside the chapters
+    (notebooks/notatbok/01-tall.ipynb, listed under `project: resources:`); one link still points
+    at the chapter file itself, which Quarto turns into a link to the chapter.
+    """
     shutil.copytree(MINIBOOK, target)
+    config = yaml.safe_load((target / "_quarto.yml").read_text(encoding="utf-8"))
+    config["project"]["resources"] = ["notebooks/notatbok/*.ipynb"]
+    (target / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     notebooks = target / "notebooks"
     (notebooks / "figures").mkdir(parents=True)
+    (notebooks / "notatbok").mkdir()
     png = _png()
     (notebooks / "figures" / "syss.png").write_bytes(png)
     (notebooks / "figures" / "syss.csv").write_text("year,value\n2021,72.1\n", encoding="utf-8")
     asis_figure = (
         f'![Sysselsatte 20–66 år, 2019–2021.](figures/syss.png){{#fig-a fig-alt="{FIG_A_ALT}"}}\n\n'
-        "Kilde: SSB, tabell 13215. [Last ned data (CSV)](figures/syss.csv) · [Notatbok](01-tall.ipynb)\n"
+        "Kilde: SSB, tabell 13215. [Last ned data (CSV)](figures/syss.csv) · "
+        "[Notatbok](notatbok/01-tall.ipynb) · [Kapittelfil](01-tall.ipynb)\n\n"
     )
     asis_table = "| År | Andel |\n|---:|---:|\n| 2020 | 68,0 |\n| 2021 | 72,1 |\n\n: Sysselsatte etter år {#tbl-b}\n"
     cells = [
@@ -74,11 +86,20 @@ def make_minibook(target: Path) -> Path:
         new_code_cell("#| output: false\nprint('SKJULT-UTDATA')", outputs=[_stream("SKJULT-UTDATA\n")]),
         new_code_cell("#| include: false\nprint('UTELATT-UTDATA')", outputs=[_stream("UTELATT-UTDATA\n")]),
         new_code_cell("warn()", outputs=[_stream("FutureWarning: gammel\n", name="stderr")]),
+        new_code_cell("#| warning: false\nwarn()", outputs=[_stream("SKJULT-ADVARSEL\n", name="stderr")]),
+        new_code_cell("#| output: asis\nprint(del1); print(del2)",
+                      outputs=[_stream("Første del av avsnittet "), _stream("andre del.\n\n")]),
+        new_code_cell(
+            "#| output: asis\nprint(boks)",
+            outputs=[_stream('::: {.callout-note collapse="true" title="Om tallene"}\nDefinisjonen.\n:::\n\n'
+                             "::: {.callout-warning}\nUten tittel.\n:::\n\n")]),
         new_code_cell("print('synlig')", outputs=[_stream("SYNLIG-UTDATA\n")]),
         new_code_cell("plt.show()", outputs=[new_output("display_data", data={
             "image/png": base64.b64encode(png).decode("ascii")})]),
     ]
     nbformat.write(new_notebook(cells=cells), notebooks / "01-tall.ipynb")
+    for name in ("01-tall.ipynb", "ekstra.ipynb"):  # the download copies (one linked, one not)
+        shutil.copy2(notebooks / "01-tall.ipynb", notebooks / "notatbok" / name)
     return target
 
 
@@ -207,9 +228,22 @@ def test_data_links_and_images_work_from_out_dir(rendered):
     _, result, _, page = rendered
     local = [img["src"] for img in page.images] + [h for h, _ in page.links if not re.match(r"^(#|[a-z]+:)", h)]
     assert "notebooks/figures/syss.csv" in local
-    assert "notebooks/01-tall.ipynb" in local
+    assert "notebooks/notatbok/01-tall.ipynb" in local
     for target in local:
         assert (result.out_dir / target).is_file(), target
+
+
+def test_files_matching_project_resources_are_copied(rendered):
+    _, result, _, _ = rendered
+    assert (result.out_dir / "notebooks" / "notatbok" / "ekstra.ipynb").is_file()  # never linked
+    assert not (result.out_dir / "notebooks" / "01-tall.ipynb").exists()  # a chapter, not a resource
+
+
+def test_link_to_a_chapter_file_goes_to_the_chapter_as_in_quarto(rendered):
+    *_, result, _, page = rendered
+    assert ("#sec-tall", "Kapittelfil") in page.links
+    assert not any(href.endswith("01-tall.ipynb") and "notatbok" not in href for href, _ in page.links)
+    assert any("kapittelfilen notebooks/01-tall.ipynb" in w for w in result.warnings)
 
 
 def test_cell_outputs_follow_the_cell_options(rendered):
@@ -217,9 +251,25 @@ def test_cell_outputs_follow_the_cell_options(rendered):
     assert "SKJULT-UTDATA" not in text  # output: false
     assert "UTELATT-UTDATA" not in text  # include: false
     assert "SYNLIG-UTDATA" in text  # plain stdout of an ordinary cell
-    assert "FutureWarning" not in text  # stderr
-    assert any("stderr" in w for w in result.warnings)
+    assert "FutureWarning" in text  # stderr is shown, as Quarto shows it ...
+    assert any("stderr vises" in w for w in result.warnings)  # ... and the preview says so
+    assert "SKJULT-ADVARSEL" not in text  # warning: false
     assert "year = 2021" not in text  # code is never shown
+
+
+def test_asis_outputs_of_one_cell_are_joined_as_quarto_joins_them(rendered):
+    *_, text, _ = rendered
+    assert "<p>Første del av avsnittet andre del.</p>" in " ".join(text.split())
+
+
+def test_callouts_are_titled_boxes(rendered):
+    *_, text, _ = rendered
+    text = " ".join(text.split())
+    assert '<details class="callout callout-note"><summary class="callout-title">Om tallene</summary>' in text
+    assert "Definisjonen." in text
+    # Without a title the callout gets the word for its type (language: callout-warning-title).
+    assert 'class="callout callout-warning"' in text
+    assert '<div class="callout-title"> Advarsel </div>' in text
 
 
 def test_unsupported_qmd_features_warn(rendered):

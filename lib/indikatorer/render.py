@@ -13,18 +13,26 @@ The preview is a thin adapter over pandoc, not a second Quarto:
     shown, and outputs as follows:
       - `#| output: false` or `#| include: false`: nothing;
       - `#| output: asis`: stdout and text outputs are raw Markdown (how figures and tables
-        from `indikatorer.figures` arrive);
+        from `indikatorer.figures` arrive), joined as Quarto joins them (no blank line added);
       - image/png: a figure; with `#| label: fig-…` it is numbered, caption from `fig-cap`,
         alt text from `fig-alt` (an image with neither caption nor alt text is left out);
       - text/markdown: Markdown (with `#| label: tbl-…` and `tbl-cap` it becomes a numbered
         table); text/html: raw HTML in the HTML output (never numbered), its text/plain in
         the PDF;
-      - other text: shown as an output block; stderr and errors are left out.
+      - other text: shown as an output block; stderr too (as Quarto shows it), unless
+        `#| warning: false` (cell) or `execute: warning: false` (_quarto.yml); errors are
+        left out with a warning.
+    Global `execute:` options of _quarto.yml (`output`, `include`, `warning`) apply to cells
+    that do not set them.
   * All chapters make ONE pandoc document per format. `resources/crossref.lua` numbers
     chapters, figures and tables Quarto-style and resolves @fig-/@tbl-/@sec- references;
     `--citeproc` resolves citations. Unknown references or citations are errors.
-  * HTML: one `index.html` with a table of contents; images, data files and the executed
-    notebooks it links to are copied next to it. PDF: pandoc writes typst, the `typst`
+    Callouts (`::: {.callout-note title="…"}`) become titled boxes (folded when
+    `collapse="true"`). A link to a chapter's source file (`01-arbeid.ipynb`) becomes, in the
+    HTML, a link to that chapter, as Quarto rewrites it into the chapter's page; the preview
+    warns about it.
+  * HTML: one `index.html` with a table of contents; the images and files it links to, and
+    the files matching `project: resources:` in _quarto.yml, are copied next to it. PDF: pandoc writes typst, the `typst`
     package compiles it with its embedded fonts.
 Both outputs carry a line saying which renderer made them.
 """
@@ -65,6 +73,11 @@ DEFAULT_LANGUAGE = {
     "crossref-sec-prefix": "Avsnitt",
     "section-title-appendices": "Vedlegg",
     "toc-title-document": "Innhold",
+    "callout-note-title": "Merknad",
+    "callout-warning-title": "Advarsel",
+    "callout-important-title": "Viktig",
+    "callout-tip-title": "Tips",
+    "callout-caution-title": "Forsiktig",
 }
 
 # pandoc's Markdown, as Quarto reads it, minus YAML blocks (front matter is handled here).
@@ -92,6 +105,8 @@ class BookConfig:
     appendices: list[str]
     language: dict[str, str]
     output_dir: str
+    resources: list[str] = field(default_factory=list)  # `project: resources:` globs
+    execute: dict = field(default_factory=dict)  # global `execute:` options (output, warning, …)
 
 
 def which_renderer() -> str:
@@ -114,6 +129,10 @@ def load_book_config(project_dir: Path) -> BookConfig:
     bibliography = raw.get("bibliography") or []
     if isinstance(bibliography, str):
         bibliography = [bibliography]
+    project = raw.get("project") or {}
+    resources = project.get("resources") or []
+    if isinstance(resources, str):
+        resources = [resources]
     language = dict(DEFAULT_LANGUAGE)
     if isinstance(raw.get("language"), dict):
         language.update({str(k): str(v) for k, v in raw["language"].items()})
@@ -126,7 +145,9 @@ def load_book_config(project_dir: Path) -> BookConfig:
         chapters=_flatten_chapters(book.get("chapters")),
         appendices=_flatten_chapters(book.get("appendices")),
         language=language,
-        output_dir=str((raw.get("project") or {}).get("output-dir") or "_book"),
+        output_dir=str(project.get("output-dir") or "_book"),
+        resources=[str(r) for r in resources],
+        execute=dict(raw.get("execute") or {}),
     )
 
 
@@ -297,6 +318,11 @@ class _NotebookContext:
     fmt: str  # "html" | "typst"
     out_dir: Path
     warn: _Warnings
+    execute: dict = field(default_factory=dict)  # global `execute:` options from _quarto.yml
+
+    def option(self, options: dict, name: str, default=True):
+        """A cell option, else the global `execute:` one, else Quarto's default."""
+        return options.get(name, self.execute.get(name, default))
 
     @property
     def media_dir(self) -> str:
@@ -337,23 +363,34 @@ def _with_table_caption(markdown: str, label: str, caption: str) -> str:
 def _code_cell_markdown(cell, index: int, ctx: _NotebookContext) -> list[str]:
     where = f"{ctx.chapter}, celle {index}"
     options = _cell_options(_text(cell.get("source")), where)
-    output_option = options.get("output", True)
-    if output_option is False or options.get("include") is False:
+    output_option = ctx.option(options, "output")
+    if output_option is False or ctx.option(options, "include") is False:
         return []
     asis = output_option == "asis"
     label = str(options.get("label") or "")
     chunks: list[str] = []
     images = 0
+    raw_stdout = False  # the last chunk is asis stdout: Quarto glues the next one to it
     for output in cell.get("outputs", []):
         kind = output.get("output_type")
         if kind == "stream":
             text = _text(output.get("text"))
             if output.get("name") == "stderr":
-                first = text.strip().splitlines()[0] if text.strip() else ""
-                ctx.warn(f"{where}: stderr er utelatt ({first[:120]})")
+                if ctx.option(options, "warning") is False or not text.strip():
+                    continue
+                first = text.strip().splitlines()[0]
+                ctx.warn(f"{where}: stderr vises i boka, som i Quarto ({first[:120]}); "
+                         "#| warning: false i cellen tar den bort")
+                chunks.append(_fenced(text, " {.cell-output .cell-output-stderr}"))
+                raw_stdout = False
+            elif asis and raw_stdout:
+                chunks[-1] += text
             elif text.strip():
                 chunks.append(text if asis else _fenced(text, " {.cell-output}"))
-        elif kind in ("display_data", "execute_result"):
+                raw_stdout = asis
+            continue
+        raw_stdout = False
+        if kind in ("display_data", "execute_result"):
             data = output.get("data", {})
             if "image/png" in data:
                 images += 1
@@ -404,10 +441,11 @@ def _notebook_markdown(path: Path, ctx: _NotebookContext) -> str:
     return _with_title(meta, "\n\n".join(c.strip("\n") for c in chunks if c.strip()))
 
 
-def _chapter_markdown(project_dir: Path, chapter: str, fmt: str, out_dir: Path, warn: _Warnings) -> str:
+def _chapter_markdown(project_dir: Path, chapter: str, fmt: str, out_dir: Path, warn: _Warnings,
+                      execute: dict | None = None) -> str:
     path = project_dir / chapter
     if path.suffix == ".ipynb":
-        return _notebook_markdown(path, _NotebookContext(chapter, fmt, out_dir, warn))
+        return _notebook_markdown(path, _NotebookContext(chapter, fmt, out_dir, warn, dict(execute or {})))
     if path.suffix in (".qmd", ".md"):
         return _qmd_markdown(path.read_text(encoding="utf-8"), chapter, warn)
     raise UserError(f"{chapter}: forhåndsvisningen kan bare lese .qmd, .md og .ipynb")
@@ -418,10 +456,11 @@ def _book_markdown(project_dir: Path, config: BookConfig, fmt: str, out_dir: Pat
 
     def marker(kind: str, chapter: str) -> str:
         folder = Path(chapter).parent.as_posix()
-        return f'::: {{.book-chapter kind="{kind}" dir="{"" if folder == "." else folder}"}}\n:::'
+        return (f'::: {{.book-chapter kind="{kind}" dir="{"" if folder == "." else folder}" '
+                f'file="{chapter}"}}\n:::')
 
     def chapter_parts(kind: str, chapter: str) -> list[str]:
-        markdown = _chapter_markdown(project_dir, chapter, fmt, out_dir, warn)
+        markdown = _chapter_markdown(project_dir, chapter, fmt, out_dir, warn, config.execute)
         if kind != "front" and not _H1.search(markdown):
             warn(f"{chapter}: mangler overskrift på nivå 1 (# Tittel) og får ikke kapittelnummer")
         return [marker(kind, chapter), markdown]
@@ -475,13 +514,24 @@ class _LocalTargets(html.parser.HTMLParser):
                     self.targets.add(os.path.normpath(target))
 
 
+def _resource_files(project_dir: Path, globs: list[str]) -> set[str]:
+    """Files matching `project: resources:` (relative to the project), as Quarto copies them."""
+    found = set()
+    for pattern in globs:
+        if pattern.startswith("!"):  # Quarto's exclusion globs; the preview copies no less
+            continue
+        for path in project_dir.glob(pattern.lstrip("/")):
+            if path.is_file():
+                found.add(path.relative_to(project_dir).as_posix())
+    return found
+
+
 def _copy_resources(page: str, project_dir: Path, out_dir: Path, config: BookConfig) -> None:
-    """Copy what the page links to (figures, CSVs, notebooks) and the executed notebooks."""
+    """Copy what the page links to (figures, CSVs) and the files matching `project: resources:`."""
     parser = _LocalTargets()
     parser.feed(page)
-    notebooks = {c for c in config.chapters + config.appendices if c.endswith(".ipynb")}
     missing = []
-    for target in sorted(parser.targets | notebooks):
+    for target in sorted(parser.targets | _resource_files(project_dir, config.resources)):
         source, destination = project_dir / target, out_dir / target
         if source.is_file():
             if source.resolve() != destination.resolve():

@@ -8,18 +8,28 @@ Div before each chapter:
     :::
 
 kind is "front" (unnumbered), "chapter" (1, 2, …) or "appendix" (A, B, …); dir is the
-chapter's folder relative to the project root. This filter
+chapter's folder relative to the project root, file its source file. This filter
   * numbers chapter and section headings (a heading with .unnumbered is left alone),
   * numbers figures (#fig-…) and tables (#tbl-…) per chapter: "Figur 2.1", "Tabell A.1",
   * turns @fig-…/@tbl-…/@sec-… (pandoc reads them as citations) into links with that text,
     so --citeproc only sees real citations; an unknown label is an error that lists them all,
   * takes fig-alt as the image's alt text (HTML alt, typst alt:),
-  * makes relative links and image paths relative to the project root.
+  * makes relative links and image paths relative to the project root,
+  * in HTML, turns a link to a chapter's source file (notebooks/01-arbeid.ipynb) into a link
+    to that chapter, as Quarto turns it into a link to the chapter's page, and says so on
+    stderr (render.py reports it as a warning),
+  * renders callouts (::: {.callout-note title="…" collapse="true"}) as titled boxes; the
+    default titles come from metadata (callout-note-title, …).
 The words come from metadata (crossref-fig-title, …), which render.py fills from the
 language: block of _quarto.yml.
 ]]
 
 local CROSSREF_PREFIXES = { fig = true, tbl = true, sec = true }
+
+-- Quarto's five callout types and their colours.
+local CALLOUT_COLOURS = {
+  note = "#0758E5", warning = "#EB9113", important = "#CC1914", tip = "#00A047", caution = "#FC5300",
+}
 
 local function meta_text(meta, key, default)
   if meta[key] ~= nil then
@@ -102,8 +112,9 @@ function Pandoc(doc)
   }
 
   local labels = {}          -- id -> text, e.g. "fig-syss" -> "Figur 2.1"
+  local chapter_anchor = {}  -- chapter source file -> id of its level-1 heading
   local chapter_count, appendix_count = 0, 0
-  local chapter = { kind = "front", dir = "", prefix = nil, titled = false }
+  local chapter = { kind = "front", dir = "", file = "", prefix = nil, titled = false }
   local fig_count, tbl_count = 0, 0
   local section_counts = {}
 
@@ -125,6 +136,9 @@ function Pandoc(doc)
     local unnumbered = el.classes:includes("unnumbered")
     if el.level == 1 and not chapter.titled then
       chapter.titled = true
+      if chapter.file ~= "" and el.identifier ~= "" then
+        chapter_anchor[chapter.file] = el.identifier
+      end
       if chapter.kind ~= "front" and not unnumbered then
         if chapter.kind == "appendix" then
           appendix_count = appendix_count + 1
@@ -221,6 +235,7 @@ function Pandoc(doc)
       chapter = {
         kind = block.attributes["kind"] or "chapter",
         dir = block.attributes["dir"] or "",
+        file = block.attributes["file"] or "",
         prefix = nil,
         titled = false,
       }
@@ -231,9 +246,87 @@ function Pandoc(doc)
     end
   end
 
-  -- Pass 2: resolve @fig-/@tbl-/@sec- now that every label is known.
+  -- Pass 2: resolve @fig-/@tbl-/@sec- now that every label is known; links to chapter
+  -- files; callouts.
   local unresolved, seen = {}, {}
+  local warned_links = {}
+
+  local function chapter_link(el)
+    if not FORMAT:match("html") then
+      return nil
+    end
+    local path, fragment = el.target:match("^([^#]*)(#?.*)$")
+    local anchor = chapter_anchor[path]
+    if not anchor then
+      return nil
+    end
+    if not warned_links[path] then
+      warned_links[path] = true
+      io.stderr:write("lenken til kapittelfilen " .. path .. " blir i Quarto en lenke til "
+        .. "kapitlets side, ikke til filen; lenk til en kopi utenfor kapitlene for nedlasting\n")
+    end
+    el.target = fragment ~= "" and fragment or ("#" .. anchor)
+    return el
+  end
+
+  local function callout_type(el)
+    for _, class in ipairs(el.classes) do
+      local kind = class:match("^callout%-(%a+)$")
+      if kind and CALLOUT_COLOURS[kind] then
+        return kind
+      end
+    end
+    return nil
+  end
+
+  local function callout(el)
+    local kind = callout_type(el)
+    if not kind then
+      return nil
+    end
+    local content = pandoc.Blocks(el.content)
+    local title
+    if el.attributes["title"] then
+      title = pandoc.utils.blocks_to_inlines(pandoc.read(el.attributes["title"], "markdown").blocks)
+    elseif #content > 0 and content[1].t == "Header" then
+      title = content[1].content  -- Quarto: the first heading in a callout is its title
+      content:remove(1)
+    else
+      title = pandoc.Inlines({ pandoc.Str(meta_text(doc.meta, "callout-" .. kind .. "-title", kind)) })
+    end
+    local colour = CALLOUT_COLOURS[kind]
+    if FORMAT:match("html") then
+      local class = "callout callout-" .. kind
+      if el.attributes["collapse"] == "true" then
+        local summary = pandoc.write(pandoc.Pandoc({ pandoc.Plain(title) }), "html"):gsub("%s+$", "")
+        local out = pandoc.Blocks({
+          pandoc.RawBlock("html", '<details class="' .. class .. '"><summary class="callout-title">'
+            .. summary .. "</summary>"),
+          pandoc.Div(content, { class = "callout-body" }),
+          pandoc.RawBlock("html", "</details>"),
+        })
+        return out
+      end
+      return pandoc.Div({
+        pandoc.Div({ pandoc.Plain(title) }, { class = "callout-title" }),
+        pandoc.Div(content, { class = "callout-body" }),
+      }, { class = class })
+    elseif FORMAT == "typst" then
+      local out = pandoc.Blocks({
+        pandoc.RawBlock("typst", '#block(width: 100%, breakable: true, inset: 8pt, radius: 2pt, '
+          .. 'stroke: (left: 3pt + rgb("' .. colour .. '")), fill: rgb("' .. colour .. '").lighten(93%))['),
+        pandoc.Para({ pandoc.Strong(title) }),
+      })
+      out:extend(content)
+      out:insert(pandoc.RawBlock("typst", "]"))
+      return out
+    end
+    return nil
+  end
+
   blocks = blocks:walk({
+    Link = chapter_link,
+    Div = callout,
     Cite = function(el)
       if not crossref_kind(el.citations[1].id) then
         return nil
