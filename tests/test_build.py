@@ -217,8 +217,10 @@ def test_only_runs_the_named_notebooks_and_a_partial_book_is_not_rendered(tmp_pa
     with pytest.raises(build.BuildError, match="cannot render the book: not executed for 2020: "
                        "notebooks/02-beta.ipynb, chapters/90-tillegg.ipynb"):
         build.build_edition(year=2020, only=["01-alfa"], project_root=root)
-    executed = sorted(p.name for p in (root / "build" / "2020").rglob("*.ipynb"))
-    assert executed == ["01-alfa.ipynb"]
+    executed = sorted(p.relative_to(root / "build" / "2020").as_posix()
+                      for p in (root / "build" / "2020").rglob("*.ipynb"))
+    # The executed notebook and its downloadable copy (build._publish_notebook_copies).
+    assert executed == ["notebooks/01-alfa.ipynb", "notebooks/notatbok/01-alfa.ipynb"]
     assert not (root / "_book").exists()
 
 
@@ -354,3 +356,21 @@ def test_cleaning_an_executed_notebook_merges_its_streams(tmp_path):
     cleaned = nbformat.read(executed, as_version=4)
     assert [o["text"] for o in cleaned.cells[0].outputs] == ["a\nb\n"]
     assert "duration" not in cleaned.metadata["papermill"]
+
+
+def test_executed_notebooks_get_fresh_download_copies(tmp_path, monkeypatch):
+    """Figures link to notatbok/<stem>.ipynb (Quarto rewrites links to a chapter's own source);
+    the copies are the executed notebooks, and a copy of a notebook that is gone is removed."""
+    root = make_project(tmp_path / "project")
+    set_data_years(monkeypatch)
+    stale = root / "build" / "2020" / "notebooks" / "notatbok" / "00-gone.ipynb"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}", encoding="utf-8")
+    build.build_edition(year=2020, render=False, project_root=root)
+    staging = root / "build" / "2020"
+    copies = sorted(p.name for p in (staging / "notebooks" / "notatbok").iterdir())
+    assert copies == sorted(p.name for p in (staging / "notebooks").glob("*.ipynb"))
+    for name in copies:
+        assert (staging / "notebooks" / "notatbok" / name).read_bytes() == \
+            (staging / "notebooks" / name).read_bytes()
+    assert not stale.exists()

@@ -426,7 +426,8 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
     assert lines[2].startswith("Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215)"
                                " (statistikkbanken); SSB, ")
     assert lines[2].endswith(" · [Last ned data (CSV)](figures/syss-gruppe.csv)"
-                             " · [Notatboken som laget figuren](01-arbeid.ipynb)")
+                             " · [Notatboken som laget figuren](notatbok/01-arbeid.ipynb)"
+                             "{download=\"01-arbeid.ipynb\"}")
 
     record = json.loads(meta.read_text(encoding="utf-8"))
     assert record["label"] == "syss-gruppe"

@@ -449,10 +449,6 @@ def test_local_links_point_to_files_in_the_project(book):
     assert not problems, sorted(set(problems))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "figures._footer links the executed notebook as <stem>.ipynb, the chapter's own source; "
-    "build.py must copy it to notatbok/<stem>.ipynb beside the chapter and figures.py link "
-    "there (the resources in _quarto.yml already list notebooks/notatbok/*.ipynb)"))
 def test_no_link_points_at_a_chapter_source(book):
     """Quarto rewrites a link to a project input (a chapter's .ipynb or .qmd) into a link to
     that chapter's HTML page (project/types/project-utilities.ts: resolveProjectInputLinks),

@@ -54,6 +54,7 @@ CHAPTER_DIR = "chapters"
 # Copied as they are into the staging project; notebooks are executed into it instead.
 STATIC_SOURCES = ("_quarto.yml", "index.qmd", "references.bib", CHAPTER_DIR)
 RENDER_TMP = "_render_tmp"
+NOTEBOOK_COPIES = "notatbok"  # downloadable copies of the executed notebooks, beside each chapter
 
 
 class BuildError(UserError):
@@ -607,6 +608,7 @@ def build_edition(year: int | None = None, overrides: dict | None = None,
     ran, skipped = _execute_notebooks(stages, selected, notebook_params, project_root, staging,
                                       jobs=jobs, force=force, parameters=parameters,
                                       started=started)
+    _publish_notebook_copies(staging, project_root)
     manifest_path = manifest.write_manifest(staging, staging, parameters, None, started,
                                             project_root=project_root)
     result = EditionResult(params=params, staging_dir=staging, edition_dir=staging,
@@ -660,6 +662,23 @@ def _execute_notebooks(stages, selected, notebook_params, project_root: Path, st
         _run_stage(to_run, jobs, staging, progress)
         ran.extend(job["rel"] for job in to_run)
     return ran, skipped
+
+
+def _publish_notebook_copies(staging: Path, project_root: Path) -> None:
+    """Copy each executed notebook to `<its folder>/notatbok/<name>.ipynb` for download.
+
+    Quarto rewrites a link to a chapter's own `.ipynb` into the chapter's HTML page, so the
+    figures link to this copy instead (not a book chapter, so Quarto keeps the link and copies
+    the file as a resource; see _quarto.yml)."""
+    folders = {nb.parent.relative_to(project_root) for stage in notebook_stages(project_root)
+               for nb in stage}
+    for folder in sorted(folders):
+        target = staging / folder / NOTEBOOK_COPIES
+        if target.exists():
+            shutil.rmtree(target)  # no stale copy of a notebook that is gone
+        target.mkdir(parents=True)
+        for executed in sorted((staging / folder).glob("*.ipynb")):
+            shutil.copyfile(executed, target / executed.name)
 
 
 def _render_edition(result: EditionResult, edition_dir: Path, project_root: Path,

@@ -580,7 +580,8 @@ def _footer(link_dir: str, label_: str, sources, notes) -> str:
     if notebook:
         # The executed notebook is published beside its chapter (see _quarto.yml resources):
         # the code that made the figure, one click from it.
-        links.append(f"[Notatboken som laget figuren]({Path(notebook).name})")
+        name = Path(notebook).name
+        links.append(f'[Notatboken som laget figuren](notatbok/{name}){{download="{name}"}}')
     lines.append(f"{source_line(sources)} · " + " · ".join(links))
     return "\n".join(lines)
 

@@ -76,18 +76,32 @@ def data_snapshot_hashes(project_root: Path) -> dict[str, str]:
     }
 
 
+def _files_sha256(base: Path, files) -> str:
+    """One hash over files (their paths relative to `base` and their contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(base).as_posix().encode("utf-8") + b"\0")
+        digest.update(sha256_file(path).encode("ascii") + b"\n")
+    return digest.hexdigest()
+
+
 def package_source_sha256() -> str:
     """One hash over the installed `indikatorer` package source (code and resources)."""
     import indikatorer
 
     package_dir = Path(indikatorer.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts or path.suffix in {".pyc", ".pyo"}:
-            continue
-        digest.update(path.relative_to(package_dir).as_posix().encode("utf-8") + b"\0")
-        digest.update(sha256_file(path).encode("ascii") + b"\n")
-    return digest.hexdigest()
+    return _files_sha256(package_dir, (
+        p for p in package_dir.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".pyo"}))
+
+
+def book_sources_sha256(project_root: Path) -> str:
+    """One hash over the book's static sources (_quarto.yml, index.qmd, chapters/*.qmd,
+    references.bib): they shape the rendered book as much as the code does."""
+    project_root = Path(project_root)
+    files = [project_root / name for name in ("_quarto.yml", "index.qmd", "references.bib")]
+    files += list((project_root / "chapters").glob("*.qmd"))
+    return _files_sha256(project_root, (p for p in files if p.is_file()))
 
 
 def git_state(project_root: Path) -> dict:
@@ -276,7 +290,8 @@ def build_manifest(staging_dir: Path, params: dict, render_result=None, *,
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "edition": dict(params),
-        "code": {**git_state(project_root), "package_source_sha256": package_source_sha256()},
+        "code": {**git_state(project_root), "package_source_sha256": package_source_sha256(),
+                 "book_sources_sha256": book_sources_sha256(project_root)},
         "packages": package_versions(),
         "data_snapshot": data_snapshot_hashes(project_root),
         "notebooks": notebook_info,
@@ -387,8 +402,8 @@ def why_different(old: dict, new: dict) -> str:
 
     if (old.get("code") != new.get("code") or old.get("packages") != new.get("packages")
             or notebook_sources(old) != notebook_sources(new)):
-        return ("other code (git commit, package source, package versions or notebook "
-                "sources differ)")
+        return ("other code (git commit, package source, book sources, package versions or "
+                "notebook sources differ)")
     return "non-deterministic output"
 
 
