@@ -140,6 +140,24 @@ def test_two_part_country_groups_only_in_years_without_finer_regions():
     assert set(zip(chosen["year"], chosen["region"])) == {(2013, "landgruppe1"), (2013, "landgruppe2"), (2020, "afrika")}
 
 
+def test_the_2015_election_split_of_landgruppe_1_is_shown_whole_and_never_beside_landgruppe_1():
+    # 2015: «Vest-Europa etc», «Østeuropeiske EØS-land» and «Afrika, Asia etc» split all immigrants
+    # in three; eu_ost there is a part of that split, not a finer grouping that hides the others.
+    rows = frame([row(year=2015, group=g, region=r, value=v)
+                  for g in ("innvandrere", "norskfodte")
+                  for r, v in (("eu_ost", 37.2), ("landgruppe1_uten_eu_ost", 60.7), ("landgruppe2", 38.6))]
+                 + [row(year=2016, region=r, value=50.0)
+                    for r in ("landgruppe1", "landgruppe1_uten_eu_ost", "eu_ost", "landgruppe2")]
+                 + [row(year=2013, region=r, value=50.0)
+                    for r in ("eu_ost", "afrika", "norden", "landgruppe1", "landgruppe2")])
+    chosen = chapter.select_series(rows, by="region")
+    by_year = chosen.groupby("year")["region"].agg(set).to_dict()
+    assert by_year[2015] == {"eu_ost", "landgruppe1_uten_eu_ost", "landgruppe2"}
+    assert set(chosen.loc[chosen["year"] == 2015, "group"]) == {"innvandrere", "norskfodte"}
+    assert by_year[2016] == {"eu_ost", "landgruppe1_uten_eu_ost", "landgruppe2"}  # no landgruppe 1 twice
+    assert by_year[2013] == {"eu_ost", "afrika", "norden"}  # world regions: no two-part grouping
+
+
 def test_reason_breakdown_is_the_innvandringsgrunn_dimension():
     rows = frame([row(value=60.0), row(other_dim="innvandringsgrunn", other_value="Flukt", value=45.0),
                   row(other_dim="innvandringsgrunn", other_value="Arbeid", value=80.0),
@@ -256,6 +274,79 @@ def test_findings_for_counts_use_relative_change_not_percentage_points():
     series = frame([row(year=2022, unit="personer", value=1000.0), row(year=2023, unit="personer", value=1100.0)])
     text = "\n".join(chapter.findings(ind, series, PARAMS).sentences)
     assert "økte med 10,0 prosent fra 2022 til 2023" in text and "prosentpoeng" not in text
+
+
+def test_findings_of_a_derived_gap_are_told_by_its_size():
+    # A gap that narrows over the years but widened in the newest year, as sysselsatte 2022–2023.
+    gap = indicator(id="test_gap", subject="forskjellen i andel sysselsatte", unit="prosentpoeng",
+                    derived={"from": "test_andel", "op": "gap"}, sources=[])
+    values = [-15.0, -14.5, -14.0, -13.4, -13.0, -12.5, -12.0, -11.5, -10.9, -11.6]
+    series = frame([row(indicator="test_gap", year=2014 + i, unit="prosentpoeng", value=v)
+                    for i, v in enumerate(values)])
+    found = chapter.findings(gap, series, PARAMS)
+    text = "\n".join(found.sentences)
+    between = "mellom innvandrere og befolkningen eksklusive innvandrere"
+    assert found.sentences[0] == (f"Forskjellen i andel sysselsatte {between} var 11,6 prosentpoeng i 2023 "
+                                  "(lavere blant innvandrere).")
+    assert f"Fra 2022 til 2023 økte forskjellen i andel sysselsatte {between} fra 10,9 til 11,6 prosentpoeng." in text
+    assert found.gap_verdict == "gapet minker"
+    assert f"ble forskjellen i andel sysselsatte {between} mindre: den minket med i gjennomsnitt" in text
+    assert "gikk" not in text and "\u2212" not in text  # no sign of the gap turned into a word
+
+
+def test_findings_say_blant_for_a_comparison_group_of_persons():
+    ind = indicator(reference_group="norske_statsborgere_uten_innvandrerbakgrunn", frequency="election_years")
+    series = frame([row(year=y, value=v) for y, v in ((2015, 40.0), (2023, 38.0))]
+                   + [row(year=y, group="norske_statsborgere_uten_innvandrerbakgrunn", value=v)
+                      for y, v in ((2015, 63.7), (2023, 69.0))])
+    text = "\n".join(chapter.findings(ind, series, PARAMS).sentences)
+    assert "31,0 prosentpoeng lavere enn blant norske statsborgere uten innvandrerbakgrunn i 2023" in text
+    assert "enn i norske" not in text
+
+
+def test_findings_leave_out_a_group_that_is_the_indicators_population():
+    ind = indicator(subject="antallet overganger til norsk statsborgerskap", unit="personer",
+                    population="Personer som fikk norsk statsborgerskap", reference_group=None)
+    series = frame([row(year=y, group="nye_norske_statsborgere", unit="personer", value=v)
+                    for y, v in ((2016, 13712.0), (2017, 21648.0), (2018, 10268.0), (2020, 19700.0),
+                                 (2021, 41100.0), (2023, 37340.0))])
+    found = chapter.findings(ind, series, PARAMS)
+    assert found.sentences[0] == "Antallet overganger til norsk statsborgerskap var 37\u00a0340 personer i 2023."
+    assert not any("blant personer som fikk" in s for s in found.sentences)
+
+
+@pytest.mark.parametrize("total, missing, shown, where", [
+    ("hele_befolkningen", "innvandrere", "hele befolkningen", "i hele befolkningen"),
+    ("alle_barn", "barn med innvandrerbakgrunn", "alle barn", "blant alle barn"),
+])
+def test_findings_say_plainly_when_the_data_have_only_a_total(total, missing, shown, where):
+    ind = indicator(reference_group="befolkningen_ellers")
+    series = frame([row(year=y, group=total, value=10.0 - 0.1 * i)
+                    for i, y in enumerate((2016, 2018, 2019, 2020, 2022, 2023))])
+    found = chapter.findings(ind, series, PARAMS)
+    assert found.sentences[0] == (f"Datagrunnlaget har ingen tall for andelen i testen blant {missing} samlet i "
+                                  f"2010–2023; hovedfunnene gjelder {shown}.")
+    assert found.sentences[1] == f"Andelen i testen {where} var 9,5 prosent i 2023."
+    assert found.headline[:2] == tuple(found.sentences[:2])  # the alt text says it too
+
+
+def test_findings_resting_on_one_or_two_years_are_cautious():
+    ind = indicator(frequency="election_years", reference_group=None)
+    two = chapter.findings(ind, frame([row(year=2015, value=40.0), row(year=2023, value=38.0)]), PARAMS)
+    change = next(s for s in two.sentences if s.startswith("Fra 2015 til 2023"))
+    assert change.endswith("Serien har bare to år med tall, så endringen må tolkes med forsiktighet.")
+    one = chapter.findings(ind, frame([row(year=2016, value=22.0)]), PARAMS)
+    assert one.sentences[-1] == ("Tallgrunnlaget er tynt: det finnes tall for bare ett år (2016) i perioden "
+                                 "2010–2023, så utviklingen over tid kan ikke beskrives.")
+    assert not any("Trenden" in s for s in one.sentences)
+
+
+def test_facet_sentence_takes_the_groups_preposition_and_a_short_region_label():
+    rows = frame([row(year=2015, group="hele_befolkningen", region=r, value=v)
+                  for r, v in (("landgruppe1_uten_eu_ost", 60.7), ("eu_ost", 37.2))])
+    sentence = chapter.facet_sentence(rows, "region", "hele_befolkningen", 2015, "andelen", "prosent")
+    assert sentence == ("I hele befolkningen var andelen høyest for Vest-Europa, Nord-Amerika, Australia og "
+                        "New Zealand (60,7 prosent) og lavest for EU-land i Øst-Europa (37,2 prosent) i 2015.")
 
 
 # --------------------------------------------------------------------------- charts and tables

@@ -192,3 +192,172 @@ def test_sentence_is_public_and_finishes_a_sentence():
 def test_a_single_person_is_singular_in_sentences():
     assert text.level_sentence("Antallet", "innvandrere", 1, 2020, unit="personer") == (
         "Antallet blant innvandrere var 1 person i 2020.")
+
+
+# --------------------------------------------------------------------------- prepositions
+
+
+@pytest.mark.parametrize("label, phrase", [
+    ("Innvandrere", "blant innvandrere"),
+    ("Norske statsborgere uten innvandrerbakgrunn", "blant norske statsborgere uten innvandrerbakgrunn"),
+    ("Alle barn", "blant alle barn"),
+    ("Personer med flyktningbakgrunn", "blant personer med flyktningbakgrunn"),
+    ("Hele befolkningen", "i hele befolkningen"),
+    ("Befolkningen ellers (uten innvandrere og norskfødte med innvandrerforeldre)",
+     "i befolkningen ellers (uten innvandrere og norskfødte med innvandrerforeldre)"),
+    ("Befolkningen eksklusive innvandrere", "i befolkningen eksklusive innvandrere"),
+    ("Resten av befolkningen (avgrensning ikke oppgitt)", "i resten av befolkningen (avgrensning ikke oppgitt)"),
+])
+def test_group_phrase_is_blant_for_persons_and_i_for_a_population(label, phrase):
+    assert text.group_phrase(label) == phrase
+
+
+def test_every_sentence_takes_the_preposition_of_its_group():
+    gap = text.gap_sentence("Valgdeltakelsen", "Innvandrere", "Norske statsborgere uten innvandrerbakgrunn",
+                            38.0, 69.0, 2023)
+    assert gap == ("Valgdeltakelsen blant innvandrere var 31,0 prosentpoeng lavere enn blant norske "
+                   "statsborgere uten innvandrerbakgrunn i 2023 (38,0 mot 69,0 prosent).")
+    assert "enn blant norske" in text.gap_sentence("Andelen", "Innvandrere", "Norske statsborgere", 1.0,
+                                                   2.0, 2023)
+    assert "på samme nivå som blant andre barn" in text.gap_sentence(
+        "Andelen", "Barn med innvandrerbakgrunn", "Andre barn", 10.0, 10.0, 2022)
+    assert "enn i hele befolkningen" in text.gap_sentence("Andelen", "Innvandrere", "Hele befolkningen",
+                                                          22.0, 6.0, 2016)
+    assert text.level_sentence("Andelen som bor trangt", "Hele befolkningen", 9.7, 2023) == (
+        "Andelen som bor trangt i hele befolkningen var 9,7 prosent i 2023.")
+    assert "i hele befolkningen var uendret" in text.change_sentence(
+        2022, 2023, 0.0, indicator_name="Andelen som bor trangt", group_label="Hele befolkningen")
+    assert "blant hele" not in text.trend_sentence(TREND_UP, indicator_name="Andelen",
+                                                   group_label="Hele befolkningen")
+
+
+# --------------------------------------------------------------------------- gaps told by their size
+
+GAP_NAME = "Forskjellen i andel sysselsatte"
+BETWEEN = "mellom innvandrere og befolkningen eksklusive innvandrere"
+
+
+def gap_change(g0, g1, **kwargs):
+    return text.gap_change_sentence(2022, 2023, g0, g1, indicator_name=GAP_NAME, group_label="Innvandrere",
+                                    reference_label="Befolkningen eksklusive innvandrere", **kwargs)
+
+
+def test_a_negative_gap_that_widens_is_said_to_grow_never_to_go_down():
+    # sysselsatte, innvandrere vs befolkningen eksklusive innvandrere: −10,9 (2022) → −11,6 (2023)
+    sentence = gap_change(-10.9, -11.6)
+    assert sentence == (f"Fra 2022 til 2023 økte forskjellen i andel sysselsatte {BETWEEN} fra 10,9 til "
+                        "11,6 prosentpoeng.")
+    assert "gikk" not in sentence and "ned" not in sentence and MINUS not in sentence
+
+
+def test_a_gap_that_narrows_is_said_to_become_smaller_on_either_side():
+    assert gap_change(-11.6, -10.9) == (f"Fra 2022 til 2023 ble forskjellen i andel sysselsatte {BETWEEN} "
+                                        "mindre, fra 11,6 til 10,9 prosentpoeng.")
+    assert "ble forskjellen" in gap_change(6.0, 5.2) and "mindre, fra 6,0 til 5,2" in gap_change(6.0, 5.2)
+    assert "økte forskjellen" in gap_change(5.2, 6.0)
+
+
+@pytest.mark.parametrize("g0, g1", [(a, b) for a in (-12.0, -3.04, -0.4, 2.5, 9.96)
+                                    for b in (-11.96, -3.0, -0.5, 2.51, 10.0) if a * b > 0])
+def test_the_word_for_a_change_in_a_gap_follows_its_size(g0, g1):
+    sentence = gap_change(g0, g1)
+    size0, size1 = abs(round(g0, 1)), abs(round(g1, 1))
+    if size1 > size0:
+        assert " økte " in sentence and "mindre" not in sentence
+    elif size1 < size0:
+        assert "mindre" in sentence and "økte" not in sentence
+    else:
+        assert "uendret" in sentence
+
+
+def test_a_gap_that_changes_side_is_said_to_turn():
+    assert gap_change(-1.0, 2.0) == (f"Fra 2022 til 2023 snudde forskjellen i andel sysselsatte {BETWEEN}, "
+                                     "fra 1,0 prosentpoeng lavere til 2,0 prosentpoeng høyere blant innvandrere.")
+    assert gap_change(-11.6, -11.64) == (f"Forskjellen i andel sysselsatte {BETWEEN} var uendret fra 2022 "
+                                         "til 2023 (11,6 prosentpoeng).")
+    assert "kan ikke beregnes" in gap_change(-11.6, math.nan)
+
+
+def test_a_gap_as_a_number_of_its_own_gives_size_and_side():
+    assert text.gap_level_sentence(GAP_NAME, "Innvandrere", "Befolkningen eksklusive innvandrere", -11.6,
+                                   2023) == (f"Forskjellen i andel sysselsatte {BETWEEN} var 11,6 "
+                                             "prosentpoeng i 2023 (lavere blant innvandrere).")
+    assert "(høyere i hele befolkningen)" in text.gap_level_sentence("Forskjellen", "Hele befolkningen",
+                                                                      "Andre", 2.0, 2023)
+
+
+def _gap_result(gaps):
+    from indikatorer import trends
+
+    years = list(range(2014, 2014 + len(gaps)))
+    reference = [70.0] * len(gaps)
+    result = trends.gap_trend(years, [r + g for r, g in zip(reference, gaps)], reference)
+    return result, trends.describe_gap(result, "higher_better")
+
+
+@pytest.mark.parametrize("gaps, side, verdict, words", [
+    ([-15.0, -14.4, -14.1, -13.4, -13.0, -12.6, -11.9], -1, "gapet minker", ("mindre", "minket")),
+    ([-10.0, -10.6, -10.9, -11.6, -12.0, -12.4, -13.1], -1, "gapet øker", ("større", "økte")),
+    ([4.0, 4.6, 4.9, 5.6, 6.0, 6.4, 7.1], 1, "gapet øker", ("større", "økte")),
+    ([7.1, 6.4, 6.0, 5.6, 4.9, 4.6, 4.0], 1, "gapet minker", ("mindre", "minket")),
+])
+def test_gap_trend_words_and_numbers_agree_with_describe_gap(gaps, side, verdict, words):
+    result, described = _gap_result(gaps)
+    assert described == verdict
+    sentence = text.gap_trend_sentence(result, described, group_label="Innvandrere",
+                                       reference_label="Befolkningen eksklusive innvandrere", side=side)
+    assert f"ble forskjellen {BETWEEN} {words[0]}: den {words[1]} med i gjennomsnitt" in sentence
+    assert MINUS not in sentence  # the size of the change and its interval are both positive
+    other = {"mindre": "større", "større": "mindre"}[words[0]]
+    assert other not in sentence
+
+
+def test_gap_trend_without_a_clear_change_gives_the_change_in_size():
+    trend = {"fitted": True, "slope": 0.15, "ci_low": -0.42, "ci_high": 0.73,
+             "classification": "ingen klar endring", "years_used": [2014, 2023], "breaks_used": [2015, 2017]}
+    sentence = text.gap_trend_sentence(trend, "ingen klar endring i gapet", indicator_name=GAP_NAME,
+                                       group_label="Innvandrere",
+                                       reference_label="Befolkningen eksklusive innvandrere", side=-1)
+    assert sentence == (f"Fra 2014 til 2023 var det ingen klar endring i forskjellen i andel sysselsatte "
+                        f"{BETWEEN}: den beregnede endringen i størrelsen på forskjellen var {MINUS}0,15 "
+                        f"prosentpoeng per år, men konfidensintervallet ({MINUS}0,73 til 0,42) omfatter "
+                        "null. Beregningen tar hensyn til bruddene i serien i 2015 og 2017.")
+    crossing = text.gap_trend_sentence(trend, "ingen klar endring i gapet", side=None)
+    assert "gruppens verdi minus sammenligningsgruppens var +0,15" in crossing
+    not_fitted = {"fitted": False, "reason": "For få observasjoner (2) til å beregne trend; minst 5 trengs."}
+    assert text.gap_trend_sentence(not_fitted, "ingen klar endring i gapet", group_label="Innvandrere",
+                                   reference_label="Hele befolkningen") == (
+        "Utviklingen i forskjellen mellom innvandrere og hele befolkningen er ikke beregnet: for få "
+        "observasjoner (2) til å beregne trend; minst 5 trengs.")
+
+
+# --------------------------------------------------------------------------- thin data
+
+
+def test_a_change_over_the_only_two_years_of_a_series_is_cautious():
+    note = "Serien har bare to år med tall, så endringen må tolkes med forsiktighet."
+    assert text.change_sentence(2015, 2023, -2.0, indicator_name="Valgdeltakelsen", group_label="innvandrere",
+                                years_in_series=2) == (
+        f"Fra 2015 til 2023 gikk valgdeltakelsen blant innvandrere ned med 2,0 prosentpoeng. {note}")
+    assert note not in text.change_sentence(2015, 2023, -2.0, years_in_series=3)
+    assert text.relative_change_sentence("Antallet", None, 2021, 2023, 100, 90,
+                                         years_in_series=2).endswith(note)
+    assert gap_change(-10.9, -11.6, years_in_series=2).endswith(note)
+    both = text.change_sentence(2015, 2023, 4.0, ci=(1.0, 7.0), n=45, years_in_series=2)
+    assert note in both and "(n = 45)" in both
+
+
+def test_few_years_sentence():
+    assert text.few_years_sentence([2016], (2010, 2024)) == (
+        "Tallgrunnlaget er tynt: det finnes tall for bare ett år (2016) i perioden 2010–2024, så "
+        "utviklingen over tid kan ikke beskrives.")
+    assert text.few_years_sentence([2013, 2017, 2021], (2010, 2024)) == (
+        "Tallgrunnlaget er tynt: det finnes tall for 3 år i perioden 2010–2024, så utviklingen må "
+        "tolkes med forsiktighet.")
+
+
+def test_total_only_sentence_says_which_group_has_no_numbers():
+    assert text.total_only_sentence("andelen som bor trangt", "Innvandrere", "Hele befolkningen",
+                                    (2010, 2024)) == (
+        "Datagrunnlaget har ingen tall for andelen som bor trangt blant innvandrere samlet i "
+        "2010–2024; hovedfunnene gjelder hele befolkningen.")

@@ -55,8 +55,12 @@ BREAKDOWN_SLUG = {"sex": "kjonn", "botid": "botid", "region": "landbakgrunn",
                   "reason": "innvandringsgrunn"}
 REASON_DIMENSIONS = ("innvandringsgrunn",)  # other_dim values that mean "reason for immigration"
 # The two-part country groupings («landgruppe 1 og 2») overlap the world regions; they are
-# shown only in years without a finer grouping.
+# shown only in years without a finer grouping. The election statistics of 2015 split
+# landgruppe 1 into «Vest-Europa etc» and «Østeuropeiske EØS-land» (eu_ost): with landgruppe 2
+# a three-part grouping of the same kind, in which eu_ost is a part, not a finer grouping.
 TWO_PART_REGIONS = ("landgruppe1", "landgruppe2", "landgruppe1_uten_eu_ost")
+# A part of a two-part grouping → the codes that complete its split of that grouping.
+TWO_PART_SPLITS = {"landgruppe1_uten_eu_ost": ("eu_ost",)}
 
 # Distance between observations, so that a line never bridges a missing observation.
 FREQUENCY_STEP = {"yearly": 1, "every_second_year": 2, "election_years": 4}
@@ -71,6 +75,10 @@ COMPARISON_GROUPS = frozenset({
     "alle_barn", "alle_barn_i_barnehage", "ovrige_bosatte", "ovrige_husholdninger", "i_alt",
     "uoppgitt", "fodt_i_norge_med_norskfodte_foreldre", "ikke_bosatte",
 })
+# Where the data have only a total, the findings say which group they have no numbers for:
+# this one, else innvandrere.
+TOTAL_STANDS_FOR = {"alle_barn": "barn_med_innvandrerbakgrunn",
+                    "alle_barn_i_barnehage": "minoritetsspraklige_barn"}
 
 # --------------------------------------------------------------------------- parameters
 
@@ -195,9 +203,16 @@ def select_series(rows: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 def _world_regions(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows[~rows["region"].str.startswith("land:")]
-    two_part = rows["region"].isin(TWO_PART_REGIONS)
-    finer = (~two_part).groupby(rows["year"]).transform("any")
-    return rows[~two_part | ~finer]
+    region, year = rows["region"], rows["year"]
+    grouping = region.isin(TWO_PART_REGIONS)
+    for part, completing in TWO_PART_SPLITS.items():
+        split_year = (region == part).groupby(year).transform("any")
+        grouping |= split_year & region.isin(completing)
+    finer = (~grouping).groupby(year).transform("any")
+    keep = ~grouping | ~finer
+    # landgruppe 1 beside its own split would show the same persons twice
+    split_year = region.isin(TWO_PART_SPLITS).groupby(year).transform("any")
+    return rows[keep & ~((region == "landgruppe1") & split_year)]
 
 
 def _distribution(rows: pd.DataFrame, qualifiers: set[str]) -> pd.DataFrame:
@@ -449,21 +464,14 @@ def _break_between(breaks: Sequence[SeriesBreak], y0: int, y1: int) -> SeriesBre
     return next((b for b in breaks if y0 < b.year <= y1), None)
 
 
-def _gap_trend_sentence(result: trends.TrendResult, verdict: str, group: str, reference: str,
-                        unit: str) -> str:
-    between = f"mellom {_lower_first(group_label(group))} og {_lower_first(group_label(reference))}"
-    if not result.fitted:
-        return f"Utviklingen i forskjellen {between} er ikke beregnet: {_lower_first(result.reason)}"
+def _gap_side(gaps: pd.Series, result: trends.TrendResult | None) -> int | None:
+    """−1 when the group lies below the reference in every year of the trend, +1 above; None
+    when the gap changes sign (or there is no trend)."""
+    if result is None or not result.fitted:
+        return None
     first, last = result.years_used
-    slope = fmt.value(result.slope, fmt.difference_unit(unit), decimals=2, sign=True)
-    ci = f"{fmt.number(result.ci_low, 2)} til {fmt.number(result.ci_high, 2)}"
-    if verdict == trends.GAP_NARROWING:
-        head = f"Fra {first} til {last} ble forskjellen {between} mindre"
-    elif verdict == trends.GAP_WIDENING:
-        head = f"Fra {first} til {last} ble forskjellen {between} større"
-    else:
-        head = f"Fra {first} til {last} var det ingen klar endring i forskjellen {between}"
-    return f"{head} (endring i forskjellen {slope} per år, 95 prosent konfidensintervall {ci})."
+    shown = gaps[(gaps.index >= first) & (gaps.index <= last)]
+    return -1 if (shown < 0).all() else 1 if (shown > 0).all() else None
 
 
 def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
@@ -471,7 +479,12 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
     """Key findings as Norwegian sentences, generated from the main series (one row per group
     and year): the newest level, the gap to the reference group, the change since the previous
     observation, the trend over the window and the trend in the gap, and a caution where the
-    numbers are few or come from a survey."""
+    numbers are few or come from a survey.
+
+    A derived gap (its values are gaps) is told by the gap's size, never by its sign. Where the
+    data have only a total (hele befolkningen, alle barn), the findings say first that there are
+    no numbers for the group the indicator is about. Where the group is the indicator's
+    population (personer som fikk norsk statsborgerskap), the sentences leave it out."""
     name, unit = subject(indicator), indicator.unit
     reference = reference_group(indicator)
     primary = primary_group(series, reference)
@@ -479,15 +492,29 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
         return Findings([], None)
     values = _values_by_year(series, primary).dropna()
     latest = int(values.index.max())
-    sentences = [text.level_sentence(name, group_label(primary), values[latest], latest, unit)]
+    sentences = []
+    if primary in COMPARISON_GROUPS:  # only a total: say what is missing before telling it
+        sentences.append(text.total_only_sentence(
+            name, group_label(TOTAL_STANDS_FOR.get(primary, "innvandrere")), group_label(primary),
+            params.years))
+    who = None if group_label(primary).casefold() == indicator.population.casefold() \
+        else group_label(primary)
+    gap_of = indicator.reference_group and group_label(indicator.reference_group)
+
+    def level(group: str, value) -> str:
+        if indicator.derived:
+            return text.gap_level_sentence(name, group_label(group), gap_of, value, latest, unit)
+        return text.level_sentence(name, who if group == primary else group_label(group), value,
+                                   latest, unit)
+
+    sentences.append(level(primary, values[latest]))
     if latest < params.year:
         sentences.append(f"Datagrunnlaget har ikke nyere tall enn for {latest}.")
     for other in ("norskfodte", "innvandrerbakgrunn"):
         if other not in (primary, reference):
             other_values = _values_by_year(series, other).dropna()
             if latest in other_values.index:
-                sentences.append(text.level_sentence(name, group_label(other), other_values[latest],
-                                                     latest, unit))
+                sentences.append(level(other, other_values[latest]))
     gaps = gap_frame(series, primary, reference)
     gap_text = ""
     if not gaps.empty:
@@ -498,41 +525,58 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
         sentences.append(gap_text)
 
     earlier = values[values.index < latest]
+    cautioned = False  # the change sentence already says the series has only two years
     if not earlier.empty:
         previous = int(earlier.index.max())
         crossing = _break_between(breaks, previous, latest)
+        few = {"years_in_series": len(values)}
+        cautioned = len(values) <= text.FEW_YEARS and not crossing
         if crossing:
             sentences.append(f"Tallene for {previous} og {latest} kan ikke sammenlignes direkte "
                              f"fordi det er brudd i serien i {crossing.year}.")
+        elif indicator.derived:
+            sentences.append(text.gap_change_sentence(
+                previous, latest, values[previous], values[latest], indicator_name=name,
+                group_label=group_label(primary), reference_label=gap_of,
+                unit=fmt.difference_unit(unit), **few))
         elif unit in ("prosent", "prosentpoeng"):
             change = trends.change(values.to_dict(), previous, latest)
             sentences.append(text.change_sentence(previous, latest, change.change, indicator_name=name,
-                                                  group_label=group_label(primary), unit=unit))
+                                                  group_label=who, unit=unit, **few))
         else:
-            sentences.append(text.relative_change_sentence(name, group_label(primary), previous,
-                                                           latest, values[previous], values[latest],
-                                                           unit))
+            sentences.append(text.relative_change_sentence(name, who, previous, latest,
+                                                           values[previous], values[latest], unit,
+                                                           **few))
 
     break_years = [b.year for b in breaks]
     trend = trends.fit_trend(values.index, values.to_numpy(), breaks=break_years, window=params.window)
-    sentences.append(text.trend_sentence(trend, indicator_name=name, group_label=group_label(primary),
-                                         unit=unit))
+    one_year = len(values) == 1  # no development to tell; the caution below says so
     gap_result, verdict = None, None
+    if indicator.derived:  # the values are gaps already
+        verdict = trends.describe_gap(trend, indicator.direction)
+        if not one_year:
+            sentences.append(text.gap_trend_sentence(
+                trend, verdict, indicator_name=name, group_label=group_label(primary),
+                reference_label=gap_of, unit=unit, side=_gap_side(values, trend)))
+    elif not one_year:
+        sentences.append(text.trend_sentence(trend, indicator_name=name, group_label=who, unit=unit))
     if not gaps.empty:
         gap_result = trends.gap_trend(gaps.index, gaps["group"], gaps["reference"],
                                       breaks=break_years, window=params.window)
         verdict = trends.describe_gap(gap_result, indicator.direction)
-        sentences.append(_gap_trend_sentence(gap_result, verdict, primary, reference, unit))
-    elif indicator.derived:  # the values are gaps already
-        verdict = trends.describe_gap(trend, indicator.direction)
+        if len(gaps) > 1:
+            sentences.append(text.gap_trend_sentence(
+                gap_result, verdict, group_label=group_label(primary),
+                reference_label=group_label(reference), unit=unit,
+                side=_gap_side(gaps["gap"], gap_result)))
 
     if indicator.survey:
         sentences.append("Tallene bygger på en utvalgsundersøkelse og har utvalgsusikkerhet; små "
                          "forskjeller bør ikke tillegges vekt.")
-    if len(values) < THIN_YEARS:
-        sentences.append(f"Tallgrunnlaget er tynt: det finnes tall for {len(values)} år i perioden "
-                         f"{fmt.year_range(*params.years)}, så utviklingen må tolkes med forsiktighet.")
-    headline = (sentences[0],) + ((gap_text,) if gap_text else ())
+    if len(values) < THIN_YEARS and not cautioned:
+        sentences.append(text.few_years_sentence(values.index, params.years))
+    told = sentences[:2] if primary in COMPARISON_GROUPS else sentences[:1]
+    headline = tuple(told) + ((gap_text,) if gap_text else ())
     return Findings(sentences, primary, headline, latest, trend, gap_result, verdict)
 
 
@@ -547,18 +591,18 @@ def facet_sentence(chart_rows: pd.DataFrame, facet: str, group: str, year: int, 
     kind_of = figures.KIND_OF_COLUMN.get(facet)
 
     def category(code: str) -> str:
-        shown = figures.label(code, kind_of)
+        shown = figures.split_label(figures.label(code, kind_of))[0]  # the table has it in full
         if facet == "sex":
             return f"blant {_lower_first(shown)}"
         return f"ved botid {_lower_first(shown)}" if facet == "botid" else f"for {shown}"
 
-    who = _lower_first(group_label(group))
+    who = text.group_phrase(group_label(group))
     low, high = rows.iloc[0], rows.iloc[-1]
     if len(rows) == 1 or high["value"] == low["value"]:
-        return text.sentence(f"blant {who} var {name} {fmt.value(high['value'], unit)} "
+        return text.sentence(f"{who} var {name} {fmt.value(high['value'], unit)} "
                               f"{category(high[facet])} i {year}")
     return text.sentence(
-        f"blant {who} var {name} høyest {category(high[facet])} ({fmt.value(high['value'], unit)}) "
+        f"{who} var {name} høyest {category(high[facet])} ({fmt.value(high['value'], unit)}) "
         f"og lavest {category(low[facet])} ({fmt.value(low['value'], unit)}) i {year}")
 
 
