@@ -442,3 +442,49 @@ def test_cli_unknown_theme_is_a_user_error(capsys):
     code, out, err = run_cli(capsys, "--theme", "sport")
     assert code == 2 and out == ""
     assert "unknown theme 'sport'" in err
+
+
+# --------------------------------------------------------------------------- counts behind a rate
+
+
+def with_count_indicator(raw):
+    count = copy.deepcopy(first(raw))
+    count.update(id="sysselsatte_antall", unit="personer", subject="antallet sysselsatte",
+                 reference_group=None)
+    raw["indicators"].append(count)
+    return raw
+
+
+def test_counts_names_a_count_indicator_and_its_role():
+    valid = lambda r: first(with_count_indicator(r)).update(  # noqa: E731
+        counts={"indicator": "sysselsatte_antall", "role": "numerator"})
+    assert problems(valid) == []
+
+    def mutated(**counts):
+        return lambda r: first(with_count_indicator(r)).update(
+            counts={"indicator": "sysselsatte_antall", "role": "numerator", **counts})
+
+    cases = [
+        (mutated(indicator="antall_nope"), "counts from unknown indicator 'antall_nope'"),
+        (mutated(indicator="sysselsatte_andel"), "counts from unknown indicator 'sysselsatte_andel'"),
+        (mutated(role="teller"), "counts role 'teller' is unknown (known: numerator, denominator)"),
+        (mutated(kind="x"), "counts has unknown key 'kind'"),
+        (lambda r: first(with_count_indicator(r)).update(counts="sysselsatte_antall"),
+         "'counts' must be a mapping"),
+    ]
+    for mutate, expected in cases:
+        found = problems(mutate)
+        assert any(p.startswith("indicator 'sysselsatte_andel'") and expected in p for p in found), \
+            (expected, found)
+    # The count must count persons, and only a rate has one.
+    found = problems(lambda r: r["indicators"][1].update(
+        counts={"indicator": "sysselsatte_andel", "role": "denominator"}))
+    assert any(p.startswith("indicator 'sysselsatte_gap'") and "'counts' is for rates" in p for p in found)
+    assert any("has unit 'prosent', not a count" in p for p in found), found
+
+
+def test_real_catalogue_names_the_count_behind_the_employment_rate(real):
+    assert real.get("sysselsatte_andel").counts == {"indicator": "sysselsatte_antall", "role": "numerator"}
+    with_counts = [ind for ind in real.indicators if ind.counts]
+    assert with_counts and all(ind.unit == "prosent" for ind in with_counts)
+    assert all(real.get(ind.counts["indicator"]).unit in ("personer", "antall") for ind in with_counts)

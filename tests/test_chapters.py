@@ -27,7 +27,7 @@ PARAMS = chapter.chapter_params(2023, 2010, ["sex", "botid", "region", "reason"]
 def row(**changes) -> dict:
     base = {"indicator": "test_andel", "year": 2020, "period": "2020", "group": "innvandrere",
             "sex": "alle", "age": "20-66", "region": "alle", "region_label": "", "botid": "alle",
-            "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.0, "status": "ok",
+            "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.0, "decimals": 1, "status": "ok",
             "source_kind": "published", "source_table": "436217", "source_ref": PAGE,
             "source_file": "data/published/observations.csv", "source_sha256": "a" * 64,
             "retrieved": "2021-03-19", "note": ""}
@@ -307,7 +307,7 @@ def test_findings_say_blant_for_a_comparison_group_of_persons():
 def test_findings_leave_out_a_group_that_is_the_indicators_population():
     ind = indicator(subject="antallet overganger til norsk statsborgerskap", unit="personer",
                     population="Personer som fikk norsk statsborgerskap", reference_group=None)
-    series = frame([row(year=y, group="nye_norske_statsborgere", unit="personer", value=v)
+    series = frame([row(year=y, group="nye_norske_statsborgere", unit="personer", value=v, decimals=0)
                     for y, v in ((2016, 13712.0), (2017, 21648.0), (2018, 10268.0), (2020, 19700.0),
                                  (2021, 41100.0), (2023, 37340.0))])
     found = chapter.findings(ind, series, PARAMS)
@@ -394,7 +394,7 @@ def test_wide_table_has_a_column_per_group_and_the_gap_in_percentage_points():
     table, formats, headers = chapter.wide_table(series, "befolkningen_uten_innvandrere", "prosent")
     row_2023 = table[table["year"] == 2023].iloc[0]
     assert row_2023["gap_innvandrere"] == pytest.approx(66.0 - 72.4)
-    assert formats["gap_innvandrere"] == "prosentpoeng" and headers["age"] == "Alder"
+    assert formats["gap_innvandrere"][0] == "prosentpoeng" and headers["age"] == "Alder"
     assert math.isnan(table.loc[table["year"] == 2016, "innvandrere"].item())
     # A short heading; what the gap means and its unit go in the note under the table.
     assert headers["gap_innvandrere"] == (
@@ -606,3 +606,35 @@ def test_a_cell_prints_its_markdown_in_one_write(tmp_path, monkeypatch):
     chapter.present_indicator("test_andel", PARAMS, observations=frame(employment_rows()),
                               catalogue=catalogue(indicator()), out_dir=tmp_path)
     assert len(recorder.writes) == 1 and "#fig-test-andel-grupper" in recorder.writes[0]
+
+
+def test_a_change_resting_on_few_persons_says_the_numbers_are_thin():
+    ind = indicator(reference_group=None)
+    series = frame([row(year=2021, value=40.0), row(year=2022, value=42.0), row(year=2023, value=45.0)])
+    sizes = series[["indicator", "year", "group", "sex", "age", "region", "botid", "other_dim", "other_value"]]
+    thin = chapter.findings(ind, series, PARAMS, sizes=sizes.assign(n=[400.0, 80.0, 60.0]))
+    assert any("Tallgrunnlaget er tynt (n = 60)" in s for s in thin.sentences), thin.sentences
+    ample = chapter.findings(ind, series, PARAMS, sizes=sizes.assign(n=[400.0, 300.0, 250.0]))
+    unknown = chapter.findings(ind, series, PARAMS, sizes=sizes.iloc[:2].assign(n=[5.0, 5.0]))
+    for found in (ample, unknown, chapter.findings(ind, series, PARAMS)):
+        assert not any("Tallgrunnlaget er tynt (n =" in s for s in found.sentences), found.sentences
+
+
+def test_numbers_keep_the_decimals_they_were_printed_with(tmp_path):
+    tmp_dir = tmp_path
+    """SSB printed "38" (whole number) for the group and "69" for the reference: no "38,0"."""
+    ind = indicator()
+    series = chapter.select_series(frame(
+        [row(year=2019, value=36.0, decimals=0), row(year=2023, value=38.0, decimals=0),
+         row(year=2019, group="befolkningen_uten_innvandrere", value=68.2, decimals=1),
+         row(year=2023, group="befolkningen_uten_innvandrere", value=69.0, decimals=0)]))
+    text = "\n".join(chapter.findings(ind, series, PARAMS).sentences)
+    assert "var 38 prosent i 2023" in text and "38,0" not in text
+    assert "31 prosentpoeng lavere" in text and "(38 mot 69 prosent)" in text
+    table, formats, headers = chapter.wide_table(series, "befolkningen_uten_innvandrere", "prosent")
+    md = figures.publish_table(table, label="t", caption="T.", sources=series, formats=formats,
+                               headers=headers, out_dir=tmp_dir)
+    line_2019 = next(line for line in md.splitlines() if line.startswith("| 2019"))
+    line_2023 = next(line for line in md.splitlines() if line.startswith("| 2023"))
+    assert "| 36 " in line_2019 and "| 68,2 " in line_2019 and "32,2" in line_2019
+    assert "| 38 " in line_2023 and "| 69 " in line_2023 and "31" in line_2023 and "31,0" not in line_2023

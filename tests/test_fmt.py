@@ -153,3 +153,17 @@ def test_int_year_axis_never_shows_half_years():
     labels = _visible_year_labels(ax)
     plt.close(fig)
     assert labels == ["2017", "2018", "2019"]
+
+
+def test_a_value_keeps_the_decimals_it_was_printed_with():
+    assert fmt.value(38.0, "prosent", decimals=0) == "38 prosent"
+    assert fmt.cell(38.0, "prosent", decimals=0) == "38"
+    assert fmt.value(68.2, "prosent", decimals=1) == "68,2 prosent"
+    assert fmt.value(69.0 - 38.0, "prosentpoeng", decimals=fmt.difference_decimals(0, 0)) == "31 prosentpoeng"
+
+
+def test_difference_decimals_takes_the_most_and_rejects_bad_input():
+    assert fmt.difference_decimals(0, 1) == 1
+    for bad in ((), (-1,), (float("nan"),)):
+        with pytest.raises(ValueError):
+            fmt.difference_decimals(*bad)

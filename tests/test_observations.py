@@ -35,7 +35,7 @@ EMPLOYMENT = indicator("sysselsatte_andel", sources=[
 def tidy_row(**changes) -> dict:
     row = {"indicator": "sysselsatte_andel", "year": 2020, "period": "4. kvartal 2020", "group": "innvandrere",
            "sex": "alle", "age": "20-66", "region": "alle", "region_label": "alle", "botid": "alle",
-           "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.4, "status": "ok",
+           "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.4, "decimals": 1, "status": "ok",
            "source_kind": "published", "source_table": "436217", "source_ref": EMPLOYMENT_2021_03_19,
            "source_file": "data/published/observations.csv", "source_sha256": "abc", "retrieved": "2021-03-19",
            "note": ""}
@@ -56,7 +56,8 @@ def test_published_rows_become_the_tidy_table():
     table = load_observations(catalogue(EMPLOYMENT), include_api=False)
     assert list(table.columns) == TIDY_COLUMNS
     assert table["year"].dtype == "int64" and table["value"].dtype == "float64"
-    assert all(pd.api.types.is_string_dtype(table[c]) for c in TIDY_COLUMNS if c not in ("year", "value"))
+    assert all(pd.api.types.is_string_dtype(table[c]) for c in TIDY_COLUMNS if c not in ("year", "value", "decimals"))
+    assert table["decimals"].dtype == "int64" and set(table["decimals"]) == {1}  # printed "65.4" etc.
     assert set(table["indicator"]) == {"sysselsatte_andel"} and set(table["source_kind"]) == {"published"}
     assert table["period"].str.startswith("4. kvartal").all() and set(table["age"]) == {"20-66"}
     row = table[(table["year"] == 2020) & (table["group"] == "innvandrere") & (table["region"] == "alle")]
@@ -383,7 +384,7 @@ def test_show_prints_one_indicators_rows(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[0] == ",".join(TIDY_COLUMNS)
     assert f"sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,alle," in out
-    assert ",65.4,ok,published," in out
+    assert ",65.4,1,ok,published," in out
 
 
 # --------------------------------------------------------------------------- the real catalogue's rows
@@ -473,3 +474,126 @@ def test_subsets_and_other_measures_printed_beside_a_group_are_left_out(real_tab
     assert completion.set_index("year")["value"].to_dict() == {2006: 37.0, 2014: 45.2}
     gaps = real_table[real_table["indicator"] == "sysselsatte_gap"]
     assert set(gaps["group"]) == {"innvandrere", "norskfodte"}
+
+
+# --------------------------------------------------------------------------- small numbers
+
+
+def published_pair(rate_rows, count_rows, count_series="employed_persons"):
+    """A published snapshot with employment rates and a count series, built on a real row so the
+    columns follow the published table."""
+    from indikatorer.published import load_published
+
+    template = load_published().query("series == 'employment_rate'").iloc[0].to_dict()
+    base = {**template, "sex": "alle", "age": "20-66", "region": "alle", "botid": "alle",
+            "other_dim": "", "other_value": "", "status": "ok", "note": ""}
+    rows = [{**base, "series": "employment_rate", "unit": "prosent", **r} for r in rate_rows]
+    rows += [{**base, "series": count_series, "unit": "personer", **r} for r in count_rows]
+    return pd.DataFrame(rows)
+
+
+def counted(role="numerator"):
+    rate = indicator("sysselsatte_andel", sources=[{"kind": "published", "series": "employment_rate"}])
+    rate.counts = {"indicator": "sysselsatte_antall", "role": role}
+    count = indicator("sysselsatte_antall", unit="personer", reference_group=None,
+                      sources=[{"kind": "published", "series": "employed_persons"}])
+    return rate, count
+
+
+def test_a_rate_resting_on_fewer_than_ten_persons_is_suppressed_and_ten_is_kept():
+    rate, count = counted("numerator")
+    published = published_pair(
+        # 4 of 9 persons (44,4 %) and 5 of 10 persons (50,0 %); norskfodte have no count.
+        [{"year": 2020, "group": "innvandrere", "value": 44.4, "note": "Fotnote."},
+         {"year": 2021, "group": "innvandrere", "value": 50.0},
+         {"year": 2020, "group": "norskfodte", "value": 3.0}],
+        [{"year": 2020, "group": "innvandrere", "value": 4.0},
+         {"year": 2021, "group": "innvandrere", "value": 5.0}])
+    table = observations.build_observations(catalogue(rate, count), published=published, include_api=False)
+    rates = table[table["indicator"] == "sysselsatte_andel"].set_index(["group", "year"])
+    small = rates.loc[("innvandrere", 2020)]
+    assert math.isnan(small["value"]) and small["status"] == "suppressed"
+    assert small["note"] == "Færre enn 10 personer (SSBs regel for små tall). Fotnote."
+    kept = rates.loc[("innvandrere", 2021)]
+    assert kept["value"] == 50.0 and kept["status"] == "ok" and kept["note"] == ""
+    untouched = rates.loc[("norskfodte", 2020)]  # no count: as published, even if small
+    assert untouched["value"] == 3.0 and untouched["status"] == "ok"
+    counts = table[table["indicator"] == "sysselsatte_antall"]
+    assert sorted(counts["value"]) == [4.0, 5.0]  # counts themselves are shown as published
+    validate_observations(table, catalogue(rate, count))
+    sizes = observations.indicator_group_sizes(table, rate)
+    assert sorted(sizes["n"]) == [10.0]  # a suppressed rate no longer gives a group size
+
+
+def test_a_denominator_count_is_the_group_itself_and_a_gap_follows_the_suppressed_rate():
+    rate, count = counted("denominator")
+    gap = indicator("sysselsatte_gap", unit="prosentpoeng", derived={"from": "sysselsatte_andel", "op": "gap"})
+    reference = "befolkningen_uten_innvandrere"
+    published = published_pair(
+        [{"year": 2020, "group": "innvandrere", "value": 60.0},
+         {"year": 2021, "group": "innvandrere", "value": 70.0},
+         {"year": 2020, "group": reference, "value": 75.0},
+         {"year": 2021, "group": reference, "value": 76.0}],
+        [{"year": 2020, "group": "innvandrere", "value": 9.0},
+         {"year": 2021, "group": "innvandrere", "value": 10.0}])
+    table = observations.build_observations(catalogue(rate, count, gap), published=published, include_api=False)
+    rates = table[table["indicator"] == "sysselsatte_andel"].set_index(["group", "year"])
+    assert rates.loc[("innvandrere", 2020), "status"] == "suppressed"
+    assert math.isnan(rates.loc[("innvandrere", 2020), "value"])
+    assert rates.loc[("innvandrere", 2021), "value"] == 70.0
+    gaps = table[table["indicator"] == "sysselsatte_gap"].set_index("year")
+    assert gaps.loc[2020, "status"] == "suppressed" and math.isnan(gaps.loc[2020, "value"])
+    assert gaps.loc[2021, "value"] == pytest.approx(-6.0)
+
+
+def test_group_sizes_need_a_count_for_the_same_key_and_a_rate_above_zero():
+    rates = tidy_frame([tidy_row(value=50.0), tidy_row(value=0.0, year=2021), tidy_row(value=40.0, sex="menn")])
+    counts = tidy_frame([tidy_row(value=20.0, unit="personer"), tidy_row(value=0.0, year=2021, unit="personer")])
+    sizes = observations.group_sizes(rates, counts, "numerator")
+    assert sizes.iloc[0] == 40.0 and math.isnan(sizes.iloc[1]) and math.isnan(sizes.iloc[2])
+    assert list(observations.group_sizes(rates, counts, "denominator").fillna(-1)) == [20.0, 0.0, -1]
+    with pytest.raises(ValueError):
+        observations.group_sizes(rates, counts, "teller")
+
+
+def test_real_rates_are_suppressed_only_where_the_printed_counts_give_under_ten_persons(real_table):
+    from indikatorer.catalogue import load_catalogue
+    from indikatorer.published import load_published
+
+    published = load_published()
+    rule = real_table["note"].str.startswith("Færre enn 10 personer")
+    assert (real_table.loc[rule, "status"] == "suppressed").all() and real_table.loc[rule, "value"].isna().all()
+    expected = set()
+    for ind in load_catalogue().indicators:
+        if not ind.counts:
+            continue
+        rates = real_table[real_table["indicator"] == ind.id]
+        counts = real_table[real_table["indicator"] == ind.counts["indicator"]]
+        sizes = observations.indicator_group_sizes(real_table, ind)
+        assert len(sizes) > 0 and (sizes["n"] >= 10).all(), ind.id
+        # Recompute from the printed figures, before the rule: which rates rest on under 10 persons.
+        printed = published[published["series"].isin([s["series"] for s in ind.published_sources])]
+        key = observations.COUNT_MATCH
+        merged = printed[key + ["value"]].merge(counts[key + ["value"]], on=key, suffixes=("", "_n"))
+        size = merged["value_n"] / merged["value"] * 100 if ind.counts["role"] == "numerator" else merged["value_n"]
+        expected |= {(ind.id, *k) for k in merged.loc[size.round() < 10, key].itertuples(index=False)}
+        assert len(rates)
+    found = {tuple(r) for r in real_table.loc[rule, ["indicator", *observations.COUNT_MATCH]].itertuples(index=False)}
+    assert found == expected == set()  # the snapshot's smallest employment group has 230 persons
+
+
+def test_a_derived_gap_has_the_most_decimals_of_its_inputs():
+    base = tidy_frame([tidy_row(group="innvandrere", value=38.0, decimals=0),
+                       tidy_row(group="befolkningen_uten_innvandrere", value=69.0, decimals=0),
+                       tidy_row(group="innvandrere", year=2021, value=38.0, decimals=0),
+                       tidy_row(group="befolkningen_uten_innvandrere", year=2021, value=68.2, decimals=1)])
+    gaps = gap_rows(base, "sysselsatte_andel_gap", "befolkningen_uten_innvandrere")
+    assert gaps.set_index("year")["decimals"].to_dict() == {2020: 0, 2021: 1}
+    assert gaps.set_index("year")["value"].round(6).to_dict() == {2020: -31.0, 2021: -30.2}
+
+
+@pytest.mark.parametrize("decimals", [-1, np.nan])
+def test_validation_rejects_negative_or_missing_decimals(decimals):
+    frame = tidy_frame([tidy_row(decimals=decimals)])
+    with pytest.raises(ObservationsError, match="decimals"):
+        validate_observations(frame, catalogue(EMPLOYMENT))

@@ -47,7 +47,9 @@ def _csv(name: str) -> pd.DataFrame:
 
 
 def test_snapshot_loads_with_tidy_dtypes_and_known_codes(published):
-    assert list(published.columns) == COLUMNS + ["source_kind", "source_file", "source_sha256", "retrieved"]
+    assert list(published.columns) == COLUMNS + ["decimals",
+        "source_kind", "source_file", "source_sha256", "retrieved"]
+    assert published["decimals"].dtype == "int64" and (published["decimals"] >= 0).all()
     assert published["year"].dtype == "int64" and published["value"].dtype == "float64"
     assert len(published) > 5000
     codes = load_codes()
@@ -368,3 +370,47 @@ def test_tool_output_is_the_committed_snapshot(tmp_path, tool):
     tool.write_outputs(tmp_path, rows, [], [], json.loads((PUBLISHED / "observations.csv.meta.json").read_text())
                        ["source_files_sha256"])
     assert sha256_file(tmp_path / "observations.csv") == sha256_file(PUBLISHED / "observations.csv")
+
+
+# --------------------------------------------------------------------------- decimals as printed
+
+
+@pytest.mark.parametrize("text, decimals", [("38", 0), ("38.0", 1), ("65.4", 1), ("-0.75", 2), ("2493510", 0)])
+def test_printed_decimals_counts_the_digits_after_the_point(text, decimals):
+    from indikatorer.published import printed_decimals
+
+    assert printed_decimals(text) == decimals
+
+
+@pytest.mark.parametrize("text", ["", "..", ":", "6,0", "abc"])
+def test_printed_decimals_rejects_text_that_is_not_a_number(text):
+    from indikatorer.published import printed_decimals
+
+    with pytest.raises(ValueError):
+        printed_decimals(text)
+
+
+# Real rows of data/published/observations.csv and the decimals SSB printed them with.
+PRINTED = [
+    ("election_turnout_local", 2011, "hele_befolkningen", "alle", "alle",
+     "https://www.ssb.no/en/valg/artikler-og-publikasjoner/valgdeltakelsen-blant-personer-med-innvandrerbakgrunn",
+     66.0, 0),
+    ("election_turnout_local", 2007, "norske_statsborgere_med_innvandrerbakgrunn", "afrika", "0-9",
+     "https://www.ssb.no/a/kortnavn/vundkinnv/tab-2008-02-28-04.html", 29.7, 1),
+    ("employment_rate", 2004, "innvandrere", "asia_med_tyrkia", "4-6",
+     "https://www.ssb.no/a/en/static/innvregsys_en/tab-2006-06-22-04-en.html", 49.0, 1),
+    ("refugee_background_count", 2016, "flyktningbakgrunn", "alle", "alle",
+     "http://ssb.no/befolkning/statistikker/flyktninger", 199393.0, 0),
+]
+
+
+@pytest.mark.parametrize("series, year, group, region, botid, page, value, decimals", PRINTED)
+def test_loader_gives_the_decimals_a_value_was_printed_with(published, series, year, group, region,
+                                                             botid, page, value, decimals):
+    rows = published[(published["series"] == series) & (published["year"] == year)
+                     & (published["group"] == group) & (published["region"] == region)
+                     & (published["botid"] == botid) & (published["source_ref"] == page)
+                     & (published["other_value"].isin(["", "norske statsborgere"]))
+                     & (published["value"] == value)]
+    assert len(rows) >= 1
+    assert rows["decimals"].tolist() == [decimals] * len(rows)

@@ -314,6 +314,13 @@ def test_small_number_rule_creates_a_status_column():
     assert out["status"].tolist() == ["ok", "missing", "suppressed"]
 
 
+def test_small_number_rule_notes_why_a_value_is_gone():
+    df = pd.DataFrame({"v": [30.0, 40.0], "n": [9, 10], "note": ["Fra tabell 2.", ""]})
+    out = trends.apply_small_number_rule(df, "v", "n", note_col="note")
+    assert out["note"].tolist() == ["Færre enn 10 personer (SSBs regel for små tall). Fra tabell 2.", ""]
+    assert math.isnan(out["v"].iloc[0]) and out["v"].iloc[1] == 40.0
+
+
 # --------------------------------------------------------------------------- decomposition
 
 

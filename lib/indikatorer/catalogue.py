@@ -29,6 +29,10 @@ FREQUENCIES = ("yearly", "every_second_year", "election_years", "survey")
 BREAKDOWNS = ("group", "sex", "age", "botid", "region", "reason")
 SOURCE_KINDS = ("ssb_api", "published")
 DERIVED_OPS = ("gap",)
+# Where the count behind a rate comes from (`counts: {indicator, role}`): the numerator is the
+# persons with the outcome (group size = numerator ÷ rate × 100), the denominator the group.
+COUNT_ROLES = ("numerator", "denominator")
+COUNT_UNITS = ("personer", "antall")
 # Tidy columns an API dimension may be mapped to (see the contract in ARCHITECTURE.md).
 TIDY_TARGETS = ("group", "sex", "age", "region", "botid", "year", "period", "other_value")
 
@@ -41,6 +45,7 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "breaks": [],
     "caveats": [],
     "status_note": None,
+    "counts": None,
 }
 KNOWN_FIELDS = set(REQUIRED_FIELDS) | set(OPTIONAL_DEFAULTS) | {"sources", "derived"}
 
@@ -77,6 +82,7 @@ class Indicator:
     breaks: list[Break] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     status_note: str | None = None
+    counts: dict | None = None   # {indicator: <count id>, role: numerator | denominator}
 
     @property
     def is_derived(self) -> bool:
@@ -148,6 +154,7 @@ def validate_catalogue(raw: Any, *, group_codes: Iterable[str] | None = None) ->
 
     groups = set(known_group_codes() if group_codes is None else group_codes)
     ids = [ind.get("id") for ind in indicators if isinstance(ind, dict)]
+    units = {ind.get("id"): ind.get("unit") for ind in indicators if isinstance(ind, dict)}
     seen: set[str] = set()
     for position, ind in enumerate(indicators, start=1):
         if not isinstance(ind, dict):
@@ -159,7 +166,31 @@ def validate_catalogue(raw: Any, *, group_codes: Iterable[str] | None = None) ->
         elif ind.get("id"):
             seen.add(ind["id"])
         errors += [f"{label}: {msg}" for msg in _indicator_problems(ind, themes, groups, ids)]
+        errors += [f"{label}: {msg}" for msg in _counts_problems(ind, units)]
     return errors
+
+
+def _counts_problems(ind: dict, units: dict) -> list[str]:
+    """`counts: {indicator: <id>, role: numerator | denominator}` on a rate (unit prosent): the
+    count indicator must exist, count persons and not be the rate itself."""
+    if ind.get("counts") is None:
+        return []
+    counts = ind["counts"]
+    if not isinstance(counts, dict):
+        return ["'counts' must be a mapping {indicator, role}"]
+    problems = [f"counts has unknown key '{k}' (known: indicator, role)"
+                for k in sorted(set(counts) - {"indicator", "role"})]
+    if ind.get("unit") != "prosent":
+        problems.append(f"'counts' is for rates (unit prosent), not unit '{ind.get('unit')}'")
+    source = counts.get("indicator")
+    if source not in units or source == ind.get("id"):
+        problems.append(f"counts from unknown indicator '{source}'")
+    elif units[source] not in COUNT_UNITS:
+        problems.append(f"counts indicator '{source}' has unit '{units[source]}', "
+                        f"not a count ({', '.join(COUNT_UNITS)})")
+    if counts.get("role") not in COUNT_ROLES:
+        problems.append(f"counts role '{counts.get('role')}' is unknown (known: {', '.join(COUNT_ROLES)})")
+    return problems
 
 
 def _indicator_problems(ind: dict, themes: dict, groups: set[str], ids: list) -> list[str]:
@@ -382,6 +413,7 @@ def _indicator_from_raw(ind: dict) -> Indicator:
         breaks=[Break(year=b["year"], what=b["what"].strip()) for b in values["breaks"]],
         caveats=[c.strip() for c in values["caveats"]],
         status_note=values["status_note"],
+        counts=dict(values["counts"]) if values.get("counts") else None,
     )
 
 

@@ -42,6 +42,7 @@ import pandas as pd
 
 from indikatorer import figures, fmt, text, trends
 from indikatorer.errors import UserError
+from indikatorer.observations import COUNT_MATCH, indicator_group_sizes
 
 BREAKDOWNS = ("sex", "botid", "region", "reason")
 OFFLINE_REGION = "0"  # hele landet: the only region in the offline snapshot
@@ -299,6 +300,12 @@ def _values_by_year(series: pd.DataFrame, group: str) -> pd.Series:
     return rows.set_index("year")["value"].sort_index()
 
 
+def _decimals_by_year(series: pd.DataFrame, group: str) -> dict[int, int]:
+    """Year → the decimals ``group``'s value was published with (the tidy ``decimals``)."""
+    rows = series[series["group"] == group]
+    return {int(y): int(d) for y, d in zip(rows["year"], rows["decimals"])}
+
+
 def _step(indicator: Any, years: Sequence[int]) -> int:
     """Expected distance between observations (a survey: the smallest distance seen)."""
     if indicator.frequency in FREQUENCY_STEP:
@@ -384,7 +391,7 @@ def chart_data(series: pd.DataFrame, facet: str | None = None, *, bar_year: int 
     columns = ["year", "group"] + ([facet] if facet else []) + ["age"]
     if series["other_dim"].ne("").any():
         columns += [c for c in ("other_dim", "other_value") if c != facet]
-    data = series[columns + ["value", "status"]]
+    data = series[columns + ["value", "decimals", "status"]]
     if bar_year is not None:
         data = data[data["year"] == bar_year]
     return data.reset_index(drop=True)
@@ -415,6 +422,12 @@ def draw_chart(series: pd.DataFrame, *, unit: str, breaks: Sequence[SeriesBreak]
     fig = figures.small_multiples(data, facet=facet or hue, hue=hue, kind="bar",
                                   unit=unit, year=year)
     return Chart(fig, data, "bar", year)
+
+
+def _csv(data: pd.DataFrame) -> pd.DataFrame:
+    """A chart's rows as its CSV holds them: the values as published, without ``decimals``
+    (which only says how many decimals to show)."""
+    return data.drop(columns=["decimals"], errors="ignore")
 
 
 def _sources(rows: pd.DataFrame) -> pd.DataFrame:
@@ -474,8 +487,19 @@ def _gap_side(gaps: pd.Series, result: trends.TrendResult | None) -> int | None:
     return -1 if (shown < 0).all() else 1 if (shown > 0).all() else None
 
 
+def _fewest_persons(series: pd.DataFrame, sizes: pd.DataFrame | None, group: str,
+                    years: Sequence[int]) -> int | None:
+    """The smallest group size behind ``group``'s values in ``years`` (None unless known for all):
+    ``sizes`` is :func:`indikatorer.observations.indicator_group_sizes` (key columns + ``n``)."""
+    if sizes is None or sizes.empty:
+        return None
+    rows = series[(series["group"] == group) & series["year"].isin(list(years))]
+    known = rows[COUNT_MATCH].merge(sizes[COUNT_MATCH + ["n"]], on=COUNT_MATCH)["n"].dropna()
+    return int(known.min()) if len(known) == len(set(years)) else None
+
+
 def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
-             breaks: Sequence[SeriesBreak] = ()) -> Findings:
+             breaks: Sequence[SeriesBreak] = (), sizes: pd.DataFrame | None = None) -> Findings:
     """Key findings as Norwegian sentences, generated from the main series (one row per group
     and year): the newest level, the gap to the reference group, the change since the previous
     observation, the trend over the window and the trend in the gap, and a caution where the
@@ -491,6 +515,7 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
     if primary is None:
         return Findings([], None)
     values = _values_by_year(series, primary).dropna()
+    shown = _decimals_by_year(series, primary)  # decimals as published, per year
     latest = int(values.index.max())
     sentences = []
     if primary in COMPARISON_GROUPS:  # only a total: say what is missing before telling it
@@ -502,10 +527,12 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
     gap_of = indicator.reference_group and group_label(indicator.reference_group)
 
     def level(group: str, value) -> str:
+        decimals = _decimals_by_year(series, group).get(latest)
         if indicator.derived:
-            return text.gap_level_sentence(name, group_label(group), gap_of, value, latest, unit)
+            return text.gap_level_sentence(name, group_label(group), gap_of, value, latest, unit,
+                                           decimals=decimals)
         return text.level_sentence(name, who if group == primary else group_label(group), value,
-                                   latest, unit)
+                                   latest, unit, decimals=decimals)
 
     sentences.append(level(primary, values[latest]))
     if latest < params.year:
@@ -521,7 +548,8 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
         common = int(gaps.index.max())
         gap_text = text.gap_sentence(name, group_label(primary), group_label(reference),
                                      gaps.loc[common, "group"], gaps.loc[common, "reference"],
-                                     common, unit)
+                                     common, unit, decimals=shown.get(common),
+                                     reference_decimals=_decimals_by_year(series, reference).get(common))
         sentences.append(gap_text)
 
     earlier = values[values.index < latest]
@@ -538,15 +566,18 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
             sentences.append(text.gap_change_sentence(
                 previous, latest, values[previous], values[latest], indicator_name=name,
                 group_label=group_label(primary), reference_label=gap_of,
-                unit=fmt.difference_unit(unit), **few))
+                unit=fmt.difference_unit(unit), decimals=(shown.get(previous), shown.get(latest)),
+                **few))
         elif unit in ("prosent", "prosentpoeng"):
             change = trends.change(values.to_dict(), previous, latest)
+            n = _fewest_persons(series, sizes, primary, (previous, latest))
             sentences.append(text.change_sentence(previous, latest, change.change, indicator_name=name,
-                                                  group_label=who, unit=unit, **few))
+                                                  group_label=who, unit=unit, n=n, **few,
+                                                  decimals=fmt.difference_decimals(shown[previous], shown[latest])))
         else:
             sentences.append(text.relative_change_sentence(name, who, previous, latest,
                                                            values[previous], values[latest], unit,
-                                                           **few))
+                                                           decimals=(shown[previous], shown[latest]), **few))
 
     break_years = [b.year for b in breaks]
     trend = trends.fit_trend(values.index, values.to_numpy(), breaks=break_years, window=params.window)
@@ -599,11 +630,12 @@ def facet_sentence(chart_rows: pd.DataFrame, facet: str, group: str, year: int, 
     who = text.group_phrase(group_label(group))
     low, high = rows.iloc[0], rows.iloc[-1]
     if len(rows) == 1 or high["value"] == low["value"]:
-        return text.sentence(f"{who} var {name} {fmt.value(high['value'], unit)} "
+        return text.sentence(f"{who} var {name} {fmt.value(high['value'], unit, decimals=high['decimals'])} "
                               f"{category(high[facet])} i {year}")
     return text.sentence(
-        f"{who} var {name} høyest {category(high[facet])} ({fmt.value(high['value'], unit)}) "
-        f"og lavest {category(low[facet])} ({fmt.value(low['value'], unit)}) i {year}")
+        f"{who} var {name} høyest {category(high[facet])} "
+        f"({fmt.value(high['value'], unit, decimals=high['decimals'])}) "
+        f"og lavest {category(low[facet])} ({fmt.value(low['value'], unit, decimals=low['decimals'])}) i {year}")
 
 
 # --------------------------------------------------------------------------- tables
@@ -619,7 +651,10 @@ def wide_table(series: pd.DataFrame, reference: str | None, unit: str
     table = (series.pivot_table(index="year", columns="group", values="value", aggfunc="first",
                                 dropna=False)
              .reindex(index=sorted(series["year"].unique()), columns=groups))
-    formats = {g: unit for g in groups}
+    shown = (series.groupby(["year", "group"])["decimals"].first().unstack()
+             .reindex(index=table.index, columns=groups))  # decimals as published, per cell
+    as_published = lambda g: [None if pd.isna(d) else int(d) for d in shown[g]]  # noqa: E731
+    formats = {g: (unit, as_published(g)) for g in groups}
     # Short headings; a label's explanation in parentheses goes in the note under the table.
     headers = {"year": "År", **{g: figures.header_label(g, "groups") for g in groups}}
     if reference in table.columns:
@@ -630,7 +665,8 @@ def wide_table(series: pd.DataFrame, reference: str | None, unit: str
         for g in groups:
             if g != reference and g not in COMPARISON_GROUPS:
                 table[f"gap_{g}"] = table[g] - table[reference]
-                formats[f"gap_{g}"] = diff_unit
+                formats[f"gap_{g}"] = (diff_unit, [None if pd.isna(a) or pd.isna(b) else int(max(a, b))
+                                                   for a, b in zip(shown[g], shown[reference])])
                 short = _lower_first(figures.split_label(group_label(g))[0])
                 headers[f"gap_{g}"] = (f"Forskjell, {short}", meaning)
     table = table.rename_axis(columns=None).reset_index()
@@ -659,9 +695,12 @@ def facet_table(chart_rows: pd.DataFrame, facet: str, year: int, unit: str,
     else:
         names = {c: f"kolonne_{i}" for i, c in enumerate(columns, start=1)}
         headers = {names[c]: figures.label(c, figures.KIND_OF_COLUMN.get(hue)) for c in columns}
+    shown = (rows.groupby([facet, hue])["decimals"].first().unstack()
+             .reindex(index=codes, columns=columns))  # decimals as published, per cell
     table = table.rename(columns=names).rename_axis("kategori").reset_index()
     headers["kategori"] = heading[:1].upper() + heading[1:]
-    return table, {names[c]: unit for c in columns}, headers
+    return table, {names[c]: (unit, [None if pd.isna(d) else int(d) for d in shown[c]])
+                   for c in columns}, headers
 
 
 def _status_note(rows: pd.DataFrame) -> list[str]:
@@ -813,7 +852,7 @@ def present_indicator(indicator_id: str, params: ChapterParams, *,
                                         sources_of)
         found = Findings([], primary)
     else:
-        found = findings(indicator, series, params, breaks)
+        found = findings(indicator, series, params, breaks, indicator_group_sizes(edition, indicator))
         _md("**Hovedfunn**\n\n" + "\n".join(f"- {s}" for s in found.sentences))
         _present_groups(indicator, series, breaks, step, out_dir, slug, found, sources_of)
 
@@ -851,7 +890,7 @@ def _present_groups(indicator, series, breaks, step, out_dir, slug, found: Findi
                         f"{_lower_first(group_label(found.primary))} med 95 prosent konfidensintervall.")
     alt = " ".join(found.headline) or caption
     _end_block(figures.publish_figure(
-        chart.fig, label=f"{slug}-grupper", caption=caption, alt=alt, data=chart.data,
+        chart.fig, label=f"{slug}-grupper", caption=caption, alt=alt, data=_csv(chart.data),
         sources=sources_of(series), indicators=[indicator.id], notes=_status_note(series),
         out_dir=out_dir))
     table, formats, headers = wide_table(series, reference_group(indicator), unit)
@@ -880,7 +919,7 @@ def _present_distribution(indicator, series, dimension, breaks, step, out_dir,
                f" {when}.{_caption_ages(series)}{_caption_breaks(breaks if chart.kind == 'line' else ())}")
     _end_block(figures.publish_figure(
         chart.fig, label=f"{slug}-fordeling", caption=caption, alt=sentence or caption,
-        data=chart.data, sources=sources_of(series), indicators=[indicator.id],
+        data=_csv(chart.data), sources=sources_of(series), indicators=[indicator.id],
         notes=_status_note(series), out_dir=out_dir))
     in_year = series[series["year"] == year]
     table, formats, headers = facet_table(chart_data(in_year, "other_value"), "other_value", year,
@@ -926,7 +965,7 @@ def _present_breakdown(indicator, by_rows, breakdown, step, out_dir, slug,
                     "forskjeller mellom innvandringskull.")
     label = f"{slug}-{BREAKDOWN_SLUG[breakdown]}"
     _end_block(figures.publish_figure(
-        chart.fig, label=label, caption=caption, alt=sentence or caption, data=chart.data,
+        chart.fig, label=label, caption=caption, alt=sentence or caption, data=_csv(chart.data),
         sources=sources_of(by_rows), indicators=[indicator.id], notes=_status_note(by_rows),
         out_dir=out_dir))
     in_year = by_rows[by_rows["year"] == year]
@@ -949,20 +988,28 @@ def _catalogue(catalogue: Any):
     return load_catalogue()
 
 
-def _gap_change_text(gaps: pd.DataFrame, breaks: Sequence[SeriesBreak], unit: str) -> tuple[float, str]:
+def _gap_change_text(gaps: pd.DataFrame, breaks: Sequence[SeriesBreak], unit: str,
+                     decimals: dict[int, int] | None = None) -> tuple[float, str]:
     """The change in the size of the gap since the previous year with both values, as
-    (change in |gap|, words); NaN and a reason when it cannot be told."""
+    (change in |gap|, words); NaN and a reason when it cannot be told. ``decimals``: year →
+    the decimals of that year's gap (as published); default the unit's."""
     if len(gaps) < 2:
         return math.nan, "ingen tidligere måling"
     (y0, g0), (y1, g1) = list(gaps["gap"].items())[-2:]
     if _break_between(breaks, int(y0), int(y1)):
         return math.nan, "brudd i serien"
-    decimals = fmt.DECIMALS[fmt.difference_unit(unit)]
-    size_change = float(fmt.round_half_up(abs(g1), decimals) - fmt.round_half_up(abs(g0), decimals))
+    default = fmt.DECIMALS[fmt.difference_unit(unit)]
+    d0, d1 = ((decimals or {}).get(int(y), default) for y in (y0, y1))
+    decimals = max(d0, d1)
+    size_change = float(fmt.round_half_up(abs(g1), d1) - fmt.round_half_up(abs(g0), d0))
     if size_change == 0:
         return 0.0, f"uendret fra {y0}"
     word = "mindre" if size_change < 0 else "større"
     return size_change, f"{fmt.number(abs(size_change), decimals)} {word} enn i {y0}"
+
+
+# Summary column → the column of headline_summary() holding the decimals it is shown with.
+SUMMARY_DECIMALS = {"value": "decimals", "reference_value": "reference_decimals", "gap": "gap_decimals"}
 
 
 def headline_summary(params: ChapterParams, *, observations: pd.DataFrame | None = None,
@@ -981,18 +1028,25 @@ def headline_summary(params: ChapterParams, *, observations: pd.DataFrame | None
         record = {"indicator": indicator.id, "name": indicator.name, "unit": indicator.unit,
                   "group": "", "year": math.nan, "value": math.nan, "reference_group": "",
                   "reference_value": math.nan, "gap": math.nan, "gap_change": math.nan,
-                  "last_change": "", "development": "ingen tall i denne utgaven", "trend_years": ""}
+                  "last_change": "", "development": "ingen tall i denne utgaven", "trend_years": "",
+                  # decimals as published (a gap: the larger of its two values'), for showing only
+                  **dict.fromkeys(SUMMARY_DECIMALS.values(), fmt.DECIMALS.get(indicator.unit, 1))}
         if series["value"].notna().any() and not distribution_dimension(series, rows):
             breaks = series_breaks(indicator, series)
-            found = findings(indicator, series, params, breaks)
+            found = findings(indicator, series, params, breaks, indicator_group_sizes(edition, indicator))
             reference = reference_group(indicator)
             gaps = gap_frame(series, found.primary, reference)
             year = int(gaps.index.max()) if not gaps.empty else found.latest_year
+            own = _decimals_by_year(series, found.primary)
             record.update(group=group_label(found.primary), year=year,
-                          value=_values_by_year(series, found.primary).get(year, math.nan))
+                          value=_values_by_year(series, found.primary).get(year, math.nan),
+                          decimals=own.get(year, record["decimals"]))
             if not gaps.empty:
-                change, words = _gap_change_text(gaps, breaks, indicator.unit)
-                record.update(reference_group=group_label(reference),
+                ref = _decimals_by_year(series, reference)
+                gap_decimals = {y: fmt.difference_decimals(own[y], ref[y]) for y in gaps.index}
+                change, words = _gap_change_text(gaps, breaks, indicator.unit, gap_decimals)
+                record.update(reference_group=group_label(reference), reference_decimals=ref[year],
+                              gap_decimals=gap_decimals[year],
                               reference_value=gaps.loc[year, "reference"], gap=gaps.loc[year, "gap"],
                               gap_change=change, last_change=words,
                               **_development(found.gap_verdict, found.gap_trend))
@@ -1021,7 +1075,8 @@ def summary_table(params: ChapterParams, *, observations: pd.DataFrame | None = 
     frame = headline_summary(params, observations=edition, catalogue=catalogue)
     shown = ["name", "group", "year", "value", "reference_group", "reference_value", "gap",
              "last_change", "development", "unit"]  # the CSV keeps every column of the frame
-    number = {c: (lambda v: fmt.number(v, 1, placeholder="..")) for c in ("value", "reference_value", "gap")}
+    number = {c: ("antall", frame[d].astype(int).tolist()) for c, d in SUMMARY_DECIMALS.items()}
+    frame = frame.drop(columns=list(SUMMARY_DECIMALS.values()))  # the CSV: values as published
     # Group names in the cells without their explanation in parentheses; it goes in a note.
     label_notes = []
     for column in ("group", "reference_group"):

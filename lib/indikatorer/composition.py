@@ -587,11 +587,15 @@ def botid_profiles(obs: pd.DataFrame, reference_group: str, breaks: Sequence[int
                    & rows["botid"].isin(codes)].assign(region="alle")
         profile = trends.botid_profile(pd.concat([own, reference], ignore_index=True),
                                        reference_group=reference_group, group=GROUP, order=codes)
+        # Decimals as SSB printed them (no false precision in the sentences).
+        printed = own[["year", "botid", "decimals"]].drop_duplicates(["year", "botid"]) \
+            if "decimals" in own.columns else own[["year", "botid"]].assign(decimals=1)
+        profile = profile.merge(printed, on=["year", "botid"], how="left")
         frames.append(profile.assign(panel=panel.key, region=region, age=age))
         panels.append(panel)
     profiles = pd.concat(frames, ignore_index=True)
     return panels, profiles[["panel", "region", "age", "year", "botid", "value", "status",
-                             "reference_value", "gap"]]
+                             "reference_value", "gap", "decimals"]]
 
 
 def _panel_group(region: str) -> str:
@@ -678,6 +682,12 @@ def draw_botid(panels: Sequence[Panel], data: pd.DataFrame, reference_group: str
     return fig
 
 
+def percent_as_printed(value, row) -> str:
+    """A share with the decimals SSB printed the row's value with (1 where unknown)."""
+    decimals = row.get("decimals")
+    return fmt.percent(value, 1 if decimals is None or fmt.is_missing(decimals) else int(decimals))
+
+
 def botid_findings(panels: Sequence[Panel], profiles: pd.DataFrame, reference_group: str) -> list[str]:
     """Per panel: the shortest and the longest botid in the newest drawn year, the change in the
     shortest botid between the drawn years, and the gap of the longest botid to the reference
@@ -693,8 +703,8 @@ def botid_findings(panels: Sequence[Panel], profiles: pd.DataFrame, reference_gr
         who = _panel_group(panel.region)
         sentences.append(_sentence(
             f"I {panel.shown[-1]} var andelen sysselsatte blant {who} ({chapter.age_text(panel.age)}) "
-            f"{fmt.percent(first['value'])} med botid {_botid_text(first['botid'])} og "
-            f"{fmt.percent(last['value'])} med botid {_botid_text(last['botid'])}"))
+            f"{percent_as_printed(first['value'], first)} med botid {_botid_text(first['botid'])} og "
+            f"{percent_as_printed(last['value'], last)} med botid {_botid_text(last['botid'])}"))
         if len(panel.shown) == 2:
             old = rows[(rows["year"] == panel.shown[0]) & (rows["botid"] == first["botid"])]
             if not old.empty and not fmt.is_missing(old["value"].iloc[0]):
@@ -703,11 +713,11 @@ def botid_findings(panels: Sequence[Panel], profiles: pd.DataFrame, reference_gr
                 who_botid = f"for dem med botid {_botid_text(first['botid'])}"
                 if before == after:
                     text = (f"{who_botid} var andelen den samme i {panel.shown[0]} og "
-                            f"{panel.shown[-1]} ({fmt.percent(after)})")
+                            f"{panel.shown[-1]} ({percent_as_printed(after, first)})")
                 else:
                     verb = "økte andelen" if after > before else "gikk andelen ned"
-                    text = (f"{who_botid} {verb} fra {fmt.percent(before)} i {panel.shown[0]} til "
-                            f"{fmt.percent(after)} i {panel.shown[-1]}")
+                    text = (f"{who_botid} {verb} fra {percent_as_printed(before, old.iloc[0])} i {panel.shown[0]} til "
+                            f"{percent_as_printed(after, first)} i {panel.shown[-1]}")
                 sentences.append(_sentence(text))
         if not fmt.is_missing(last["reference_value"]):
             gap = fmt.round_half_up(last["value"], 1) - fmt.round_half_up(last["reference_value"], 1)

@@ -393,16 +393,18 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
         rows_height = sum(max(0.3 * max(len(hues), 1), (t.count("\n") + 1) * LINE_HEIGHT_IN + 0.1)
                           for t in ticks)
         fig, ax = plt.subplots(layout="constrained", figsize=(FIGSIZE[0], 1.2 + rows_height))
-        decimals = fmt.DECIMALS.get(unit, 1)
+        default = fmt.DECIMALS.get(unit, 1)  # a value's own decimals (column `decimals`) win
         for j, code in enumerate(hues):
             offsets = np.arange(len(facets)) + (j - (len(hues) - 1) / 2) * bar_height
             rows = data[data[hue].astype(str) == code]
             by_facet = dict(zip(rows[facet].astype(str), rows[y]))
             values = [by_facet.get(f, np.nan) for f in facets]
+            shown = dict(zip(rows[facet].astype(str), rows["decimals"])) if "decimals" in rows else {}
+            decimals = [int(shown[f]) if not fmt.is_missing(shown.get(f)) else default for f in facets]
             ax.barh(offsets, np.nan_to_num(values, nan=0.0), height=bar_height,
                     color=colour_for(code, hue_kind), label=label(code, hue_kind))
-            for off, val in zip(offsets, values):
-                text = ".." if fmt.is_missing(val) else fmt.number(val, decimals)
+            for off, val, dec in zip(offsets, values, decimals):
+                text = ".." if fmt.is_missing(val) else fmt.number(val, dec)
                 ax.annotate(text, xy=(0 if fmt.is_missing(val) else val, off), xytext=(3, 0),
                             textcoords="offset points", va="center", fontsize=8)
         ax.set_yticks(np.arange(len(facets)), ticks)
@@ -647,6 +649,12 @@ def _cell_formatter(column: str, series: pd.Series, spec) -> Callable[[object], 
         return spec
     if isinstance(spec, str):
         return lambda v: fmt.cell(v, spec, placeholder="..")
+    if isinstance(spec, tuple):  # (unit, decimals per row as published): see publish_table
+        unit, decimals = spec
+        if len(decimals) != len(series):
+            raise ValueError(f"column {column!r}: {len(decimals)} decimals for {len(series)} rows")
+        shown = iter(decimals)
+        return lambda v: fmt.cell(v, unit, decimals=next(shown), placeholder="..")
     if column == "year":
         return lambda v: ".." if fmt.is_missing(v) else str(int(v))
     if pd.api.types.is_integer_dtype(series):
@@ -765,7 +773,8 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
     given, every column, decimal point) and ``<label>.json`` beside it. Prints and returns the
     Markdown.
 
-    ``formats``: per column a catalogue unit (``"prosent"`` …, no unit word in cells) or a
+    ``formats``: per column a catalogue unit (``"prosent"`` …, no unit word in cells), a pair
+    (unit, the decimals of each row as published; ``None`` for the unit's default) or a
     function value → text. Defaults: ``year`` as is, integers grouped, floats with one decimal.
     A missing value shows as ``..``. ``headers``: column → Norwegian heading (default: the code's
     label, ``År``, or the column name), or ``(heading, note)``: a short heading whose full
@@ -795,7 +804,7 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
 
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
                for c in shown]
-    cells = [[_cell_formatter(c, df[c], formats.get(c))(v) for v in df[c]] for c in shown]
+    cells = [list(map(_cell_formatter(c, df[c], formats.get(c)), df[c])) for c in shown]
     rows = list(zip(*cells)) if cells else []
 
     def line(values) -> str:

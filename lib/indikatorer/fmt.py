@@ -11,6 +11,12 @@ the conventions live in one place:
   ``2.675`` → ``"2,68"``), not on the binary float (which would give ``"0,0"`` and ``"2,67"``).
 - Missing values (NaN/None) become a placeholder, by default ``"–"`` (EN DASH), never ``"nan"``
   or ``"0"``. SSB's own symbols for a value's status are in :data:`STATUS_SYMBOLS`.
+- No false precision: a value is shown with the decimals it was published with (the tidy
+  table's ``decimals``; ``decimals=`` on every function), so SSB's printed "38" stays "38" and
+  "68,2" stays "68,2". :data:`DECIMALS` is only the default for a number without that
+  information. A difference of two published values has the larger of their decimals
+  (:func:`difference_decimals`: 38 and 68,2 differ by 30,2; 38 and 69 by 31); model output
+  (trend slopes, confidence limits, relative changes) keeps its own documented precision.
 - Rates are in ``prosent``; differences between rates are in ``prosentpoeng``; ``prosent`` is used
   for a difference only when it is a relative change.
 """
@@ -77,7 +83,7 @@ def round_half_up(x: float, decimals: int = 1) -> Decimal:
 
     ``Decimal(repr(0.05))`` is exactly 0.05, so 0.05 rounds to 0.1 as a reader expects.
     """
-    exponent = Decimal(1).scaleb(-decimals)
+    exponent = Decimal(1).scaleb(-int(decimals))
     return Decimal(repr(float(x))).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
@@ -103,7 +109,7 @@ def number(x, decimals: int = 1, *, sign: bool = False, placeholder: str = PLACE
     rounded = round_half_up(x, decimals)
     if rounded == 0:
         rounded = abs(rounded)  # never print "−0,0"
-    text = f"{abs(rounded):.{decimals}f}"
+    text = f"{abs(rounded):.{int(decimals)}f}"
     whole, _, fraction = text.partition(".")
     body = _group_thousands(whole) + ("," + fraction if fraction else "")
     if rounded < 0:
@@ -156,6 +162,16 @@ def cell(x, unit: str, *, decimals: int | None = None, placeholder: str = PLACEH
     if unit not in DECIMALS:
         raise ValueError(f"unknown unit {unit!r}; known: {', '.join(DECIMALS)}")
     return number(x, DECIMALS[unit] if decimals is None else decimals, placeholder=placeholder)
+
+
+def difference_decimals(*decimals) -> int:
+    """The decimals of a difference (or any sum) of published values: the most of its inputs'
+    (``difference_decimals(0, 1)`` → 1). Raises ValueError for none, a negative or a missing one."""
+    if not decimals:
+        raise ValueError("difference_decimals needs the decimals of at least one value")
+    if any(is_missing(d) or float(d) < 0 or float(d) != int(float(d)) for d in decimals):
+        raise ValueError(f"decimals must be non-negative whole numbers, not {decimals!r}")
+    return max(int(float(d)) for d in decimals)
 
 
 def difference_unit(unit: str) -> str:

@@ -23,20 +23,20 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from indikatorer import paths
+from indikatorer import fmt, paths
 from indikatorer.codes import Codes, load_codes
 from indikatorer.codes import clear_cache as _clear_codes_cache
 from indikatorer.errors import UserError
 
 TIDY_COLUMNS = [
     "indicator", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
-    "other_dim", "other_value", "unit", "value", "status", "source_kind", "source_table",
+    "other_dim", "other_value", "unit", "value", "decimals", "status", "source_kind", "source_table",
     "source_ref", "source_file", "source_sha256", "retrieved", "note",
 ]
 # One row per key (ARCHITECTURE.md). `period` is not part of it: a quarterly series must be
 # narrowed to one quarter by the catalogue's `where` (e.g. period: "4. kvartal*").
 KEY_COLUMNS = ["indicator", "year", "group", "sex", "age", "region", "botid", "other_dim", "other_value"]
-STRING_COLUMNS = [c for c in TIDY_COLUMNS if c not in ("year", "value")]
+STRING_COLUMNS = [c for c in TIDY_COLUMNS if c not in ("year", "value", "decimals")]
 
 STATUSES = ("ok", "missing", "not_available", "suppressed", "not_applicable", "nil")
 NO_NUMBER_STATUSES = ("missing", "not_available", "suppressed", "not_applicable")
@@ -145,7 +145,10 @@ def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
             raise ObservationsError(f"{indicator_id}: table {table} maps no dimension to {needed!r}; "
                                     f"add one to 'columns' or set constants: {{{needed}: …}}")
     query = json.dumps(source.get("query") or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    out = out.assign(
+    # Decimals as SSB publishes the content (JSON-stat2 metadata), else the unit's default.
+    default = fmt.DECIMALS.get(_field(indicator, "unit"), 1)
+    decimals = raw["decimals"] if "decimals" in raw.columns else pd.Series(np.nan, index=raw.index)
+    out = out.assign(decimals=pd.to_numeric(decimals).fillna(default).astype("int64"),
         indicator=indicator_id, unit=_field(indicator, "unit"), value=raw["value"].astype("float64"),
         status=raw["status"].astype(str), source_kind="ssb_api", source_table=table,
         source_ref=f"{table}?{query}", source_file=raw["source_file"].astype(str),
@@ -176,6 +179,7 @@ def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.
         region_label=pairs["region_label"],
         unit="prosentpoeng",
         value=np.where(usable, pairs["value"] - pairs["value_ref"], np.nan),
+        decimals=np.maximum(pairs["decimals"], pairs["decimals_ref"]),  # a gap is as precise as its inputs
         status=status,
         source_kind="derived",
         source_table=both("source_table", " | "),
@@ -186,6 +190,73 @@ def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.
         note=f"Differanse mot {reference_group} i prosentpoeng, regnet ut fra de publiserte tallene.",
     )
     return gaps[TIDY_COLUMNS]
+
+
+# --------------------------------------------------------------------------- small numbers
+
+# The key a rate and its count share (the indicator aside).
+COUNT_MATCH = [c for c in KEY_COLUMNS if c != "indicator"]
+
+
+def group_sizes(rates: pd.DataFrame, counts: pd.DataFrame, role: str) -> pd.Series:
+    """The number of persons each rate row rests on (its group), aligned with ``rates.index``.
+
+    ``counts`` are the rows of the catalogue's ``counts`` indicator; the count for the same key
+    (year, group, sex, age, region, botid, other_dim/other_value) is the group itself
+    (``role`` denominator) or the persons with the outcome (numerator: group = count ÷ rate × 100,
+    rounded to whole persons). NaN where no count is known, the rate has no number, or a
+    numerator cannot give the group (a rate of 0)."""
+    if role not in ("numerator", "denominator"):
+        raise ValueError(f"role must be numerator or denominator, got {role!r}")
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame[COUNT_MATCH].copy()
+        out["year"] = out["year"].astype("int64")
+        for column in COUNT_MATCH[1:]:
+            out[column] = out[column].fillna("").astype(str)
+        return out
+
+    known = counts[pd.to_numeric(counts["value"], errors="coerce").notna()]
+    known = keyed(known).assign(_count=known["value"].astype(float).to_numpy())
+    known = known.drop_duplicates(COUNT_MATCH)
+    count = keyed(rates).merge(known, on=COUNT_MATCH, how="left")["_count"].to_numpy()
+    rate = pd.to_numeric(rates["value"], errors="coerce").to_numpy(dtype=float)
+    if role == "denominator":
+        size = np.where(np.isnan(rate), np.nan, count)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            size = np.where(rate > 0, np.round(count / rate * 100), np.nan)
+    return pd.Series(size, index=rates.index, dtype="float64")
+
+
+def indicator_group_sizes(observations: pd.DataFrame, indicator: Any) -> pd.DataFrame:
+    """The rows of a rate indicator with a known count, with their group size in ``n``
+    (KEY_COLUMNS + ``n``); empty when the catalogue names no ``counts`` for it."""
+    counts = _field(indicator, "counts")
+    rates = observations[observations["indicator"] == _field(indicator, "id")]
+    if not counts or rates.empty:
+        return pd.DataFrame(columns=KEY_COLUMNS + ["n"])
+    n = group_sizes(rates, observations[observations["indicator"] == counts["indicator"]], counts["role"])
+    return rates[KEY_COLUMNS].assign(n=n)[n.notna()].reset_index(drop=True)
+
+
+def apply_small_numbers(by_id: Mapping[str, pd.DataFrame], indicators: Sequence[Any]) -> dict[str, pd.DataFrame]:
+    """SSB's rule for small numbers, applied once where the data enter: a rate whose group has
+    fewer than ``trends.MIN_COUNT`` persons (known from the catalogue's ``counts``) gets no number,
+    status ``suppressed`` and the note ``trends.SMALL_NUMBER_NOTE``. Rates without a known count
+    are left as published (SSB has applied its own suppression to what it printed)."""
+    from indikatorer import trends
+
+    out = dict(by_id)
+    for ind in indicators:
+        counts, ind_id = _field(ind, "counts"), _field(ind, "id")
+        if not counts or ind_id not in out or counts.get("indicator") not in out:
+            continue
+        rates = out[ind_id]
+        n = group_sizes(rates, out[counts["indicator"]], counts["role"])
+        out[ind_id] = trends.apply_small_number_rule(rates.assign(_n=n), "value", "_n",
+                                                     note_col="note").drop(columns="_n")
+    return out
 
 
 def build_observations(catalogue: Any, *, published: pd.DataFrame | None = None,
@@ -210,6 +281,7 @@ def build_observations(catalogue: Any, *, published: pd.DataFrame | None = None,
                     and _has_raw_snapshot(source["table"]):
                 parts.append(_api_rows(ind, source, codes))
     by_id = {i: pd.concat(p, ignore_index=True) for i, p in frames.items() if p}
+    by_id = apply_small_numbers(by_id, indicators)  # before the gaps: a suppressed rate has none
     sourced = {_field(ind, "id"): ind for ind in indicators}
     for ind in indicators:
         derived = _field(ind, "derived")
@@ -241,6 +313,8 @@ def _with_contract_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["year"] = frame["year"].astype("int64")
     frame["value"] = frame["value"].astype("float64")
+    if frame["decimals"].notna().all():  # else left as it is, for the contract to name the rows
+        frame["decimals"] = frame["decimals"].astype("int64")
     for column in STRING_COLUMNS:
         frame[column] = frame[column].fillna("").astype(str)
     return frame.sort_values(KEY_COLUMNS, kind="stable").reset_index(drop=True)
@@ -311,6 +385,10 @@ def validate_observations(df: pd.DataFrame, catalogue: Any, *, codes: Codes | No
     problems = []
     wrong = [f"{c} is {df[c].dtype}, not int64" for c in ["year"] if df[c].dtype != "int64"]
     wrong += [f"{c} is {df[c].dtype}, not float64" for c in ["value"] if df[c].dtype != "float64"]
+    if df["decimals"].dtype != "int64":
+        bad = df[pd.to_numeric(df["decimals"], errors="coerce").isna()]
+        wrong.append(f"decimals is {df['decimals'].dtype}, not int64"
+                     + (f" ({_problem(bad, 'without decimals')})" if len(bad) else ""))
     wrong += [f"{c} is {df[c].dtype}, not str" for c in STRING_COLUMNS if not _is_str_column(df[c])]
     if wrong:
         raise ObservationsError(f"{', '.join(ids) or 'observations'}: wrong dtypes: {'; '.join(wrong)}")
@@ -332,6 +410,9 @@ def validate_observations(df: pd.DataFrame, catalogue: Any, *, codes: Codes | No
     kinds = df[~df["source_kind"].isin(SOURCE_KINDS)]
     if len(kinds):
         problems.append(_problem(kinds, f"with source_kind not in {SOURCE_KINDS}"))
+    negative = df[df["decimals"] < 0]
+    if len(negative):
+        problems.append(_problem(negative, "with negative decimals (the decimals as published)"))
     percent = df[(df["unit"] == "prosent") & ((df["value"] < 0) | (df["value"] > 100))]
     if len(percent):
         problems.append(_problem(percent, "with prosent values outside 0–100"))

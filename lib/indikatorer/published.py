@@ -4,6 +4,11 @@
 made once by ``tools/import_published.py`` (see ``data/published/README.md``) and is read here,
 its sha256 checked against the sidecar on every read. ``observations.load_observations()``
 selects each indicator's rows from it.
+
+Every row gets ``decimals``: the number of decimals the value was printed with ("38" → 0,
+"38.0" and "65.4" → 1), so the book never shows more precision than the source. A cell without
+a number (an SSB symbol) takes the most decimals printed in its series on the same page, or,
+where that page prints no number of the series, the unit's default (``fmt.DECIMALS``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from indikatorer import paths
+from indikatorer import fmt, paths
 from indikatorer.errors import UserError
 from indikatorer.snapshot import display_path, read_verified
 from indikatorer.ssb import STATUS_BY_SYMBOL
@@ -55,9 +60,27 @@ def parse_printed_value(text: str) -> tuple[str, str]:
     return text, "ok"
 
 
+def printed_decimals(text: str) -> int:
+    """The decimals of a number as printed: ``"38"`` → 0, ``"38.0"`` → 1, ``"-0.75"`` → 2.
+    Raises ValueError for text that is not a number (an SSB symbol or an empty cell)."""
+    text = str(text).strip()
+    if not _NUMBER.match(text):
+        raise ValueError(f"not a printed number: {text!r}")
+    return len(text.partition(".")[2])
+
+
+def _decimals(frame: pd.DataFrame) -> pd.Series:
+    """Per row the decimals as printed (see the module docstring); ``frame`` holds the value text."""
+    printed = frame["value"].where(frame["status"] == "ok")
+    decimals = printed.map(lambda t: printed_decimals(t) if isinstance(t, str) and t else None)
+    column_max = decimals.groupby([frame["series"], frame["source_ref"]]).transform("max")
+    defaults = frame["unit"].map(lambda unit: fmt.DECIMALS.get(unit, 1))
+    return decimals.fillna(column_max).fillna(defaults).astype("int64")
+
+
 def load_published(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
     """The published rows with tidy columns (plus ``series``, ``released`` and the printed
-    labels). The file's sha256 is checked against its sidecar first; a mismatch raises a
+    labels); ``decimals`` as printed. The file's sha256 is checked against its sidecar first; a mismatch raises a
     UserError naming the file."""
     file = Path(path) / OBSERVATIONS_FILE
     if not file.exists():
@@ -67,6 +90,7 @@ def load_published(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
     if list(frame.columns) != COLUMNS:
         raise PublishedError(f"{display_path(file)}: columns {list(frame.columns)} differ from {COLUMNS}")
     frame["year"] = frame["year"].astype("int64")
+    frame["decimals"] = _decimals(frame)
     frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="raise").astype("float64")
     return frame.assign(
         source_kind="published",

@@ -191,6 +191,21 @@ def _symbols(doc: Mapping, n: int, source: str) -> pd.Series:
     return symbols
 
 
+def _decimals(doc: Mapping, ids: list[str], frame: pd.DataFrame) -> np.ndarray | None:
+    """Per cell the decimals SSB publishes, from the content dimension's ``unit`` (JSON-stat2)
+    or the table's ``extension.px.decimals``; None when the response says nothing about it."""
+    table = ((doc.get("extension") or {}).get("px") or {}).get("decimals")
+    table = float(table) if isinstance(table, (int, float)) and not isinstance(table, bool) else np.nan
+    for dim in ids:
+        units = ((doc["dimension"][dim].get("category") or {}).get("unit")) or {}
+        per_code = {code: u.get("decimals") for code, u in units.items() if isinstance(u, Mapping)}
+        per_code = {c: float(d) for c, d in per_code.items()
+                    if isinstance(d, (int, float)) and not isinstance(d, bool)}
+        if per_code:
+            return frame[dim].map(per_code).fillna(table).to_numpy(dtype="float64")
+    return None if math.isnan(table) else np.full(len(frame), table)
+
+
 def parse_jsonstat(doc: Mapping | bytes | str, *, source: str = "response") -> pd.DataFrame:
     """A JSON-stat2 dataset as a tidy DataFrame, one row per cell in the dataset's order.
 
@@ -198,6 +213,10 @@ def parse_jsonstat(doc: Mapping | bytes | str, *, source: str = "response") -> p
     and ``status``. SSB's symbols ``..`` ``...`` ``:`` ``.`` give NaN with status missing /
     not_available / suppressed / not_applicable; ``-`` is a true nil (0.0, status nil).
     A cell with no value and no symbol is ``missing``; every other cell is ``ok``.
+
+    Where the response says how many decimals SSB publishes (per content,
+    ``dimension.<metric>.category.unit.<code>.decimals``, else the table's
+    ``extension.px.decimals``), a ``decimals`` column (float, NaN where unknown) follows ``value``.
     """
     if not isinstance(doc, Mapping):
         doc = load_json(doc, source=source)
@@ -223,8 +242,11 @@ def parse_jsonstat(doc: Mapping | bytes | str, *, source: str = "response") -> p
 
     frame = pd.DataFrame(columns)
     frame["value"] = values
+    decimals = _decimals(doc, ids, frame)
+    if decimals is not None:
+        frame["decimals"] = decimals
     frame["status"] = status
-    for col in frame.columns.drop("value"):
+    for col in frame.columns.drop(["value", "decimals"], errors="ignore"):
         frame[col] = frame[col].astype(str)
     return frame
 

@@ -105,41 +105,50 @@ def _thin_note(n: int | None, years_in_series: int | None = None) -> str:
     return notes
 
 
+def _decimals(decimals, unit: str) -> int:
+    """The decimals a value was published with, or the unit's default (``fmt.DECIMALS``)."""
+    return fmt.DECIMALS[unit] if decimals is None else int(decimals)
+
+
 def level_sentence(indicator_name: str, group_label: str, value, year: int,
-                   unit: str = "prosent") -> str:
-    """"Sysselsettingsandelen blant innvandrere var 65,4 prosent i 2020." """
+                   unit: str = "prosent", *, decimals: int | None = None) -> str:
+    """"Sysselsettingsandelen blant innvandrere var 65,4 prosent i 2020." ``decimals``: as
+    published (SSB's printed "38" stays "38"); default the unit's."""
     subject = _subject(indicator_name, group_label)
     if fmt.is_missing(value):
         return sentence(f"Det finnes ikke tall for {subject} i {year}")
-    return sentence(f"{subject} var {fmt.value(value, unit)} i {year}")
+    return sentence(f"{subject} var {fmt.value(value, unit, decimals=decimals)} i {year}")
 
 
 def gap_sentence(indicator_name: str, group_label: str, reference_label: str, value,
-                 reference_value, year: int, unit: str = "prosent") -> str:
+                 reference_value, year: int, unit: str = "prosent", *,
+                 decimals: int | None = None, reference_decimals: int | None = None) -> str:
     """"Sysselsettingsandelen blant innvandrere var 8,1 prosentpoeng lavere enn i befolkningen
     ellers i 2020 (65,4 mot 73,5 prosent)."
 
     The gap is the difference of the two values as printed (rounded first), so the sentence adds
-    up for the reader. A gap between rates is in prosentpoeng.
+    up for the reader. A gap between rates is in prosentpoeng. Each value is shown with the
+    decimals it was published with; the gap with the larger of the two (38 and 69 → 31).
     """
     subject = _subject(indicator_name, group_label)
     reference = _lower_first(reference_label)
     if fmt.is_missing(value) or fmt.is_missing(reference_value):
         return sentence(f"Det finnes ikke tall for å sammenligne {subject} med {reference} i {year}")
     reference = group_phrase(reference_label)
-    decimals = fmt.DECIMALS[unit]
-    gap = fmt.round_half_up(value, decimals) - fmt.round_half_up(reference_value, decimals)
-    levels = f"{fmt.cell(value, unit)} mot {fmt.value(reference_value, unit)}"
+    own, ref = _decimals(decimals, unit), _decimals(reference_decimals, unit)
+    gap = fmt.round_half_up(value, own) - fmt.round_half_up(reference_value, ref)
+    levels = f"{fmt.cell(value, unit, decimals=own)} mot {fmt.value(reference_value, unit, decimals=ref)}"
     if gap == 0:
         return sentence(f"{subject} var på samme nivå som {reference} i {year} ({levels})")
     word = "lavere" if gap < 0 else "høyere"
-    size = fmt.value(float(abs(gap)), fmt.difference_unit(unit))
+    size = fmt.value(float(abs(gap)), fmt.difference_unit(unit), decimals=max(own, ref))
     return sentence(f"{subject} var {size} {word} enn {reference} i {year} ({levels})")
 
 
 def relative_change_sentence(indicator_name: str, group_label: str | None, from_year: int,
                              to_year: int, from_value, to_value, unit: str = "personer", *,
-                             years_in_series: int | None = None) -> str:
+                             years_in_series: int | None = None,
+                             decimals: tuple[int | None, int | None] = (None, None)) -> str:
     """"Antallet sysselsatte blant innvandrere økte med 12,3 prosent fra 2015 til 2023, fra … til …"
 
     Only for counts and amounts: a change in a rate is told in prosentpoeng (:func:`change_sentence`).
@@ -152,7 +161,8 @@ def relative_change_sentence(indicator_name: str, group_label: str | None, from_
     if fmt.is_missing(from_value) or fmt.is_missing(to_value) or float(from_value) == 0:
         return sentence(f"Endringen i {subject} fra {from_year} til {to_year} kan ikke beregnes")
     relative = (float(to_value) / float(from_value) - 1) * 100
-    levels = f"fra {fmt.cell(from_value, unit)} til {fmt.value(to_value, unit)}"
+    levels = (f"fra {fmt.cell(from_value, unit, decimals=decimals[0])} til "
+              f"{fmt.value(to_value, unit, decimals=decimals[1])}")  # as published
     if fmt.round_half_up(relative, 1) == 0:
         text = sentence(f"{subject} var uendret fra {from_year} til {to_year} ({levels})")
     else:
@@ -165,13 +175,15 @@ def relative_change_sentence(indicator_name: str, group_label: str | None, from_
 def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, float] | None = None,
                     classification: str | None = None, *, indicator_name: str = "andelen",
                     group_label: str | None = None, n: int | None = None,
-                    unit: str = "prosent", years_in_series: int | None = None) -> str:
+                    unit: str = "prosent", years_in_series: int | None = None,
+                    decimals: int | None = None) -> str:
     """The change between two years, with cautious wording when it is not clear.
 
     ``change_pp`` is the difference in the unit's difference unit (prosentpoeng for rates).
     The sentence claims a direction only when ``ci`` (95 %) excludes zero and ``classification``
     is not "ingen klar endring"; ``n`` below :data:`THIN_N` adds "Tallgrunnlaget er tynt …", and
-    ``years_in_series`` of two or fewer "Serien har bare to år …".
+    ``years_in_series`` of two or fewer "Serien har bare to år …". ``decimals``: those of the
+    change (the larger of the two published values'); the confidence limits keep the unit's.
     """
     subject = _subject(indicator_name, group_label)
     period = f"fra {from_year} til {to_year}"
@@ -185,12 +197,12 @@ def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, fl
     ci_part = _ci_text(ci[0], ci[1], fmt.DECIMALS[diff_unit]) if ci is not None else ""
     if uncertain:
         text = (f"{period} var det {NO_CLEAR_CHANGE} i {subject}: endringen var "
-                f"{fmt.value(change, diff_unit, sign=True)}")
+                f"{fmt.value(change, diff_unit, decimals=decimals, sign=True)}")
         text += f", men usikkerheten er stor ({ci_part})" if ci_part else ""
-    elif fmt.round_half_up(change, fmt.DECIMALS[diff_unit]) == 0:
+    elif fmt.round_half_up(change, _decimals(decimals, diff_unit)) == 0:
         text = f"{subject} var uendret {period}"
     else:
-        text = f"{_inverted(period, change, subject)} med {fmt.value(abs(change), diff_unit)}"
+        text = f"{_inverted(period, change, subject)} med {fmt.value(abs(change), diff_unit, decimals=decimals)}"
         text += f" ({ci_part})" if ci_part else ""
     return sentence(text) + _thin_note(n, years_in_series)
 
@@ -243,15 +255,15 @@ def _breaks_note(t: dict) -> str:
 
 
 def gap_level_sentence(indicator_name: str, group_label: str, reference_label: str, gap,
-                       year: int, unit: str = "prosentpoeng") -> str:
+                       year: int, unit: str = "prosentpoeng", *, decimals: int | None = None) -> str:
     """A gap given as a number of its own (a derived gap indicator), told by its size and side:
     "Forskjellen i andel sysselsatte mellom innvandrere og befolkningen eksklusive innvandrere
     var 11,6 prosentpoeng i 2023 (lavere blant innvandrere)." ``unit`` is the gap's unit."""
     subject = _gap_subject(indicator_name, group_label, reference_label)
     if fmt.is_missing(gap):
         return sentence(f"Det finnes ikke tall for {subject} i {year}")
-    rounded = fmt.round_half_up(gap, fmt.DECIMALS[unit])
-    size = fmt.value(float(abs(rounded)), unit)
+    rounded = fmt.round_half_up(gap, _decimals(decimals, unit))
+    size = fmt.value(float(abs(rounded)), unit, decimals=_decimals(decimals, unit))
     if rounded == 0:
         return sentence(f"{subject} var {size} i {year} (samme nivå)")
     side = "lavere" if rounded < 0 else "høyere"
@@ -261,22 +273,24 @@ def gap_level_sentence(indicator_name: str, group_label: str, reference_label: s
 def gap_change_sentence(from_year: int, to_year: int, from_gap, to_gap, *,
                         indicator_name: str = "forskjellen", group_label: str | None = None,
                         reference_label: str | None = None, unit: str = "prosentpoeng",
-                        years_in_series: int | None = None) -> str:
+                        years_in_series: int | None = None,
+                        decimals: tuple[int | None, int | None] = (None, None)) -> str:
     """The change in a gap between two years, told by its size |gap| as printed (rounded), never
     by the sign of the difference: from −10,9 to −11,6 the gap "økte fra 10,9 til 11,6
     prosentpoeng"; from −11,6 to −10,9 it "ble mindre". A gap that changes side "snudde".
-    ``unit`` is the gap's unit (prosentpoeng for rates)."""
+    ``unit`` is the gap's unit (prosentpoeng for rates); ``decimals`` those each gap was
+    published (or computed) with."""
     subject = _gap_subject(indicator_name, group_label, reference_label)
     period = f"fra {from_year} til {to_year}"
     if fmt.is_missing(from_gap) or fmt.is_missing(to_gap):
         return sentence(f"Endringen i {subject} {period} kan ikke beregnes fordi tall mangler")
-    decimals = fmt.DECIMALS[unit]
-    g0, g1 = fmt.round_half_up(from_gap, decimals), fmt.round_half_up(to_gap, decimals)
-    s0, s1 = fmt.number(abs(g0), decimals), fmt.value(float(abs(g1)), unit)
+    d0, d1 = _decimals(decimals[0], unit), _decimals(decimals[1], unit)
+    g0, g1 = fmt.round_half_up(from_gap, d0), fmt.round_half_up(to_gap, d1)
+    s0, s1 = fmt.number(abs(g0), d0), fmt.value(float(abs(g1)), unit, decimals=d1)
     if g0 * g1 < 0:
         who = f" {group_phrase(group_label)}" if group_label else ""
         words = ("lavere", "høyere") if g0 < 0 else ("høyere", "lavere")
-        text = (f"{period} snudde {subject}, fra {fmt.value(float(abs(g0)), unit)} {words[0]} til "
+        text = (f"{period} snudde {subject}, fra {fmt.value(float(abs(g0)), unit, decimals=d0)} {words[0]} til "
                 f"{s1} {words[1]}{who}")
     elif abs(g1) == abs(g0):
         text = f"{subject} var uendret {period} ({s1})"

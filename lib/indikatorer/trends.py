@@ -63,6 +63,7 @@ DIRECTIONS = ("higher_better", "lower_better", "neutral")
 
 # SSB's small-number rule: no share is shown when the count it is based on is under 10.
 MIN_COUNT = 10
+SMALL_NUMBER_NOTE = f"Færre enn {MIN_COUNT} personer (SSBs regel for små tall)"
 
 # Results are rounded to this many decimals in to_dict(), and the classification looks at the CI
 # rounded the same way: a constant series otherwise gets a "significant" slope of 1e-15 from
@@ -433,12 +434,13 @@ def is_reportable(count):
 
 
 def apply_small_number_rule(
-    df: pd.DataFrame, value_col: str, count_col: str, status_col: str = "status"
+    df: pd.DataFrame, value_col: str, count_col: str, status_col: str = "status",
+    note_col: str | None = None,
 ) -> pd.DataFrame:
     """A copy of ``df`` where rows whose count is under MIN_COUNT have ``value_col`` NaN and
-    ``status_col`` "suppressed" (SSB's ``:``). Rows with an unknown count are left as they are
-    (the source's own suppression applies). A missing status column is created ("ok", or
-    "missing" where the value is already NaN)."""
+    ``status_col`` "suppressed" (SSB's ``:``), and ``note_col`` (if given) SMALL_NUMBER_NOTE.
+    Rows with an unknown count are left as they are (the source's own suppression applies). A
+    missing status column is created ("ok", or "missing" where the value is already NaN)."""
     out = df.copy()
     counts = pd.to_numeric(out[count_col], errors="coerce")
     too_small = counts.notna() & ~is_reportable(counts)
@@ -446,6 +448,11 @@ def apply_small_number_rule(
         out[status_col] = np.where(out[value_col].isna(), "missing", "ok")
     out[value_col] = out[value_col].astype(float).mask(too_small)
     out.loc[too_small, status_col] = "suppressed"
+    if note_col is not None:  # the rule's note first, then any note the source carried
+        if note_col not in out.columns:
+            out[note_col] = ""
+        carried = out.loc[too_small, note_col].fillna("").astype(str)
+        out.loc[too_small, note_col] = [SMALL_NUMBER_NOTE + (f". {c}" if c else "") for c in carried]
     return out
 
 
