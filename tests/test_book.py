@@ -9,7 +9,6 @@ from __future__ import annotations
 import html.parser
 import json
 import re
-from pathlib import Path
 
 import pytest
 

@@ -843,7 +843,7 @@ def present_indicator(indicator_id: str, params: ChapterParams, *,
         _md(method_callout(indicator, sources_of(rows), params))
         return
 
-    slug, unit = _slug(indicator_id), indicator.unit
+    slug = _slug(indicator_id)
     breaks = series_breaks(indicator, series)
     step = _step(indicator, series["year"])
     dimension = distribution_dimension(series, rows)

@@ -215,6 +215,16 @@ def _as_dict(trend) -> dict:
     return dict(vars(trend))
 
 
+def _slope_parts(t: dict, unit: str):
+    """Slope, CI limits, the difference unit, the decimals and "fra A til B" of a fitted trend.
+    Per-year changes are small, so slopes keep two decimals where the unit has any."""
+    first, last = t["years_used"]
+    diff_unit = fmt.difference_unit(unit)
+    decimals = 2 if fmt.DECIMALS[diff_unit] > 0 else 0
+    return (float(t["slope"]), float(t["ci_low"]), float(t["ci_high"]), diff_unit, decimals,
+            f"fra {first} til {last}")
+
+
 def trend_sentence(trend, *, indicator_name: str, group_label: str | None = None,
                    unit: str = "prosent") -> str:
     """The trend over the years used, from a ``trends.TrendResult`` or its ``to_dict()``
@@ -225,11 +235,7 @@ def trend_sentence(trend, *, indicator_name: str, group_label: str | None = None
     if not t.get("fitted", True) or t.get("classification") == "ikke beregnet":
         reason = t.get("reason") or "for få observasjoner"
         return sentence(f"Trenden for {subject} er ikke beregnet: {_lower_first(str(reason))}")
-    first, last = t["years_used"]
-    slope, low, high = float(t["slope"]), float(t["ci_low"]), float(t["ci_high"])
-    diff_unit = fmt.difference_unit(unit)
-    decimals = 2 if fmt.DECIMALS[diff_unit] > 0 else 0  # per-year changes are small
-    period = f"fra {first} til {last}"
+    slope, low, high, diff_unit, decimals, period = _slope_parts(t, unit)
     if _includes_zero(low, high) or t.get("classification") == NO_CLEAR_CHANGE:
         text = sentence(
             f"{period} var det ingen klar trend i {subject}: den beregnede endringen var "
@@ -315,11 +321,7 @@ def gap_trend_sentence(trend, verdict: str, *, indicator_name: str = "forskjelle
     if not t.get("fitted", True) or t.get("classification") == "ikke beregnet":
         reason = t.get("reason") or "for få observasjoner"
         return sentence(f"Utviklingen i {subject} er ikke beregnet: {_lower_first(str(reason))}")
-    first, last = t["years_used"]
-    slope, low, high = float(t["slope"]), float(t["ci_low"]), float(t["ci_high"])
-    diff_unit = fmt.difference_unit(unit)
-    decimals = 2 if fmt.DECIMALS[diff_unit] > 0 else 0
-    period = f"fra {first} til {last}"
+    slope, low, high, diff_unit, decimals, period = _slope_parts(t, unit)
     alpha = float(t.get("alpha") or 0.05)
     if side in (-1, 1):
         slope, low, high = side * slope, *sorted((side * low, side * high))
