@@ -425,9 +425,11 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
     assert lines[1] == ""
     assert lines[2].startswith("Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215)"
                                " (statistikkbanken); SSB, ")
-    assert lines[2].endswith(" · [Last ned data (CSV)](figures/syss-gruppe.csv)"
+    # The local links are web-only (a Quarto span), the source line is everywhere.
+    assert lines[2].endswith(" [· [Last ned data (CSV)](figures/syss-gruppe.csv)"
                              " · [Notatboken som laget figuren](notatbok/01-arbeid.ipynb)"
-                             "{download=\"01-arbeid.ipynb\"}")
+                             "{download=\"01-arbeid.ipynb\"}]"
+                             "{.content-visible when-format=\"html\"}")
 
     record = json.loads(meta.read_text(encoding="utf-8"))
     assert record["label"] == "syss-gruppe"
@@ -586,7 +588,8 @@ def test_publish_table_markdown_csv_and_json(tmp_path):
     assert lines[2] == "| 2022 | 65,4 | 78,0 | 2\u00a0493\u00a0510 |"
     assert lines[3] == "| 2023 | .. | 78,3 | 12 |"
     assert lines[5] == ": Sysselsatte. Prosent {#tbl-syss-tabell}"
-    assert lines[7].endswith("[Last ned data (CSV)](figures/syss-tabell.csv)")
+    assert lines[7].endswith(" [· [Last ned data (CSV)](figures/syss-tabell.csv)]"
+                             "{.content-visible when-format=\"html\"}")
     assert lines[7].startswith("Kilde: SSB, tabell [13215]")
     csv = (tmp_path / "figures" / "syss-tabell.csv").read_text(encoding="utf-8")
     assert csv == ("year,innvandrere,befolkningen_ellers,personer\n"

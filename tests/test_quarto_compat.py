@@ -437,7 +437,8 @@ def _local_links(book: Book):
 
 
 def test_local_links_point_to_files_in_the_project(book):
-    """Quarto copies linked local files into the book (core/html.ts: a[href] is a resource)."""
+    """Quarto copies linked local files into the book (core/html.ts: a[href] is a resource);
+    links in web-only spans count: they are in the HTML."""
     problems = []
     links = list(_local_links(book))
     for chapter, target, path in links:
@@ -447,6 +448,70 @@ def test_local_links_point_to_files_in_the_project(book):
             problems.append(f"{chapter.file}: {target} does not exist")
     assert links, "the figures link to their data files"
     assert not problems, sorted(set(problems))
+
+
+# quarto.org/docs/authoring/conditional (quarto-cli filters/quarto-pre/content-hidden.lua):
+# the conditions Quarto reads on a .content-visible / .content-hidden div, span or code block.
+CONDITIONS = {"when-format", "unless-format", "when-profile", "unless-profile"}
+
+
+def _web_only(ancestors) -> bool:
+    """Inside content Quarto shows only in HTML (_format.lua isFormat: "html" is the HTML
+    formats; the typst PDF is not "html")."""
+    for element in ancestors:
+        if element["t"] in ("Div", "Span"):
+            _, classes, attributes = _attr(element)
+            if "content-visible" in classes and attributes.get("when-format") == "html":
+                return True
+            if "content-hidden" in classes and attributes.get("unless-format") == "html":
+                return True
+    return False
+
+
+def _footer(ancestors) -> bool:
+    """In the source line under a figure or table ("Kilde: …", indikatorer.figures._footer)."""
+    return any(a["t"] == "Para" and _text(a["c"]).startswith("Kilde:") for a in ancestors)
+
+
+def test_footer_file_links_are_web_only(book):
+    """The PDF is read on its own, without the files beside it, so the relative links under
+    figures and tables (data CSV, notebook) sit in a `[…]{.content-visible when-format="html"}`
+    span; the source line, with absolute URLs, stays in both."""
+    inside, outside = 0, []
+    for chapter, element, ancestors in book.elements("Link"):
+        target = element["c"][2][0].split("#", 1)[0]
+        if not _relative(target) or not _footer(ancestors):
+            continue
+        if _web_only(ancestors):
+            inside += 1
+        else:
+            outside.append(f"{chapter.file}: {target}")
+    assert inside > 0, "the figures' data links should be in web-only spans"
+    assert not outside, sorted(set(outside))[:10]
+    # the source line of a figure footer is not itself hidden
+    kept = [c for c, element, ancestors in book.elements("Link")
+            if element["c"][2][0].startswith("https://www.ssb.no") and _footer(ancestors)
+            and not _web_only(ancestors)]
+    assert kept, "the source lines' links to ssb.no are in the PDF too"
+
+
+def test_conditional_content_uses_quartos_conditions(book):
+    problems, count = [], 0
+    for chapter, element, _ in book.elements("Div", "Span", "CodeBlock"):
+        _, classes, attributes = _attr(element)
+        if not {"content-visible", "content-hidden"} & set(classes):
+            continue
+        count += 1
+        conditions = set(attributes) & CONDITIONS
+        if not conditions:
+            problems.append(f"{chapter.file}: {element['t']} {classes} has no condition")
+        if "content-visible" in classes and "content-hidden" in classes:
+            problems.append(f"{chapter.file}: both content-visible and content-hidden")
+        for name in ("when-format", "unless-format"):
+            if name in attributes and not re.fullmatch(r"[a-z][a-z0-9_:]*", attributes[name]):
+                problems.append(f"{chapter.file}: {name}={attributes[name]!r} is not one format")
+    assert count > 0
+    assert not problems, problems
 
 
 def test_no_link_points_at_a_chapter_source(book):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html.parser
 import io
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
+import typst  # noqa: E402
 import pytest  # noqa: E402
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
 
@@ -61,10 +63,17 @@ def make_minibook(target: Path) -> Path:
     png = _png()
     (notebooks / "figures" / "syss.png").write_bytes(png)
     (notebooks / "figures" / "syss.csv").write_text("year,value\n2021,72.1\n", encoding="utf-8")
-    asis_figure = (
+    asis_figure = (  # the footer as indikatorer.figures writes it: local links web-only
         f'![Sysselsatte 20–66 år, 2019–2021.](figures/syss.png){{#fig-a fig-alt="{FIG_A_ALT}"}}\n\n'
-        "Kilde: SSB, tabell 13215. [Last ned data (CSV)](figures/syss.csv) · "
-        "[Notatbok](notatbok/01-tall.ipynb) · [Kapittelfil](01-tall.ipynb)\n\n"
+        "Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215) "
+        "[· [Last ned data (CSV)](figures/syss.csv) · "
+        "[Notatbok](notatbok/01-tall.ipynb) · [Kapittelfil](01-tall.ipynb)]"
+        '{.content-visible when-format="html"}\n\n'
+        '[BARE-I-PDF]{.content-hidden when-format="html"} '
+        '[BARE-I-LATEX]{.content-visible when-format="pdf"} '
+        '[IKKE-I-HTML]{.content-visible unless-format="html"}\n\n'
+        '::: {.content-visible when-format="html"}\nWEBBLOKK\n:::\n\n'
+        '::: {.content-hidden when-format="html"}\nPDFBLOKK\n:::\n\n'
     )
     asis_table = "| År | Andel |\n|---:|---:|\n| 2020 | 68,0 |\n| 2021 | 72,1 |\n\n: Sysselsatte etter år {#tbl-b}\n"
     cells = [
@@ -145,13 +154,43 @@ class Page(html.parser.HTMLParser):
             self._text.append(data)
 
 
+def render_keeping_typst(project: Path, out_dir: Path) -> tuple[render.RenderResult, str]:
+    """Render with the preview; also return the typst source it compiled into the PDF."""
+    sources = []
+    compile_typst = render._compile_typst
+
+    def keep(source, pdf, root):
+        sources.append(source)
+        compile_typst(source, pdf, root)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "_compile_typst", keep)
+        result = render.render_book(project, out_dir, renderer=render.PREVIEW)
+    assert len(sources) == 1
+    return result, sources[0]
+
+
+def pdf_pages(pdf: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+
+
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered_book(tmp_path_factory):
     base = tmp_path_factory.mktemp("render")
     project = make_minibook(base / "minibook")
-    result = render.render_book(project, base / "out", renderer=render.PREVIEW)
+    result, typst_source = render_keeping_typst(project, base / "out")
     text = result.html_index.read_text(encoding="utf-8")
-    return project, result, text, Page(text)
+    return project, result, text, Page(text), typst_source
+
+
+@pytest.fixture(scope="module")
+def rendered(rendered_book):
+    return rendered_book[:4]
+
+
+@pytest.fixture(scope="module")
+def typst_source(rendered_book) -> str:
+    return rendered_book[4]
 
 
 def test_preview_writes_html_and_pdf(rendered):
@@ -231,6 +270,80 @@ def test_data_links_and_images_work_from_out_dir(rendered):
     assert "notebooks/notatbok/01-tall.ipynb" in local
     for target in local:
         assert (result.out_dir / target).is_file(), target
+
+
+def test_web_only_links_are_in_the_html_and_not_in_the_pdf(rendered, typst_source):
+    """figures.py puts the local CSV/notebook links in a `.content-visible when-format="html"`
+    span (a standalone PDF has no files beside it); the source line stays in both."""
+    *_, text, page = rendered
+    assert ("notebooks/figures/syss.csv", "Last ned data (CSV)") in page.links
+    assert ("notebooks/notatbok/01-tall.ipynb", "Notatbok") in page.links
+    assert "content-visible" not in text and "when-format" not in text  # Quarto drops them too
+    assert "Last ned data" not in typst_source
+    assert "figures/syss.csv" not in typst_source and "notatbok/" not in typst_source
+    assert "Kilde: SSB, tabell" in typst_source
+    assert "https://www.ssb.no/statbank/table/13215" in typst_source  # absolute: kept
+
+
+def test_conditional_content_follows_quartos_format_matching(rendered, typst_source):
+    *_, text, _ = rendered
+    # content-hidden when-format="html": only in the PDF; spans and divs alike.
+    assert "BARE-I-PDF" in typst_source and "BARE-I-PDF" not in text
+    assert "PDFBLOKK" in typst_source and "PDFBLOKK" not in text
+    assert "WEBBLOKK" in text and "WEBBLOKK" not in typst_source
+    assert "IKKE-I-HTML" in typst_source and "IKKE-I-HTML" not in text
+    # Quarto's "pdf" means LaTeX output, not typst: hidden in both, as in Quarto's typst book.
+    assert "BARE-I-LATEX" not in typst_source and "BARE-I-LATEX" not in text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler) not installed")
+def test_pdf_text_has_no_local_links(rendered):
+    import subprocess
+
+    _, result, _, _ = rendered
+    pdf_text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    assert "Kilde: SSB, tabell" in pdf_text
+    assert "Last ned data" not in pdf_text and "Notatbok" not in pdf_text
+    assert "BARE-I-PDF" in pdf_text
+
+
+LONG_TABLE_ROWS = 80
+
+
+def _book_with_a_table(target: Path, rows: int) -> Path:
+    project = make_minibook(target)
+    intro = project / "chapters" / "01-innledning.qmd"
+    table = "\n".join(f"| {1900 + i} | {i},5 |" for i in range(rows))
+    intro.write_text(intro.read_text(encoding="utf-8")
+                     + f"\n\n| År | Verdi |\n|---:|---:|\n{table}\n\n: Lang tabell {{#tbl-lang}}\n",
+                     encoding="utf-8")
+    return project
+
+
+def _pages_of_first_table(typst_source: str, root: Path, cells: int) -> set[int]:
+    """The pages typst lays out the book's first `cells` table cells on (a marker after every
+    cell, queried in document order)."""
+    marker = "#show table.cell: it => { it; context [#metadata(here().page())<cell-page>] }\n"
+    found = typst.query((marker + typst_source).encode("utf-8"), "<cell-page>", field="value",
+                        root=str(root), ignore_system_fonts=True)
+    return set(json.loads(found)[:cells])
+
+
+def test_a_long_table_breaks_across_pages(tmp_path):
+    """pandoc puts every table in a typst #figure, which stays on one page unless breakable:
+    an 80-row table then ran off the page over the page number instead of continuing."""
+    result, source = render_keeping_typst(_book_with_a_table(tmp_path / "bok", LONG_TABLE_ROWS),
+                                          tmp_path / "ut")
+    assert "#show figure.where(kind: table): set block(breakable: true)" in source
+    assert re.search(r"#figure\(\s*align\(center\)\[#table\(", source)  # what the rule acts on
+    assert f"[{1900 + LONG_TABLE_ROWS - 1}]" in source
+    assert pdf_pages(result.pdf) > 1
+    # 80 rows of 9 pt need two pages; an unbreakable figure squeezes them onto one.
+    cells = 2 * (LONG_TABLE_ROWS + 1)  # the long table is the book's first (chapter 1)
+    assert len(_pages_of_first_table(source, result.out_dir, cells)) >= 2
+    unbreakable = source.replace("#show figure.where(kind: table): set block(breakable: true)", "")
+    assert len(_pages_of_first_table(unbreakable, result.out_dir, cells)) == 1  # the check can fail
 
 
 def test_files_matching_project_resources_are_copied(rendered):

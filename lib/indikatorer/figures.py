@@ -97,6 +97,8 @@ COLUMN_PATTERN = re.compile(r"[a-z0-9_]+")
 SOURCE_KEYS = ("source_kind", "source_table", "source_ref", "source_file", "source_sha256", "retrieved")
 MAX_LISTED_PAGES = 3  # more published pages than this are summarised in the source line
 STATBANK_URL = "https://www.ssb.no/statbank/table/{table}"
+# Quarto's conditional content (quarto.org/docs/authoring/conditional): shown in HTML only.
+WEB_ONLY = '{.content-visible when-format="html"}'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,7 +586,9 @@ def _footer(link_dir: str, label_: str, sources, notes) -> str:
         # the code that made the figure, one click from it.
         name = Path(notebook).name
         links.append(f'[Notatboken som laget figuren](notatbok/{name}){{download="{name}"}}')
-    lines.append(f"{source_line(sources)} · " + " · ".join(links))
+    # The local links work only on the web (a standalone PDF has no figures/ beside it): a
+    # Quarto span shows them in the HTML only; the source line, with absolute URLs, stays.
+    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}")
     return "\n".join(lines)
 
 

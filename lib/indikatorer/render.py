@@ -27,13 +27,18 @@ The preview is a thin adapter over pandoc, not a second Quarto:
   * All chapters make ONE pandoc document per format. `resources/crossref.lua` numbers
     chapters, figures and tables Quarto-style and resolves @fig-/@tbl-/@sec- references;
     `--citeproc` resolves citations. Unknown references or citations are errors.
+    `resources/conditional.lua` runs first and applies Quarto's conditional content
+    (`.content-visible` / `.content-hidden` with `when-format` / `unless-format` on divs, spans
+    and code blocks; "html" is the HTML, the PDF is "typst", as in Quarto's typst book), so the
+    figures' local data and notebook links (web-only spans) are left out of the PDF.
     Callouts (`::: {.callout-note title="…"}`) become titled boxes (folded when
     `collapse="true"`). A link to a chapter's source file (`01-arbeid.ipynb`) becomes, in the
     HTML, a link to that chapter, as Quarto rewrites it into the chapter's page; the preview
     warns about it.
   * HTML: one `index.html` with a table of contents; the images and files it links to, and
     the files matching `project: resources:` in _quarto.yml, are copied next to it. PDF: pandoc writes typst, the `typst`
-    package compiles it with its embedded fonts.
+    package compiles it with its embedded fonts; table figures may break across pages
+    (`resources/preview.typst`).
 Both outputs carry a line saying which renderer made them.
 """
 
@@ -595,6 +600,7 @@ def _render_preview(project_dir: Path, out_dir: Path, config: BookConfig) -> Ren
             "--toc",
             "--toc-depth=2",
             f"--metadata-file={metadata_file}",
+            f"--lua-filter={RESOURCES / 'conditional.lua'}",  # first: hidden content is gone
             f"--lua-filter={RESOURCES / 'crossref.lua'}",
             "--citeproc",
             *[f"--bibliography={project_dir / b}" for b in config.bibliography],
