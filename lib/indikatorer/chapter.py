@@ -1365,7 +1365,9 @@ def figures_appendix(chapter_dir: str | Path = ".") -> None:
                              key=lambda r: (place.get(_reference(r)[1:], len(place)), r["label"])):
             indicators = ", ".join(f"`{i}`" for i in record.get("indicators", []))
             source = figures.source_line(record["sources"]).removeprefix("Kilde: ")
-            data = f"[{record['csv']}]({record['_dir']}/{record['csv']})"
+            # A link on the web; in the PDF the file's name (a relative link would lead nowhere).
+            data = (f"[[{record['csv']}]({record['_dir']}/{record['csv']})]{figures.WEB_ONLY}"
+                    f"[{record['csv']}]{figures.PRINT_ONLY}")
             cells = [_reference(record), indicators, source, data]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         _md("\n".join(lines))

@@ -97,8 +97,9 @@ COLUMN_PATTERN = re.compile(r"[a-z0-9_]+")
 SOURCE_KEYS = ("source_kind", "source_table", "source_ref", "source_file", "source_sha256", "retrieved")
 MAX_LISTED_PAGES = 3  # more published pages than this are summarised in the source line
 STATBANK_URL = "https://www.ssb.no/statbank/table/{table}"
-# Quarto's conditional content (quarto.org/docs/authoring/conditional): shown in HTML only.
+# Quarto's conditional content (quarto.org/docs/authoring/conditional): HTML only / all but HTML.
 WEB_ONLY = '{.content-visible when-format="html"}'
+PRINT_ONLY = '{.content-hidden when-format="html"}'
 
 
 # ---------------------------------------------------------------------------------------------
