@@ -328,26 +328,6 @@ def group_label(code: str) -> str:
     return figures.label(code, "groups")
 
 
-def _lower_first(label: str) -> str:
-    return label[:1].lower() + label[1:] if len(label) > 1 and not label[1].isupper() else label
-
-
-def _and_join(items: list[str], word: str = "og") -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
-
-
-def _years_text(years: Iterable[int]) -> str:
-    """"2015 og 2017"; "2004–2015 og 2017–2023" for runs of consecutive years."""
-    distinct = sorted({int(y) for y in years})
-    runs: list[list[int]] = []
-    for y in distinct:
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return _and_join([fmt.year_range(r[0], r[-1]) for r in runs])
-
-
 def _unit_caption(unit: str) -> str:
     return {"prosent": "Prosent", "prosentpoeng": "Prosentpoeng", "personer": "Antall personer",
             "kroner": "Kroner", "antall": "Antall", "forholdstall": "Forholdstall",
@@ -624,8 +604,8 @@ def facet_sentence(chart_rows: pd.DataFrame, facet: str, group: str, year: int, 
     def category(code: str) -> str:
         shown = figures.split_label(figures.label(code, kind_of))[0]  # the table has it in full
         if facet == "sex":
-            return f"blant {_lower_first(shown)}"
-        return f"ved botid {_lower_first(shown)}" if facet == "botid" else f"for {shown}"
+            return f"blant {text.lower_first(shown)}"
+        return f"ved botid {text.lower_first(shown)}" if facet == "botid" else f"for {shown}"
 
     who = text.group_phrase(group_label(group))
     low, high = rows.iloc[0], rows.iloc[-1]
@@ -660,14 +640,14 @@ def wide_table(series: pd.DataFrame, reference: str | None, unit: str
     if reference in table.columns:
         diff_unit = fmt.difference_unit(unit)
         meaning = (f"Forskjell: gruppens verdi minus verdien for "
-                   f"{_lower_first(figures.split_label(group_label(reference))[0])}"
+                   f"{text.lower_first(figures.split_label(group_label(reference))[0])}"
                    + (f", i {diff_unit}." if diff_unit != unit else "."))
         for g in groups:
             if g != reference and g not in COMPARISON_GROUPS:
                 table[f"gap_{g}"] = table[g] - table[reference]
                 formats[f"gap_{g}"] = (diff_unit, [None if pd.isna(a) or pd.isna(b) else int(max(a, b))
                                                    for a, b in zip(shown[g], shown[reference])])
-                short = _lower_first(figures.split_label(group_label(g))[0])
+                short = text.lower_first(figures.split_label(group_label(g))[0])
                 headers[f"gap_{g}"] = (f"Forskjell, {short}", meaning)
     table = table.rename_axis(columns=None).reset_index()
     ages = series.groupby("year")["age"].first()
@@ -709,7 +689,7 @@ def _status_note(rows: pd.DataFrame) -> list[str]:
         return []
     words = {"missing": "mangler", "not_available": "er ikke tilgjengelig",
              "suppressed": "er skjermet", "not_applicable": "er logisk umulig"}
-    listed = _and_join([f"«{fmt.status_symbol(s)}» = tallet {words[s]}" for s in statuses])
+    listed = text.and_join([f"«{fmt.status_symbol(s)}» = tallet {words[s]}" for s in statuses])
     return ["Tall som ikke er publisert, vises som «..» i tabellen og som hull i figuren "
             f"(SSBs symboler i kildene: {listed})."]
 
@@ -753,7 +733,7 @@ def _end_block(_markdown: str) -> None:
 def _caption_breaks(breaks: Sequence[SeriesBreak]) -> str:
     if not breaks:
         return ""
-    return (f" Stiplet loddrett linje: brudd i serien i {_and_join([str(b.year) for b in breaks])}; "
+    return (f" Stiplet loddrett linje: brudd i serien i {text.and_join([str(b.year) for b in breaks])}; "
             "tallene før og etter kan ikke sammenlignes direkte.")
 
 
@@ -765,11 +745,11 @@ def _caption_ages(series: pd.DataFrame) -> str:
     if len(bands) == 1:
         return f" Alder: {age_text(bands.index[0])}."
     parts = [f"{age_text(age)} ({fmt.year_range(r['min'], r['max'])})" for age, r in bands.iterrows()]
-    return f" Alder: {_and_join(parts)}."
+    return f" Alder: {text.and_join(parts)}."
 
 
 def _groups_text(data: pd.DataFrame) -> str:
-    return _and_join([_lower_first(group_label(g))
+    return text.and_join([text.lower_first(group_label(g))
                       for g in figures.ordered_codes(data.dropna(subset=["value"])["group"], "groups")])
 
 
@@ -777,7 +757,7 @@ def _what_refresh_fills(indicator: Any) -> str:
     tables = [s["table"] for s in indicator.api_sources]
     if tables:
         word = "tabell" if len(tables) == 1 else "tabellene"
-        return f"tallene fra statistikkbankens {word} {_and_join(tables)}"
+        return f"tallene fra statistikkbankens {word} {text.and_join(tables)}"
     return ("tallene når en statistikkbanktabell for indikatoren er bekreftet i katalogen "
             "(data/catalogue.yml)")
 
@@ -866,7 +846,7 @@ def present_indicator(indicator_id: str, params: ChapterParams, *,
             missing.append(BREAKDOWN_WORD[breakdown])
     if missing:
         _md(f"Datagrunnlaget har ingen tall for {subject(indicator)} etter "
-            f"{_and_join(missing, 'eller')} i {fmt.year_range(*params.years)}.")
+            f"{text.and_join(missing, 'eller')} i {fmt.year_range(*params.years)}.")
     _md(method_callout(indicator, sources_of(rows), params, found.trend))
 
 
@@ -887,7 +867,7 @@ def _present_groups(indicator, series, breaks, step, out_dir, slug, found: Findi
         caption += _caption_breaks(breaks)
         if trend_lines:
             caption += (" Prikket linje og skygge: lineær trend for "
-                        f"{_lower_first(group_label(found.primary))} med 95 prosent konfidensintervall.")
+                        f"{text.lower_first(group_label(found.primary))} med 95 prosent konfidensintervall.")
     alt = " ".join(found.headline) or caption
     _end_block(figures.publish_figure(
         chart.fig, label=f"{slug}-grupper", caption=caption, alt=alt, data=_csv(chart.data),
@@ -1255,9 +1235,9 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, edition: pd.DataFrame,
     if with_numbers.empty:
         lines.append(f"- **Tall i denne utgaven:** ingen for {fmt.year_range(*params.years)}")
     else:
-        groups = _and_join([_lower_first(group_label(g))
+        groups = text.and_join([text.lower_first(group_label(g))
                             for g in figures.ordered_codes(with_numbers["group"], "groups")])
-        lines.append(f"- **Tall i denne utgaven:** {_years_text(with_numbers['year'])} ({groups})")
+        lines.append(f"- **Tall i denne utgaven:** {text.years_text(with_numbers['year'])} ({groups})")
     for brk in indicator.breaks:
         lines.append(f"- **Brudd i serien {brk.year}:** {brk.what}")
     for caveat in indicator.caveats:

@@ -49,7 +49,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from indikatorer import chapter, figures, fmt, trends
+from indikatorer import chapter, figures, fmt, text, trends
 
 INDICATOR = "sysselsatte_andel"
 GROUP = "innvandrere"
@@ -161,7 +161,7 @@ def choose_years(obs: pd.DataFrame, breaks: Sequence[int], first_year: int, year
         years = sorted(set(regional["year"]))
         return Choice(reason=(
             "Datagrunnlaget har andelen sysselsatte blant innvandrere etter verdensregion for "
-            f"{_years_text(years)}, men ikke antall sysselsatte for alle regionene de samme årene, "
+            f"{text.years_text(years)}, men ikke antall sysselsatte for alle regionene de samme årene, "
             "så antallet innvandrere i hver region – vektene – er ukjent."),
             newest_rate_year=newest_rate_year)
     by_segment: dict[tuple[int, str], list[int]] = {}
@@ -177,21 +177,9 @@ def choose_years(obs: pd.DataFrame, breaks: Sequence[int], first_year: int, year
     found = sorted(y for _, y in complete)
     return Choice(reason=(
         "Datagrunnlaget har både andel og antall sysselsatte innvandrere etter verdensregion bare for "
-        f"{_years_text(found)}, og ikke for to år innenfor samme sammenlignbare periode (uten "
+        f"{text.years_text(found)}, og ikke for to år innenfor samme sammenlignbare periode (uten "
         "brudd i serien eller endret aldersgruppe) i utgavens år."),
         newest_rate_year=newest_rate_year)
-
-
-def _years_text(years: Sequence[int]) -> str:
-    """2004, 2005, 2009, 2010, 2011 → "2004–2005 og 2009–2011" (runs of years as spans)."""
-    runs: list[list[int]] = []
-    for y in sorted({int(y) for y in years}):
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    parts = [fmt.year_range(run[0], run[-1]) for run in runs]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" og {parts[-1]}"
 
 
 NUMBER_WORDS = {2: "to", 3: "tre", 4: "fire", 5: "fem", 6: "seks", 7: "sju", 8: "åtte", 9: "ni",
@@ -292,12 +280,6 @@ def _number(x) -> float | None:
 # --------------------------------------------------------------------------- text
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 def decomposition_sentence(total: float, within: float, composition: float, *,
                            within_word: str = WITHIN_WORD,
                            composition_word: str = COMPOSITION_WORD) -> str:
@@ -307,13 +289,13 @@ def decomposition_sentence(total: float, within: float, composition: float, *,
     def pp(x: float) -> str:
         return fmt.pp(x, 1)
 
-    text = (f"Av endringen på {pp(total)} skyldes {pp(within)} {within_word} og "
-            f"{pp(composition)} {composition_word}.")
+    words = (f"Av endringen på {pp(total)} skyldes {pp(within)} {within_word} og "
+             f"{pp(composition)} {composition_word}.")
     rounded = [fmt.round_half_up(x, 1) for x in (total, within, composition)]
     if rounded[1] + rounded[2] != rounded[0]:
-        text += (" Tallene er avrundet hver for seg og summerer seg derfor ikke nøyaktig; "
+        words += (" Tallene er avrundet hver for seg og summerer seg derfor ikke nøyaktig; "
                  "uavrundet er summen av delene lik endringen.")
-    return text
+    return words
 
 
 def _region_label(code: str) -> str:
@@ -333,7 +315,7 @@ def findings(result: Composition) -> list[str]:
     count = NUMBER_WORDS.get(len(c.regions), str(len(c.regions)))
     change = _direction(result.total, f"økte andelen med {fmt.pp(abs(result.total))}",
                         f"gikk andelen ned med {fmt.pp(abs(result.total))}", "var andelen uendret")
-    sentences.append(_sentence(
+    sentences.append(text.sentence(
         f"Regnet ut fra tallene for de {count} verdensregionene, med antall innvandrere i hver "
         f"region som vekt, {change}"))
     if result.published_a is not None and result.published_b is not None:
@@ -349,25 +331,25 @@ def findings(result: Composition) -> list[str]:
                              "gikk sysselsettingen ned innen regionene samlet sett",
                              "var sysselsettingen innen regionene samlet sett uendret")
     biggest = parts.loc[parts["within"].abs().idxmax()]
-    text = f"Fra {c.year_a} til {c.year_b} {within_word}"
+    words = f"Fra {c.year_a} til {c.year_b} {within_word}"
     if fmt.round_half_up(result.within, 1) != 0:
-        text += (f"; mest betydde {_region_label(biggest['region'])}, der andelen sysselsatte "
+        words += (f"; mest betydde {_region_label(biggest['region'])}, der andelen sysselsatte "
                  f"{_moved(biggest['rate_a'], biggest['rate_b'])} fra "
                  f"{fmt.number(biggest['rate_a'])} til {fmt.percent(biggest['rate_b'])}")
-    sentences.append(_sentence(text))
+    sentences.append(text.sentence(words))
 
     if fmt.round_half_up(result.composition, 1) == 0:
         sentences.append("Endringer i hvor innvandrerne kom fra, betydde lite for den samlede andelen.")
     else:
         lower = result.composition < 0
-        sentences.append(_sentence(
+        sentences.append(text.sentence(
             f"Den endrede sammensetningen – relativt flere innvandrere fra regioner med "
             f"{'lavere' if lower else 'høyere'} sysselsetting enn gjennomsnittet – trakk den samlede "
             f"andelen {'ned' if lower else 'opp'}"))
         biggest = parts.loc[parts["composition"].abs().idxmax()]
         mean_overall = (d.overall_a + d.overall_b) / 2
         level = "høy" if (biggest["rate_a"] + biggest["rate_b"]) / 2 > mean_overall else "lav"
-        sentences.append(_sentence(
+        sentences.append(text.sentence(
             f"Mest betydde at {_region_label(biggest['region'])}, med {level} sysselsetting, "
             f"{_moved(biggest['share_a'], biggest['share_b'], 'økte', 'gikk ned')} fra "
             f"{fmt.number(biggest['share_a'])} til {fmt.percent(biggest['share_b'])} av "
@@ -701,7 +683,7 @@ def botid_findings(panels: Sequence[Panel], profiles: pd.DataFrame, reference_gr
             continue
         first, last = newest.iloc[0], newest.iloc[-1]
         who = _panel_group(panel.region)
-        sentences.append(_sentence(
+        sentences.append(text.sentence(
             f"I {panel.shown[-1]} var andelen sysselsatte blant {who} ({chapter.age_text(panel.age)}) "
             f"{percent_as_printed(first['value'], first)} med botid {_botid_text(first['botid'])} og "
             f"{percent_as_printed(last['value'], last)} med botid {_botid_text(last['botid'])}"))
@@ -712,17 +694,17 @@ def botid_findings(panels: Sequence[Panel], profiles: pd.DataFrame, reference_gr
                 after = float(first["value"])
                 who_botid = f"for dem med botid {_botid_text(first['botid'])}"
                 if before == after:
-                    text = (f"{who_botid} var andelen den samme i {panel.shown[0]} og "
+                    words = (f"{who_botid} var andelen den samme i {panel.shown[0]} og "
                             f"{panel.shown[-1]} ({percent_as_printed(after, first)})")
                 else:
                     verb = "økte andelen" if after > before else "gikk andelen ned"
-                    text = (f"{who_botid} {verb} fra {percent_as_printed(before, old.iloc[0])} i {panel.shown[0]} til "
+                    words = (f"{who_botid} {verb} fra {percent_as_printed(before, old.iloc[0])} i {panel.shown[0]} til "
                             f"{percent_as_printed(after, first)} i {panel.shown[-1]}")
-                sentences.append(_sentence(text))
+                sentences.append(text.sentence(words))
         if not fmt.is_missing(last["reference_value"]):
             gap = fmt.round_half_up(last["value"], 1) - fmt.round_half_up(last["reference_value"], 1)
             word = "lavere" if gap < 0 else "høyere"
-            sentences.append(_sentence(
+            sentences.append(text.sentence(
                 f"Med botid {_botid_text(last['botid'])} var andelen {fmt.pp(abs(float(gap)))} {word} "
                 f"enn i {ref_name[:1].lower() + ref_name[1:]} samme år "
                 f"({fmt.number(last['value'])} mot {fmt.percent(last['reference_value'])})"))
@@ -814,16 +796,16 @@ def present_botid_profile(params: chapter.ChapterParams, *, observations: pd.Dat
     years = sorted(set(profiles["year"]))
     before = [y for y in years if y < params.first_year]
     intro = (f"Datagrunnlaget har andelen sysselsatte blant innvandrere etter botid for "
-             f"{_years_text(years)}.")
+             f"{text.years_text(years)}.")
     if before:
-        intro += (f" Tallene for {_years_text(before)} er fra før utgavens første år "
+        intro += (f" Tallene for {text.years_text(before)} er fra før utgavens første år "
                   f"({params.first_year}), men tas med fordi det finnes få år med tall etter botid.")
     chapter._md(intro + " " + " ".join(botid_findings(panels, profiles, reference)))
     data = botid_figure_data(panels, profiles, reference)
     fig = draw_botid(panels, data, reference)
     shown = sorted({y for p in panels for y in p.shown})
     ref_name = figures.label(reference, "groups")
-    caption = (f"Andel sysselsatte blant innvandrere etter botid, {_years_text(shown)}. Prosent. "
+    caption = (f"Andel sysselsatte blant innvandrere etter botid, {text.years_text(shown)}. Prosent. "
                "Ett panel per landbakgrunn, aldersgruppe og inndeling i botid slik SSB publiserte "
                "dem; i hvert panel det første og det siste året innenfor samme sammenlignbare "
                f"periode. Stiplet linje: {ref_name[:1].lower() + ref_name[1:]} samme år og i samme "

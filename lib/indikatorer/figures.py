@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from indikatorer import fmt, paths
+from indikatorer import fmt, paths, text
 from indikatorer.codes import load_codes
 from indikatorer.snapshot import sha256_file
 
@@ -249,7 +249,7 @@ def wrap_label(text: str, width: int = WRAP_WIDTH) -> str:
 
 def break_label(breaks) -> str:
     """The legend entry of the break markers: ``Brudd i serien: 2015 og 2017``."""
-    return f"{BREAK_LABEL}: {_and_join([str(y) for y in sorted({_break_year(b) for b in breaks})])}"
+    return f"{BREAK_LABEL}: {text.and_join([str(y) for y in sorted({_break_year(b) for b in breaks})])}"
 
 
 def _mark_breaks(ax, breaks) -> None:
@@ -462,10 +462,6 @@ def _md_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
-def _and_join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
-
-
 DERIVED_SEPARATOR = " minus "  # how a derived row's source_ref joins its inputs (observations.gap_rows)
 
 
@@ -493,7 +489,7 @@ def _derived_part(records: list[dict], titles: Mapping[str, str]) -> str | None:
     if len(links) > MAX_LISTED_PAGES:
         return (f"SSB, egne beregninger fra {len(links)} tabeller"
                 " (alle er listet i figurens proveniensfil)")
-    return f"SSB, egne beregninger fra {_and_join(links)}"
+    return f"SSB, egne beregninger fra {text.and_join(links)}"
 
 
 def source_line(sources) -> str:
@@ -508,7 +504,7 @@ def source_line(sources) -> str:
     if api_tables:
         links = [f"[{t}]({STATBANK_URL.format(table=t)})" for t in api_tables]
         word = "tabell" if len(links) == 1 else "tabellene"
-        parts.append(f"SSB, {word} {_and_join(links)} (statistikkbanken)")
+        parts.append(f"SSB, {word} {text.and_join(links)} (statistikkbanken)")
     pages = {}
     for r in records:
         if r["source_kind"] == "published":

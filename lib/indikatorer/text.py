@@ -38,7 +38,23 @@ FEW_YEARS = 2
 _POPULATION = re.compile(r"^(?:hele |resten av |den øvrige )?befolkningen\b")
 
 
-def _lower_first(text: str) -> str:
+def and_join(items: list[str], word: str = "og") -> str:
+    """['a', 'b', 'c'] → 'a, b og c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def years_text(years) -> str:
+    """2004, 2005, 2009, 2010, 2011 → "2004–2005 og 2009–2011" (runs of years as spans)."""
+    runs: list[list[int]] = []
+    for y in sorted({int(y) for y in years}):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return and_join([fmt.year_range(run[0], run[-1]) for run in runs])
+
+
+def lower_first(text: str) -> str:
     """'Innvandrere' → 'innvandrere'; 'AKU-ledighet' and 'EU-land' stay as they are."""
     if len(text) > 1 and text[1].isupper():
         return text
@@ -54,21 +70,21 @@ def group_phrase(group_label: str) -> str:
     persons take "blant" ('blant innvandrere', 'blant norske statsborgere uten
     innvandrerbakgrunn', 'blant alle barn'), a population takes "i" ('i hele befolkningen',
     'i befolkningen ellers', 'i befolkningen eksklusive innvandrere')."""
-    label = _lower_first(group_label)
+    label = lower_first(group_label)
     return f"i {label}" if _POPULATION.match(label) else f"blant {label}"
 
 
 def _subject(indicator_name: str, group_label: str | None) -> str:
     """'sysselsettingsandelen blant innvandrere' (lower case, for inside a sentence)."""
-    name = _lower_first(indicator_name)
+    name = lower_first(indicator_name)
     return f"{name} {group_phrase(group_label)}" if group_label else name
 
 
 def _gap_subject(indicator_name: str, group_label: str | None, reference_label: str | None) -> str:
     """'forskjellen i andel sysselsatte mellom innvandrere og befolkningen eksklusive innvandrere'."""
-    name = _lower_first(indicator_name)
+    name = lower_first(indicator_name)
     if group_label and reference_label:
-        return f"{name} mellom {_lower_first(group_label)} og {_lower_first(reference_label)}"
+        return f"{name} mellom {lower_first(group_label)} og {lower_first(reference_label)}"
     return name
 
 
@@ -131,7 +147,7 @@ def gap_sentence(indicator_name: str, group_label: str, reference_label: str, va
     decimals it was published with; the gap with the larger of the two (38 and 69 → 31).
     """
     subject = _subject(indicator_name, group_label)
-    reference = _lower_first(reference_label)
+    reference = lower_first(reference_label)
     if fmt.is_missing(value) or fmt.is_missing(reference_value):
         return sentence(f"Det finnes ikke tall for å sammenligne {subject} med {reference} i {year}")
     reference = group_phrase(reference_label)
@@ -234,7 +250,7 @@ def trend_sentence(trend, *, indicator_name: str, group_label: str | None = None
     subject = _subject(indicator_name, group_label)
     if not t.get("fitted", True) or t.get("classification") == "ikke beregnet":
         reason = t.get("reason") or "for få observasjoner"
-        return sentence(f"Trenden for {subject} er ikke beregnet: {_lower_first(str(reason))}")
+        return sentence(f"Trenden for {subject} er ikke beregnet: {lower_first(str(reason))}")
     slope, low, high, diff_unit, decimals, period = _slope_parts(t, unit)
     if _includes_zero(low, high) or t.get("classification") == NO_CLEAR_CHANGE:
         text = sentence(
@@ -320,7 +336,7 @@ def gap_trend_sentence(trend, verdict: str, *, indicator_name: str = "forskjelle
     subject = _gap_subject(indicator_name, group_label, reference_label)
     if not t.get("fitted", True) or t.get("classification") == "ikke beregnet":
         reason = t.get("reason") or "for få observasjoner"
-        return sentence(f"Utviklingen i {subject} er ikke beregnet: {_lower_first(str(reason))}")
+        return sentence(f"Utviklingen i {subject} er ikke beregnet: {lower_first(str(reason))}")
     slope, low, high, diff_unit, decimals, period = _slope_parts(t, unit)
     alpha = float(t.get("alpha") or 0.05)
     if side in (-1, 1):
@@ -354,9 +370,9 @@ def total_only_sentence(indicator_name: str, missing_label: str, total_label: st
                         years: tuple[int, int]) -> str:
     """Where the data have only a total: "Datagrunnlaget har ingen tall for andelen som bor
     trangt blant innvandrere samlet i 2010–2024; hovedfunnene gjelder hele befolkningen." """
-    return sentence(f"Datagrunnlaget har ingen tall for {_lower_first(indicator_name)} "
+    return sentence(f"Datagrunnlaget har ingen tall for {lower_first(indicator_name)} "
                     f"{group_phrase(missing_label)} samlet i {fmt.year_range(*years)}; "
-                    f"hovedfunnene gjelder {_lower_first(total_label)}")
+                    f"hovedfunnene gjelder {lower_first(total_label)}")
 
 
 def few_years_sentence(years_with_numbers: Iterable[int], edition_years: tuple[int, int]) -> str:
@@ -380,8 +396,8 @@ def no_data_note(indicator_name: str, what_refresh_would_fill: str, *,
     what = what_refresh_would_fill.strip().rstrip(".")
     return (
         '::: {.callout-note title="Ingen tall i denne utgaven"}\n'
-        f"Det finnes ingen tall for {_lower_first(indicator_name)} for årene denne utgaven "
+        f"Det finnes ingen tall for {lower_first(indicator_name)} for årene denne utgaven "
         f"dekker{span}. En oppdatering fra SSBs statistikkbank (`indikatorer data fetch`) vil "
-        f"fylle inn {_lower_first(what)}.\n"
+        f"fylle inn {lower_first(what)}.\n"
         ":::\n"
     )

@@ -115,7 +115,7 @@ function Pandoc(doc)
   local chapter_anchor = {}  -- chapter source file -> id of its level-1 heading
   local chapter_count, appendix_count = 0, 0
   local chapter = { kind = "front", dir = "", file = "", prefix = nil, titled = false }
-  local fig_count, tbl_count = 0, 0
+  local counts = { fig = 0, tbl = 0 }
   local section_counts = {}
 
   local function numbered(n)
@@ -176,27 +176,20 @@ function Pandoc(doc)
     return el
   end
 
-  local function on_figure(el)
-    if crossref_kind(el.identifier) ~= "fig" then
+  -- Figures and tables are numbered the same way, each kind with its own per-chapter count.
+  local function numberer(kind)
+    return function(el)
+      if crossref_kind(el.identifier) ~= kind then
+        return el
+      end
+      counts[kind] = counts[kind] + 1
+      local text = words[kind] .. " " .. numbered(counts[kind])
+      register(el.identifier, text)
+      el.caption.long = prepend_to_caption(el.caption.long, text)
       return el
     end
-    fig_count = fig_count + 1
-    local text = words.fig .. " " .. numbered(fig_count)
-    register(el.identifier, text)
-    el.caption.long = prepend_to_caption(el.caption.long, text)
-    return el
   end
-
-  local function on_table(el)
-    if crossref_kind(el.identifier) ~= "tbl" then
-      return el
-    end
-    tbl_count = tbl_count + 1
-    local text = words.tbl .. " " .. numbered(tbl_count)
-    register(el.identifier, text)
-    el.caption.long = prepend_to_caption(el.caption.long, text)
-    return el
-  end
+  local on_figure, on_table = numberer("fig"), numberer("tbl")
 
   local function on_image(el)
     el.src = from_root(chapter.dir, el.src)
@@ -239,7 +232,7 @@ function Pandoc(doc)
         prefix = nil,
         titled = false,
       }
-      fig_count, tbl_count, section_counts = 0, 0, {}
+      counts, section_counts = { fig = 0, tbl = 0 }, {}
     else
       -- walk a list, not the block: Block:walk skips the block itself
       blocks:extend(pandoc.Blocks({ block }):walk(per_chapter))
