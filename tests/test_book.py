@@ -12,8 +12,10 @@ import re
 
 import pytest
 
-from indikatorer import build, manifest, paths
-from indikatorer.catalogue import load_catalogue
+from indikatorer.publish import build, editions, manifest
+
+from indikatorer.core import paths
+from indikatorer.data.catalogue import load_catalogue
 
 pytestmark = pytest.mark.slow
 
@@ -146,5 +148,5 @@ def test_manifest_matches_the_figures_and_records_provenance(edition):
 
 def test_rebuild_reproduces_every_output(edition):
     result, _, _ = edition
-    differences = manifest.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT)
+    differences = editions.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT)
     assert differences == [], differences

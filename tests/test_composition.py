@@ -1,4 +1,4 @@
-"""The composition decomposition and the botid profile (indikatorer.composition): hand-made
+"""The composition decomposition and the botid profile (indikatorer.report.composition): hand-made
 observations with known answers, the text, the no-data paths, and (slow) the arbeid chapter
 executed with papermill."""
 
@@ -15,8 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer import chapter, composition, paths, trends
-from indikatorer.observations import TIDY_COLUMNS
+from indikatorer.report import chapter, composition
+
+from indikatorer.core import paths
+
+from indikatorer.analysis import trends
+from indikatorer.data.observations import TIDY_COLUMNS
 
 REFERENCE = "befolkningen_uten_innvandrere"
 

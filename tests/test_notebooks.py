@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer import chapter, figures, paths
-from indikatorer.catalogue import load_catalogue
-from indikatorer.observations import load_observations
+from indikatorer.report import chapter, figures
+
+from indikatorer.core import paths
+from indikatorer.data.catalogue import load_catalogue
+from indikatorer.data.observations import load_observations
 
 THEMES = {"notebooks/01-arbeid.ipynb": "arbeid", "notebooks/02-utdanning.ipynb": "utdanning",
           "notebooks/03-levekar.ipynb": "levekar", "notebooks/04-deltakelse.ipynb": "deltakelse"}

@@ -28,7 +28,7 @@ import pypandoc
 import pytest
 import yaml
 
-from indikatorer import build, render
+from indikatorer.publish import build, render
 
 pytestmark = pytest.mark.slow
 
@@ -469,7 +469,7 @@ def _web_only(ancestors) -> bool:
 
 
 def _footer(ancestors) -> bool:
-    """In the source line under a figure or table ("Kilde: …", indikatorer.figures._footer)."""
+    """In the source line under a figure or table ("Kilde: …", indikatorer.report.figures._footer)."""
     return any(a["t"] == "Para" and _text(a["c"]).startswith("Kilde:") for a in ancestors)
 
 
