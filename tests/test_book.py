@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from indikatorer.publish import build, editions, manifest
+from indikatorer.publish import editions
 
 from indikatorer.core import paths
 from indikatorer.data.catalogue import load_catalogue
@@ -69,9 +69,8 @@ class _Page(html.parser.HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
-    root = tmp_path_factory.mktemp("edition")
-    result = build.build_edition(jobs=2, build_dir=root / "build", book_dir=root / "_book")
+def edition(real_edition):
+    result = real_edition
     html = result.html_index.read_text(encoding="utf-8")
     page = _Page()
     page.feed(html)
