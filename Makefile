@@ -27,10 +27,13 @@ book: $(STAMP) ## Build the edition on the embedded snapshot (YEAR=YYYY, default
 test: $(STAMP) ## Run the tests (unit, notebooks, end-to-end build)
 	$(PY) -m pytest
 
+test-fast: $(STAMP) ## Run the unit tests only (no edition build)
+	$(PY) -m pytest -m "not slow"
+
 verify: $(STAMP) ## Verify the checksums of the data snapshot
 	$(VENV)/bin/indikatorer data verify
 
 clean: ## Remove built outputs (keeps .venv)
 	rm -rf build _book .quarto
 
-.PHONY: help setup book test verify clean
+.PHONY: help setup book test test-fast verify clean

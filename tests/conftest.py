@@ -23,3 +23,14 @@ def real_edition(tmp_path_factory):
 
     root: Path = tmp_path_factory.mktemp("real-edition")
     return build.build_edition(jobs=2, build_dir=root / "build", book_dir=root / "_book")
+
+
+# Fixtures that need the real edition (test_quarto_compat's `staged` asks for it at run time).
+NEEDS_EDITION = {"real_edition", "staged"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that reads the real edition is slow (it needs the build): `make test-fast` skips it."""
+    for item in items:
+        if NEEDS_EDITION & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
