@@ -38,17 +38,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
 
 from indikatorer.publish import manifest
 
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
+# The one parameters model (also the notebooks'); kept importable as build.EditionParams.
+from indikatorer.core.params import EditionParams, check_values, parse_param_args  # noqa: F401
 
-BREAKDOWNS = ("sex", "botid", "region", "reason")
-# Default window: fifteen reference years, the newest included (first_year = year - 14).
-DEFAULT_SPAN = 14
-DEFAULT_REGION = "0"  # "0" = all of Norway
 KERNEL = "python3"
 THEME_DIR = "notebooks"
 CHAPTER_DIR = "chapters"
@@ -60,50 +57,6 @@ NOTEBOOK_COPIES = "notatbok"  # downloadable copies of the executed notebooks, b
 
 class BuildError(UserError):
     """A notebook failed, or the edition could not be assembled."""
-
-
-@dataclass(frozen=True)
-class EditionParams:
-    """The parameters every notebook of an edition gets; `extra` holds further overrides."""
-
-    year: int
-    first_year: int
-    breakdowns: list[str] = field(default_factory=lambda: list(BREAKDOWNS))
-    region: str = DEFAULT_REGION
-    extra: tuple[tuple[str, object], ...] = ()
-
-    def to_dict(self) -> dict:
-        return {
-            "year": self.year,
-            "first_year": self.first_year,
-            "breakdowns": (list(self.breakdowns) if isinstance(self.breakdowns, (list, tuple))
-                           else self.breakdowns),
-            "region": self.region,
-            **dict(self.extra),
-        }
-
-    @classmethod
-    def resolve(cls, year: int | None, overrides: dict, data_year_range: tuple[int, int]):
-        """Defaults filled in: year = newest year in the data, first_year = year - 14."""
-        overrides = dict(overrides)
-        if year is not None and "year" in overrides and overrides["year"] != year:
-            raise UserError(f"year given twice with different values: {year} and "
-                            f"{overrides['year']!r}")
-        year = overrides.pop("year", year)
-        if year is None:
-            year = data_year_range[1]
-        if not _is_int(year):
-            raise UserError(f"year must be an integer, got {year!r}")
-        first_year = overrides.pop("first_year", year - DEFAULT_SPAN)
-        breakdowns = overrides.pop("breakdowns", list(BREAKDOWNS))
-        region = overrides.pop("region", DEFAULT_REGION)
-        return cls(
-            year=year,
-            first_year=first_year,
-            breakdowns=breakdowns,
-            region=region,
-            extra=tuple(sorted(overrides.items())),
-        )
 
 
 @dataclass
@@ -202,36 +155,10 @@ def _check_values(name: str, params: dict, years: tuple[int, int] | None) -> Non
         if not first <= year <= last:
             raise UserError(f"{name}: year {year} is outside the data, which cover "
                             f"{first}–{last}")
-        first_year = params.get("first_year")
-        if _is_int(first_year) and first_year > year:
-            raise UserError(f"{name}: first_year {first_year} is after year {year}")
-    breakdowns = params.get("breakdowns")
-    if isinstance(breakdowns, (list, tuple)):
-        unknown = [b for b in breakdowns if b not in BREAKDOWNS]
-        if unknown:
-            raise UserError(f"{name}: unknown breakdown(s) {', '.join(map(repr, unknown))}; "
-                            f"known: {', '.join(BREAKDOWNS)}")
-
-
-def parse_param_args(items: list[str]) -> dict:
-    """`-p NAME=VALUE` arguments → {name: value}; values are YAML (2012, [sex, botid], text).
-
-    `region` is a code, so it is kept as the text given ("0", "03"), not read as a number.
-    """
-    overrides = {}
-    for item in items or []:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UserError(f"--param expects NAME=VALUE, got {item!r}")
-        if name == "region":
-            overrides[name] = text.strip()
-            continue
-        try:
-            overrides[name] = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise UserError(f"--param {name}: {text!r} is not a valid value: {exc}") from exc
-    return overrides
+    try:
+        check_values(params)
+    except UserError as exc:
+        raise UserError(f"{name}: {exc}") from None
 
 
 # --- notebooks and their input hashes -----------------------------------------------------------
@@ -572,7 +499,7 @@ def build_edition(year: int | None = None, overrides: dict | None = None,
                   build_dir: Path | None = None, book_dir: Path | None = None) -> EditionResult:
     """Build edition `year` (default: the newest year in the data) into `_book/<year>/`.
 
-    `overrides` are notebook parameters (edition ones — year, first_year, breakdowns, region —
+    `overrides` are notebook parameters (edition ones — year, first_year, breakdowns, geography, window —
     or any other the notebooks declare). `only` restricts which notebooks run (stems); the
     others keep their earlier executed copies. `build_dir`/`book_dir` default to
     `<project_root>/build` and `<project_root>/_book` (verify-edition builds elsewhere).
