@@ -19,7 +19,7 @@ from indikatorer import cli
 
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
-from indikatorer.core.params import EditionParams
+from indikatorer.core.params import EditionParams, parse_param_args
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 DATA_YEARS = (2010, 2020)
@@ -98,10 +98,10 @@ def test_edition_defaults_come_from_the_data():
 
 
 def test_param_arguments_are_yaml_but_geography_stays_a_code():
-    assert build.parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "geography=03"]) == {
+    assert parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "geography=03"]) == {
         "first_year": 2012, "breakdowns": ["sex", "botid"], "geography": "03"}
     with pytest.raises(UserError, match="NAME=VALUE"):
-        build.parse_param_args(["first_year"])
+        parse_param_args(["first_year"])
 
 
 @pytest.mark.parametrize(("year", "overrides", "expected"), [

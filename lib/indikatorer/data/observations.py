@@ -30,8 +30,14 @@ from indikatorer.data import small_numbers
 TIDY_COLUMNS = [
     "indicator", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
     "other_dim", "other_value", "unit", "value", "decimals", "status", "source_kind", "source_table",
-    "source_ref", "source_file", "source_sha256", "retrieved", "note",
+    "source_ref", "source_file", "source_sha256", "retrieved", "released", "note",
 ]
+# Where a row's number comes from: the source kind, table, query or page, snapshot file and its
+# sha256, when it was retrieved (ISO time, or "unknown" where no retrieval was recorded) and
+# when the source released it (SSB's publication date or `updated` stamp, or "unknown").
+SOURCE_COLUMNS = ["source_kind", "source_table", "source_ref", "source_file", "source_sha256",
+                  "retrieved", "released"]
+UNKNOWN = vocab.UNKNOWN_TIME
 # One row per key (ARCHITECTURE.md). `period` is not part of it: a quarterly series must be
 # narrowed to one quarter by the catalogue's `where` (e.g. period: "4. kvartal*").
 KEY_COLUMNS = ["indicator", "year", "group", "sex", "age", "region", "botid", "other_dim", "other_value"]
@@ -151,7 +157,8 @@ def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
         indicator=indicator_id, unit=_field(indicator, "unit"), value=raw["value"].astype("float64"),
         status=raw["status"].astype(str), source_kind="ssb_api", source_table=table,
         source_ref=f"{table}?{query}", source_file=raw["source_file"].astype(str),
-        source_sha256=raw["source_sha256"].astype(str), retrieved=str(provenance.get("fetched_at") or ""))
+        source_sha256=raw["source_sha256"].astype(str), retrieved=str(provenance.get("fetched_at") or UNKNOWN),
+        released=str(provenance.get("updated") or UNKNOWN))
     return out[TIDY_COLUMNS]
 
 
@@ -185,7 +192,9 @@ def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.
         source_ref=pairs["source_ref"] + " minus " + pairs["source_ref_ref"],
         source_file=both("source_file", " | "),
         source_sha256=both("source_sha256", " | "),
+        # the later of the two inputs' times; "unknown" when either is unknown
         retrieved=[max(a, b) for a, b in zip(pairs["retrieved"], pairs["retrieved_ref"])],
+        released=[max(a, b) for a, b in zip(pairs["released"], pairs["released_ref"])],
         note=f"Differanse mot {reference_group} i prosentpoeng, regnet ut fra de publiserte tallene.",
     )
     return gaps[TIDY_COLUMNS]

@@ -22,14 +22,14 @@ import pandas as pd
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 from indikatorer.data.snapshot import display_path, read_verified
-from indikatorer.core.vocab import STATUS_BY_SYMBOL, UNIT_DECIMALS
+from indikatorer.core.vocab import STATUS_BY_SYMBOL, UNIT_DECIMALS, UNKNOWN_TIME
 
 OBSERVATIONS_FILE = "observations.csv"
 PAGES_FILE = "pages.csv"
 REVISIONS_FILE = "revisions.csv"
 
 # Columns of data/published/observations.csv. The tidy contract's source_kind, source_file,
-# source_sha256 and retrieved are added on reading (a file cannot hold its own checksum), and
+# source_sha256 and retrieved (unknown: not recorded) are added on reading (a file cannot hold its own checksum), and
 # `indicator` is set by observations from the catalogue's `series`.
 COLUMNS = [
     "series", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
@@ -96,5 +96,5 @@ def load_published(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
         source_kind="published",
         source_file=display_path(file),
         source_sha256=meta["sha256"],
-        retrieved=frame["released"],
+        retrieved=UNKNOWN_TIME,  # the import recorded the pages' release dates, not when they were read
     )

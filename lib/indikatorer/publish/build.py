@@ -44,7 +44,7 @@ from indikatorer.publish import manifest
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 # The one parameters model (also the notebooks'); kept importable as build.EditionParams.
-from indikatorer.core.params import EditionParams, check_values, parse_param_args  # noqa: F401
+from indikatorer.core.params import EditionParams, check_values
 
 KERNEL = "python3"
 THEME_DIR = "notebooks"

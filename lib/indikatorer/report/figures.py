@@ -1,41 +1,32 @@
-"""House style for the book's figures and tables, and how they are published.
+"""House style and charts: the theme, fixed colours, labels, line charts and small multiples.
 
-Every notebook calls :func:`setup` first. Figures are drawn with the small helpers here
-(:func:`line_chart`, :func:`small_multiples`) and emitted with :func:`publish_figure` in a cell
-marked ``#| output: asis``; tables with :func:`publish_table`.
+Every notebook calls :func:`setup` first. Charts are drawn with the helpers here
+(:func:`line_chart`, :func:`small_multiples`, :func:`draw_chart`) and published with
+:func:`indikatorer.report.publishing.publish_figure`.
 
 Colours: each group code has ONE fixed colour across the whole book (:data:`GROUP_COLOURS`, from
 the Okabe–Ito colour-blind-safe palette, reference groups in neutral greys/black). Other codes
 (regions, botid, sex) get a colour from a separate colour-blind-safe palette (Paul Tol's "muted"),
 chosen by the code's position in ``data/codes.yml`` — never by plotting order — so a region has the
 same colour in every figure.
-
-Outputs go to ``out_dir`` (default ``figures``, relative to the working directory, which the build
-sets to the executed notebook's folder so figures land beside it). The Markdown links to
-``<last folder name of out_dir>/<label>.png``, i.e. the folder is assumed to sit beside the notebook.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import json
-import os
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from indikatorer.report import fmt, text
 
-from indikatorer.core import paths, vocab
-from indikatorer.core.codes import load_codes
-from indikatorer.data.snapshot import sha256_file
-
-PAGES_FILE = paths.PUBLISHED_DIR / "pages.csv"
+from indikatorer.core import vocab
+from indikatorer.core.codes import load_codes, ordered_codes  # noqa: F401 (ordered_codes: part of the API)
 
 SEED = 20240101
 DPI = 150
@@ -86,14 +77,6 @@ LINE_HEIGHT_IN = 0.16   # one line of 9-point tick or legend text, in inches
 LEGEND_ROWS_IN_FIGSIZE = 2  # legend rows FIGSIZE leaves room for; more rows make a figure taller
 BREAK_LABEL = "Brudd i serien"
 
-LABEL_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-COLUMN_PATTERN = re.compile(r"[a-z0-9_]+")
-SOURCE_KEYS = ("source_kind", "source_table", "source_ref", "source_file", "source_sha256", "retrieved")
-MAX_LISTED_PAGES = 3  # more published pages than this are summarised in the source line
-STATBANK_URL = "https://www.ssb.no/statbank/table/{table}"
-# Quarto's conditional content (quarto.org/docs/authoring/conditional): HTML only / all but HTML.
-WEB_ONLY = '{.content-visible when-format="html"}'
-PRINT_ONLY = '{.content-hidden when-format="html"}'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,13 +139,6 @@ def label(code: str, kind: str | None = "groups") -> str:
     if code in known:
         return known[code]
     return code.split(":", 1)[1] if code.startswith("land:") else code
-
-
-def ordered_codes(codes: Iterable[str], kind: str | None) -> list[str]:
-    """Codes in codes.yml display order, unknown codes after them alphabetically."""
-    order = list(labels(kind)) if kind else []
-    unique = sorted(set(codes))
-    return [c for c in order if c in unique] + [c for c in unique if c not in order]
 
 
 def colour_for(code: str, kind: str | None = None) -> str:
@@ -417,328 +393,6 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
     return fig
 
 
-# ---------------------------------------------------------------------------------------------
-# Sources
-
-
-def _text(v) -> str:
-    return "" if v is None or fmt.is_missing(v) else str(v)
-
-
-def source_records(sources) -> list[dict]:
-    """The unique source references (:data:`SOURCE_KEYS`) of observation rows, sorted.
-
-    ``sources``: a DataFrame of observation rows, one mapping, or an iterable of mappings.
-    """
-    if isinstance(sources, pd.DataFrame):
-        rows = sources.to_dict("records")
-    elif isinstance(sources, Mapping):
-        rows = [sources]
-    else:
-        rows = list(sources)
-    unique = {tuple(_text(r.get(k)) for k in SOURCE_KEYS) for r in rows}
-    unique.discard(("",) * len(SOURCE_KEYS))
-    if not unique:
-        raise ValueError("no sources: every figure and table needs the observation rows it shows")
-    return [dict(zip(SOURCE_KEYS, t)) for t in sorted(unique)]
-
-
-@functools.lru_cache(maxsize=None)
-def _page_titles(path: Path) -> dict[str, str]:
-    """Page URL → title, from ``data/published/pages.csv`` (empty while that file is absent)."""
-    if not path.exists():
-        return {}
-    pages = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return dict(zip(pages["url"], pages["title"]))
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
-
-DERIVED_SEPARATOR = " minus "  # how a derived row's source_ref joins its inputs (observations.gap_rows)
-
-
-def _input_link(ref: str, titles: Mapping[str, str]) -> str:
-    """One input of a derived value: a published page by its title, an API query by its table."""
-    if ref.startswith("http"):
-        return f"[{_md_escape(titles.get(ref) or ref)}]({ref})"
-    table = ref.split("?", 1)[0]
-    return f"tabell [{table}]({STATBANK_URL.format(table=table)})"
-
-
-def _derived_part(records: list[dict], titles: Mapping[str, str]) -> str | None:
-    """``SSB, egne beregninger fra <input> og <input>`` for derived rows (e.g. a gap), whose
-    ``source_ref`` names their inputs, joined by :data:`DERIVED_SEPARATOR`."""
-    derived = [r for r in records if r["source_kind"] == "derived"]
-    if not derived:
-        return None
-    inputs = set()
-    for r in derived:
-        refs = [ref.strip() for ref in r["source_ref"].split(DERIVED_SEPARATOR) if ref.strip()]
-        if not refs:
-            raise ValueError("a derived source row must name its inputs in source_ref")
-        inputs.update(refs)
-    links = sorted({_input_link(i, titles) for i in inputs})  # two queries of one table: once
-    if len(links) > MAX_LISTED_PAGES:
-        return (f"SSB, egne beregninger fra {len(links)} tabeller"
-                " (alle er listet i figurens proveniensfil)")
-    return f"SSB, egne beregninger fra {text.and_join(links)}"
-
-
-def source_line(sources) -> str:
-    """The reader's source line, e.g. ``Kilde: SSB, tabell 13215 (statistikkbanken)`` or
-    ``Kilde: SSB, <page title> (ssb.no, publisert 2021-03-19)``; table numbers and titles link
-    to SSB. More than :data:`MAX_LISTED_PAGES` published pages are summarised as a count and
-    a date range (all are listed in the figure's JSON). A derived row (``source_kind`` derived,
-    e.g. a gap computed from two rows) is told as ``SSB, egne beregninger fra <its inputs>``."""
-    records = source_records(sources)
-    parts = []
-    api_tables = sorted({r["source_table"] for r in records if r["source_kind"] == "ssb_api"})
-    if api_tables:
-        links = [f"[{t}]({STATBANK_URL.format(table=t)})" for t in api_tables]
-        word = "tabell" if len(links) == 1 else "tabellene"
-        parts.append(f"SSB, {word} {text.and_join(links)} (statistikkbanken)")
-    pages = {}
-    for r in records:
-        if r["source_kind"] == "published":
-            pages.setdefault(r["source_ref"], r)
-        elif r["source_kind"] not in ("ssb_api", "derived"):
-            raise ValueError(f"unknown source_kind {r['source_kind']!r} "
-                             "(expected ssb_api, published or derived)")
-    titles = _page_titles(PAGES_FILE)
-    if len(pages) > MAX_LISTED_PAGES:
-        dates = sorted(r["retrieved"][:10] for r in pages.values())
-        parts.append(f"SSB, {len(pages)} tabeller publisert på ssb.no {dates[0]}–{dates[-1]}"
-                     " (alle er listet i figurens proveniensfil)")
-    else:
-        for url, r in sorted(pages.items(), key=lambda item: (item[1]["retrieved"], item[0])):
-            title = _md_escape(titles.get(url) or f"tabell {r['source_table']}")
-            shown = f"[{title}]({url})" if url.startswith("http") else title
-            parts.append(f"SSB, {shown} (ssb.no, publisert {r['retrieved'][:10]})")
-    derived = _derived_part(records, titles)
-    if derived:
-        parts.append(derived)
-    return "Kilde: " + "; ".join(parts)
-
-
-# ---------------------------------------------------------------------------------------------
-# Publishing
-
-
-def _check_label(label_: str) -> None:
-    if not isinstance(label_, str) or not LABEL_PATTERN.fullmatch(label_):
-        raise ValueError(f"invalid label {label_!r}: use lowercase a-z, 0-9 and single hyphens")
-
-
-def _check_columns(df: pd.DataFrame) -> None:
-    bad = [str(c) for c in df.columns if not COLUMN_PATTERN.fullmatch(str(c))]
-    if bad:
-        raise ValueError(f"CSV columns must be machine names (a-z, 0-9, _): {bad}")
-
-
-def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    """UTF-8, decimal POINT (for machines; the reader-facing numbers use the comma), floats with
-    12 significant digits (exact for published figures; hides binary noise like 0.30000000000000004),
-    empty cell for a missing value, '\\n' line ends."""
-    df.to_csv(path, index=False, encoding="utf-8", float_format="%.12g", lineterminator="\n")
-
-
-def _execution_count() -> int | None:
-    """The IPython cell number when running in a kernel (papermill), else None."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    return getattr(shell, "execution_count", None) if shell is not None else None
-
-
-def _write_provenance(path: Path, record: dict) -> None:
-    record = {**record, "execution_count": _execution_count(),
-              "notebook": os.environ.get("INDIKATORER_NOTEBOOK")}
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                    encoding="utf-8")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def _footer(link_dir: str, label_: str, sources, notes) -> str:
-    lines = []
-    if notes:
-        lines.append("Merknad: " + " ".join(_one_line(n) for n in notes))
-        lines.append("")
-    links = [f"[Last ned data (CSV)]({link_dir}/{label_}.csv)"]
-    notebook = os.environ.get("INDIKATORER_NOTEBOOK")
-    if notebook:
-        # The executed notebook is published beside its chapter (see _quarto.yml resources):
-        # the code that made the figure, one click from it.
-        name = Path(notebook).name
-        links.append(f'[Notatboken som laget figuren](notatbok/{name}){{download="{name}"}}')
-    # The local links work only on the web (a standalone PDF has no figures/ beside it): a
-    # Quarto span shows them in the HTML only; the source line, with absolute URLs, stays.
-    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}")
-    return "\n".join(lines)
-
-
-def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFrame, sources,
-                   indicators: Iterable[str], notes: Iterable[str] = (),
-                   out_dir: str | os.PathLike = "figures") -> str:
-    """Save the figure and the numbers it draws, record provenance, close it, print and return
-    the Markdown for an ``#| output: asis`` cell.
-
-    Writes ``<out_dir>/<label>.png`` (fixed dpi, no software/date metadata: identical bytes for
-    the same figure), ``<out_dir>/<label>.csv`` (``data`` — exactly the plotted rows, with machine
-    column names and a ``value`` column — sorted by its other columns, see :func:`_write_csv`) and
-    ``<out_dir>/<label>.json`` (label, caption, alt, notes, indicators, sources, file names and
-    sha256, the kernel's execution_count and ``$INDIKATORER_NOTEBOOK``).
-    """
-    import matplotlib.pyplot as plt
-
-    _check_label(label)
-    if not _one_line(caption) or not _one_line(alt):
-        raise ValueError(f"figure {label!r} needs a caption and an alt text")
-    if "value" not in data.columns:
-        raise ValueError("data must have a 'value' column holding the plotted numbers")
-    _check_columns(data)
-    notes = [_one_line(n) for n in notes]
-    footer = _footer(Path(out_dir).name, label, sources, notes)  # validates sources before writing
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    png, csv = out / f"{label}.png", out / f"{label}.csv"
-    fig.savefig(png, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    keys = [c for c in data.columns if c != "value"]
-    ordered = data.sort_values(keys, kind="mergesort") if keys else data
-    _write_csv(ordered.reset_index(drop=True), csv)
-    _write_provenance(out / f"{label}.json", {
-        "kind": "figure", "label": label, "caption": _one_line(caption), "alt": _one_line(alt),
-        "notes": notes, "indicators": sorted(set(indicators)), "sources": source_records(sources),
-        "png": png.name, "png_sha256": sha256_file(png), "csv": csv.name, "csv_sha256": sha256_file(csv),
-    })
-
-    alt_attr = _one_line(alt).replace("\\", "\\\\").replace('"', '\\"')
-    link_dir = out.name
-    markdown = (f"![{_md_escape(_one_line(caption))}]({link_dir}/{label}.png)"
-                f'{{#fig-{label} fig-alt="{alt_attr}"}}\n\n{footer}\n')
-    print(markdown)
-    return markdown
-
-
-def _default_header(column: str) -> str:
-    if column == "year":
-        return "År"
-    if column == "value":
-        return "Verdi"
-    for kind in KIND_OF_COLUMN.values():
-        if column in labels(kind):
-            return labels(kind)[column]
-    return column
-
-
-def _cell_formatter(column: str, series: pd.Series, spec) -> Callable[[object], str]:
-    if callable(spec):
-        return spec
-    if isinstance(spec, str):
-        return lambda v: fmt.cell(v, spec, placeholder="..")
-    if isinstance(spec, tuple):  # (unit, decimals per row as published): see publish_table
-        unit, decimals = spec
-        if len(decimals) != len(series):
-            raise ValueError(f"column {column!r}: {len(decimals)} decimals for {len(series)} rows")
-        shown = iter(decimals)
-        return lambda v: fmt.cell(v, unit, decimals=next(shown), placeholder="..")
-    if column == "year":
-        return lambda v: ".." if fmt.is_missing(v) else str(int(v))
-    if pd.api.types.is_integer_dtype(series):
-        return lambda v: fmt.integer(v, placeholder="..")
-    if pd.api.types.is_float_dtype(series):
-        return lambda v: fmt.number(v, 1, placeholder="..")
-    return lambda v: "" if v is None or fmt.is_missing(v) else str(v)
-
-
-# Column widths of tables (see :func:`column_widths`), in characters of body text.
-PANDOC_COLUMNS = 72   # pandoc's default --columns: a longer pipe-table line makes widths relative
-TABLE_WIDTH = 86      # the PDF's text block (A4, 2,5 cm margins, 10,5 pt) holds about this many
-CELL_PADDING = 2      # a cell's inset on both sides, in characters
-MAX_HEADER_WORD = 12  # a longer word in a heading is hyphenated rather than widen a number column
-MIN_TEXT_WIDTH = 8    # a text column is never squeezed below this (nor below its longest word)
-MAX_TEXT_WORD = 12    # … unless that word is longer than this: then it is hyphenated
-MIN_SQUEEZED = 5      # the narrowest a text column gets when even the floors do not fit
-SHORT_TEXT = 10       # a text column with no longer text ("15–74 år") never wraps, like numbers
-
-
-def _longest_word(text: str) -> int:
-    return max((len(w) for w in str(text).split()), default=0)
-
-
-def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool],
-                  width: int = TABLE_WIDTH) -> list[int]:
-    """Relative widths (characters, padding included) for a table's columns.
-
-    Number columns, and text columns whose longest text is at most :data:`SHORT_TEXT`
-    characters ("15–74 år"), are fixed: they get what their longest cell needs and never wrap,
-    plus room for their heading's longest word — up to :data:`MAX_HEADER_WORD` characters, less
-    when the table would not fit ``width`` (a long heading word is hyphenated before a number
-    wraps). Longer text columns share what is left in proportion to their longest text, but
-    none gets less than its longest word (up to :data:`MAX_TEXT_WORD`) or
-    :data:`MIN_TEXT_WIDTH`.
-    """
-    n = len(headers)
-    longest = [max((len(c) for c in column), default=0) for column in cells]
-    fixed = [numeric[i] or longest[i] <= SHORT_TEXT for i in range(n)]
-    heading_word = [_longest_word(h) for h in headers]
-    floors, wants = [0] * n, [0] * n
-    for i in range(n):
-        if not fixed[i]:
-            word = max([heading_word[i]] + [_longest_word(c) for c in cells[i]])
-            floors[i] = min(max(word, MIN_TEXT_WIDTH), MAX_TEXT_WORD)
-            wants[i] = max(longest[i], len(headers[i]) // 2, floors[i])
-    flexible = [i for i in range(n) if not fixed[i]]
-    room = width - CELL_PADDING * n - sum(floors)
-    for cap in range(MAX_HEADER_WORD, 0, -1):  # heading words yield first
-        for i in range(n):
-            if fixed[i]:
-                wants[i] = floors[i] = max(longest[i], min(heading_word[i], cap), 1)
-        if sum(wants[i] for i in range(n) if fixed[i]) <= room:
-            break
-    if sum(wants) + CELL_PADDING * n <= width:
-        return [w + CELL_PADDING for w in wants]
-    # Too wide: fixed columns keep their width, text columns shrink towards their floors —
-    # below them where even the floors do not fit (the widths are relative: a sum above
-    # ``width`` would squeeze the numbers too).
-    widths = list(wants)
-    free = width - CELL_PADDING * n - sum(wants[i] for i in range(n) if fixed[i])
-    if flexible and free < sum(floors[i] for i in flexible):
-        total = sum(floors[i] for i in flexible)
-        for i in flexible:
-            widths[i] = max(MIN_SQUEEZED, int(max(free, 0) * floors[i] / total))
-        return [w + CELL_PADDING for w in widths]
-    while flexible:
-        total = sum(wants[i] for i in flexible)
-        share = {i: max(free, 0) * wants[i] / total for i in flexible}
-        pinned = [i for i in flexible if share[i] < floors[i]]
-        if not pinned:
-            for i in flexible:
-                widths[i] = max(floors[i], int(share[i]))
-            break
-        for i in pinned:
-            widths[i] = floors[i]
-            free -= floors[i]
-            flexible.remove(i)
-    return [w + CELL_PADDING for w in widths]
-
-
-def _separator(numeric: list[bool], widths: list[int] | None) -> str:
-    """The pipe table's header separator; with ``widths`` its dash counts carry them."""
-    if widths is None:
-        return "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"
-    return "|" + "|".join(("-" * (max(w, 3) - 1) + ":") if n else (":" + "-" * (max(w, 3) - 1))
-                          for n, w in zip(numeric, widths)) + "|"
-
-
 def split_label(text: str) -> tuple[str, str | None]:
     """A label with a closing explanation in parentheses, split for a table heading or cell:
     ``"Befolkningen ellers (uten innvandrere …)"`` → ``("Befolkningen ellers",
@@ -757,69 +411,57 @@ def header_label(code: str, kind: str | None = "groups") -> str | tuple[str, str
     return (short, note) if note else short
 
 
-def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
-                  out_dir: str | os.PathLike = "figures",
-                  formats: Mapping[str, str | Callable] | None = None,
-                  headers: Mapping[str, str | tuple[str, str]] | None = None,
-                  indicators: Iterable[str] = (), notes: Iterable[str] = (),
-                  columns: Iterable[str] | None = None) -> str:
-    """A Markdown pipe table (Norwegian numbers, numeric columns right-aligned) with caption
-    ``: <caption> {#tbl-<label>}``, source line and data link; writes ``<label>.csv`` (``df`` as
-    given, every column, decimal point) and ``<label>.json`` beside it. Prints and returns the
-    Markdown.
+# ---------------------------------------------------------------------------------------------
+# An indicator's charts
 
-    ``formats``: per column a catalogue unit (``"prosent"`` …, no unit word in cells), a pair
-    (unit, the decimals of each row as published; ``None`` for the unit's default) or a
-    function value → text. Defaults: ``year`` as is, integers grouped, floats with one decimal.
-    A missing value shows as ``..``. ``headers``: column → Norwegian heading (default: the code's
-    label, ``År``, or the column name), or ``(heading, note)``: a short heading whose full
-    meaning goes in the note under the table (see :func:`header_label`). ``columns``: the
-    columns shown, in order (default: all; the CSV keeps every column).
+MIN_LINE_YEARS = 3    # fewer years with numbers (or a panel with one): bars for the newest year
+MAX_LINE_FACETS = 9   # more panels than this: a bar chart of the newest year instead
 
-    A table too wide for one line of Markdown gets relative column widths
-    (:func:`column_widths`) in its separator line's dash counts, which pandoc and Quarto turn
-    into column widths in HTML and PDF; a narrow one is left to size itself.
-    """
-    _check_label(label)
-    _check_columns(df)
-    formats, headers = dict(formats or {}), dict(headers or {})
-    shown = [str(c) for c in df.columns] if columns is None else [str(c) for c in columns]
-    unknown = [c for c in shown if c not in df.columns]
-    if unknown:
-        raise ValueError(f"columns not in the table: {unknown}")
-    headings, notes = [], [_one_line(n) for n in notes]
-    for c in shown:
-        heading = headers.get(c, _default_header(c))
-        if isinstance(heading, tuple):
-            heading, note = heading
-            if note and _one_line(note) not in notes:
-                notes.append(_one_line(note))
-        headings.append(str(heading))
-    footer = _footer(Path(out_dir).name, label, sources, notes)
 
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
-               for c in shown]
-    cells = [list(map(_cell_formatter(c, df[c], formats.get(c)), df[c])) for c in shown]
-    rows = list(zip(*cells)) if cells else []
+@dataclass
+class Chart:
+    """A figure and exactly the rows it draws (written as the CSV beside the PNG)."""
 
-    def line(values) -> str:
-        return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"
+    fig: Any
+    data: pd.DataFrame
+    kind: str          # "line" or "bar"
+    year: int | None   # the one year a bar chart shows
 
-    body = [line(headings)] + [line(r) for r in rows]
-    separator = _separator(numeric, None)
-    if max(len(x) for x in body + [separator]) > PANDOC_COLUMNS:
-        separator = _separator(numeric, column_widths(headings, cells, numeric))
-    table = [body[0], separator] + body[1:]
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    csv = out / f"{label}.csv"
-    _write_csv(df.reset_index(drop=True), csv)
-    _write_provenance(out / f"{label}.json", {
-        "kind": "table", "label": label, "caption": _one_line(caption), "alt": "",
-        "notes": notes, "indicators": sorted(set(indicators)), "sources": source_records(sources),
-        "csv": csv.name, "csv_sha256": sha256_file(csv),
-    })
-    markdown = "\n".join(table) + f"\n\n: {_one_line(caption)} {{#tbl-{label}}}\n\n{footer}\n"
-    print(markdown)
-    return markdown
+def chart_data(series: pd.DataFrame, facet: str | None = None, *, bar_year: int | None = None
+               ) -> pd.DataFrame:
+    """The rows a chart draws, as its CSV holds them: year, group, the facet column, age, the
+    extra dimension where there is one, value, decimals, status, and where each number comes
+    from (``source_ref``, ``released``). A bar chart draws one year only, so its data hold only
+    that year."""
+    columns = ["year", "group"] + ([facet] if facet else []) + ["age"]
+    if series["other_dim"].ne("").any():
+        columns += [c for c in ("other_dim", "other_value") if c != facet]
+    data = series[columns + ["value", "decimals", "status", "source_ref", "released"]]
+    if bar_year is not None:
+        data = data[data["year"] == bar_year]
+    return data.reset_index(drop=True)
+
+
+def draw_chart(series: pd.DataFrame, *, unit: str, breaks: Sequence = (), facet: str | None = None,
+               step: int = 1, hue: str = "group", trend: dict[str, pd.DataFrame] | None = None) -> Chart:
+    """Lines by ``hue`` (the groups) over the years, one panel per ``facet`` code when given,
+    or — when fewer than MIN_LINE_YEARS years have numbers, or more than MAX_LINE_FACETS
+    panels — grouped bars for the newest year with numbers. Colours come from
+    :func:`colour_for`, one per group across the whole book."""
+    with_numbers = series[series["value"].notna()]
+    # Years with numbers per panel: lines need a series in every panel, not single points.
+    years = with_numbers.groupby(facet)["year"].nunique() if facet else \
+        pd.Series([with_numbers["year"].nunique()])
+    if years.max() >= MIN_LINE_YEARS and years.min() >= 2 and len(years) <= MAX_LINE_FACETS:
+        data = chart_data(series, facet)
+        if facet:
+            fig = small_multiples(data, facet=facet, hue=hue, kind="line", unit=unit, breaks=breaks,
+                                  step=step)
+        else:
+            fig = line_chart(data, hue=hue, unit=unit, breaks=breaks, step=step, trend=trend)
+        return Chart(fig, data, "line", None)
+    year = int(with_numbers["year"].max())
+    data = chart_data(series, facet, bar_year=year)
+    fig = small_multiples(data, facet=facet or hue, hue=hue, kind="bar", unit=unit, year=year)
+    return Chart(fig, data, "bar", year)
