@@ -241,7 +241,7 @@ def fake_render(project_dir: Path, out_dir: Path):
     out_dir.mkdir(parents=True)
     (out_dir / "index.html").write_text("<html>Testbok</html>\n", encoding="utf-8")
     return SimpleNamespace(renderer="fake", renderer_label="test", out_dir=out_dir,
-                           html_index=out_dir / "index.html", pdf=None)
+                           html_index=out_dir / "index.html", pdf=None, versions={"fake": "1.0"})
 
 
 def test_a_rendered_edition_replaces_the_old_one_in_one_step(built, tmp_path, monkeypatch):
@@ -268,7 +268,7 @@ def test_a_rendered_edition_replaces_the_old_one_in_one_step(built, tmp_path, mo
     assert not (root / "build" / "2020" / build.RENDER_TMP).exists()
     written = manifest.load_manifest(old_book)
     assert written["renderer"] == {"renderer": "fake", "renderer_label": "test",
-                                   "html_index": "index.html", "pdf": None}
+                                   "html_index": "index.html", "pdf": None, "versions": {"fake": "1.0"}}
     # The edition carries every figure's files at the paths the manifest names.
     for entry in written["figures"] + written["tables"]:
         for rel in manifest.entry_files(entry):

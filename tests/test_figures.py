@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from indikatorer.report import figures
+from indikatorer.report import figures, publishing, sources
 
 from indikatorer.core import paths  # noqa: E402
 from indikatorer.core.codes import CodesError, clear_cache as clear_codes_cache, load_codes  # noqa: E402
@@ -58,13 +58,13 @@ CODES_YML = textwrap.dedent("""\
 API_SOURCE = {
     "source_kind": "ssb_api", "source_table": "13215", "source_ref": "13215?ContentsCode=x",
     "source_file": "data/raw/ssb/13215/2024-03-01/data.json", "source_sha256": "a" * 64,
-    "retrieved": "2024-03-01T10:00:00Z",
+    "retrieved": "2024-03-01T10:00:00Z", "released": "2024-02-20T08:00:00Z",
 }
 PAGE_URL = "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19"
 PAGE_SOURCE = {
     "source_kind": "published", "source_table": "436217", "source_ref": PAGE_URL,
     "source_file": "data/published/observations.csv", "source_sha256": "b" * 64,
-    "retrieved": "2021-03-19",
+    "retrieved": "unknown", "released": "2021-03-19",
 }
 
 
@@ -74,14 +74,14 @@ def house_style(tmp_path, monkeypatch):
     codes = tmp_path / "codes.yml"
     codes.write_text(CODES_YML, encoding="utf-8")
     monkeypatch.setattr(paths, "CODES_FILE", codes)
-    monkeypatch.setattr(figures, "PAGES_FILE", tmp_path / "no-pages.csv")
+    monkeypatch.setattr(sources, "PAGES_FILE", tmp_path / "no-pages.csv")
     clear_codes_cache()
-    figures._page_titles.cache_clear()
+    sources._page_titles.cache_clear()
     figures.setup()
     yield
     plt.close("all")
     clear_codes_cache()
-    figures._page_titles.cache_clear()
+    sources._page_titles.cache_clear()
 
 
 def employment_frame(missing_year=2017, groups=("innvandrere", "befolkningen_ellers")):
@@ -401,22 +401,29 @@ def test_small_multiples_bars_mark_missing_values_instead_of_zero():
 # ---------------------------------------------------------------- publishing
 
 
+def with_sources(df: pd.DataFrame) -> pd.DataFrame:
+    """A chart's rows as the chapters pass them: where each number comes from (innvandrere
+    from the API table, the reference group from the published page)."""
+    source = [API_SOURCE if g == "innvandrere" else PAGE_SOURCE for g in df["group"]]
+    return df.assign(source_ref=[s["source_ref"] for s in source], released=[s["released"] for s in source])
+
+
 def publish_employment(out_dir, **kw):
-    df = employment_frame()
+    df = with_sources(employment_frame())
     fig = figures.line_chart(df, breaks=[2015])
     args = dict(label="syss-gruppe", caption="Sysselsatte 20–66 år, 2010–2023. Prosent",
                 alt='Linjediagram: "innvandrere" ligger lavere enn befolkningen ellers.',
                 data=df, sources=pd.DataFrame([API_SOURCE, API_SOURCE, PAGE_SOURCE]),
                 indicators=["sysselsatte_andel", "sysselsatte_andel"], out_dir=out_dir)
     args.update(kw)
-    return df, fig, figures.publish_figure(fig, **args)
+    return df, fig, publishing.publish_figure(fig, **args)
 
 
 def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("INDIKATORER_NOTEBOOK", "notebooks/01-arbeid.ipynb")
     out = tmp_path / "figures"
     df, fig, md = publish_employment(out)
-    assert capsys.readouterr().out.strip() == md.strip()
+    assert capsys.readouterr().out == ""  # returned for the cell to emit in one write
     assert not plt.fignum_exists(fig.number)  # closed
     png, csv, meta = out / "syss-gruppe.png", out / "syss-gruppe.csv", out / "syss-gruppe.json"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -438,7 +445,13 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
     assert record["caption"] == "Sysselsatte 20–66 år, 2010–2023. Prosent"
     assert record["alt"].startswith('Linjediagram: "innvandrere"')
     assert record["indicators"] == ["sysselsatte_andel"]
-    assert record["sources"] == sorted([PAGE_SOURCE, API_SOURCE], key=lambda s: tuple(s[k] for k in figures.SOURCE_KEYS))
+    # Which source each CSV row came from: per row in the CSV, and per source in the JSON.
+    data = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    assert list(data.columns) == ["year", "group", "value", "source_ref", "released"]
+    api_rows = data.index[data["group"] == "innvandrere"].tolist()
+    page_rows = data.index[data["group"] == "befolkningen_ellers"].tolist()
+    assert record["sources"] == [{**PAGE_SOURCE, "csv_rows": page_rows}, {**API_SOURCE, "csv_rows": api_rows}]
+    assert sorted(api_rows + page_rows) == list(range(len(data)))
     assert record["png"] == "syss-gruppe.png" and record["csv"] == "syss-gruppe.csv"
     assert record["png_sha256"] == hashlib.sha256(png.read_bytes()).hexdigest()
     assert record["csv_sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
@@ -447,15 +460,15 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
 
 
 def test_csv_holds_exactly_the_plotted_numbers(tmp_path):
-    df = employment_frame()
+    df = with_sources(employment_frame())
     df.loc[0, "value"] = 0.1 + 0.2  # binary noise must not leak into the file
     fig = figures.line_chart(df)
     drawn = {(c, x, y) for c, xs, ys in data_lines(fig) for x, y in zip(xs, ys)}
-    figures.publish_figure(fig, label="a", caption="c", alt="a", data=df, sources=[API_SOURCE],
-                           indicators=["x"], out_dir=tmp_path)
+    publishing.publish_figure(fig, label="a", caption="c", alt="a", data=df, sources=[API_SOURCE, PAGE_SOURCE],
+                              indicators=["x"], out_dir=tmp_path)
     text = (tmp_path / "a.csv").read_text(encoding="utf-8")
-    assert text.splitlines()[0] == "year,group,value"
-    assert "0.3\n" in text and "0,3" not in text  # decimal point for machines
+    assert text.splitlines()[0] == "year,group,value,source_ref,released"
+    assert "innvandrere,0.3," in text and "0,3" not in text  # decimal point for machines
     back = pd.read_csv(tmp_path / "a.csv")
     expected = df.sort_values(["year", "group"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(back, expected, check_exact=False, rtol=1e-12)
@@ -470,15 +483,29 @@ def test_png_bytes_identical_for_the_same_figure(tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
 
-def test_execution_count_is_recorded_inside_a_kernel(tmp_path, monkeypatch):
+def test_execution_count_is_the_running_cells_inside_a_kernel(tmp_path, monkeypatch):
+    """IPython counts a cell before running it: while cell 7 runs, the shell's counter already
+    says 8 (the next cell's number); the running cell's result holds 7, as the notebook records."""
+    import types
+
     import IPython
 
-    class Shell:
-        execution_count = 7
-
-    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    shell = types.SimpleNamespace(execution_count=8, displayhook=types.SimpleNamespace(
+        exec_result=types.SimpleNamespace(execution_count=7)))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
     publish_employment(tmp_path)
     assert json.loads((tmp_path / "syss-gruppe.json").read_text())["execution_count"] == 7
+
+
+def test_a_figure_says_per_row_where_its_numbers_come_from(tmp_path):
+    no_sources = employment_frame()
+    with pytest.raises(ValueError, match="source_ref"):
+        publish_employment(tmp_path / "a", data=no_sources)
+    # A source the figure lists but no row comes from is a candidate, not a source: refused.
+    only_api = with_sources(employment_frame(groups=("innvandrere",)))
+    with pytest.raises(ValueError, match="not the source of any row"):
+        publish_employment(tmp_path / "b", data=only_api)
+    assert not (tmp_path / "b" / "syss-gruppe.json").exists()
 
 
 @pytest.mark.parametrize("bad", ["Syss", "syss gruppe", "syss_gruppe", "", "-syss", "syss-", "a--b", "æøå"])
@@ -490,13 +517,13 @@ def test_invalid_labels_are_refused_before_anything_is_written(tmp_path, bad):
 
 def test_figure_without_sources_or_alt_is_refused(tmp_path):
     with pytest.raises(ValueError, match="no sources"):
-        publish_employment(tmp_path, sources=pd.DataFrame(columns=list(figures.SOURCE_KEYS)))
+        publish_employment(tmp_path, sources=pd.DataFrame(columns=list(sources.SOURCE_KEYS)))
     with pytest.raises(ValueError, match="alt"):
         publish_employment(tmp_path, alt=" ")
     with pytest.raises(ValueError, match="value"):
-        publish_employment(tmp_path, data=employment_frame().rename(columns={"value": "andel"}))
+        publish_employment(tmp_path, data=with_sources(employment_frame()).rename(columns={"value": "andel"}))
     with pytest.raises(ValueError, match="machine names"):
-        publish_employment(tmp_path, data=employment_frame().rename(columns={"group": "Gruppe"}))
+        publish_employment(tmp_path, data=with_sources(employment_frame()).rename(columns={"group": "Gruppe"}))
 
 
 def test_notes_are_shown_above_the_source_line(tmp_path):
@@ -510,13 +537,13 @@ def test_notes_are_shown_above_the_source_line(tmp_path):
 
 
 def test_source_line_for_an_api_table():
-    assert figures.source_line([API_SOURCE]) == (
+    assert sources.source_line([API_SOURCE]) == (
         "Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215) (statistikkbanken)")
 
 
 def test_source_line_for_several_api_tables():
     other = {**API_SOURCE, "source_table": "05300", "source_ref": "05300?x"}
-    assert figures.source_line(pd.DataFrame([API_SOURCE, other])) == (
+    assert sources.source_line(pd.DataFrame([API_SOURCE, other])) == (
         "Kilde: SSB, tabellene [05300](https://www.ssb.no/statbank/table/05300) og "
         "[13215](https://www.ssb.no/statbank/table/13215) (statistikkbanken)")
 
@@ -526,22 +553,22 @@ def test_source_line_for_a_published_page_uses_its_title(tmp_path, monkeypatch):
     pages.write_text("url,title,released\n"
                      f'{PAGE_URL},"Sysselsetting blant innvandrere, registerbasert, 2020",2021-03-19\n',
                      encoding="utf-8")
-    monkeypatch.setattr(figures, "PAGES_FILE", pages)
-    figures._page_titles.cache_clear()
-    assert figures.source_line([PAGE_SOURCE]) == (
+    monkeypatch.setattr(sources, "PAGES_FILE", pages)
+    sources._page_titles.cache_clear()
+    assert sources.source_line([PAGE_SOURCE]) == (
         f"Kilde: SSB, [Sysselsetting blant innvandrere, registerbasert, 2020]({PAGE_URL}) "
         "(ssb.no, publisert 2021-03-19)")
 
 
 def test_source_line_without_a_title_names_the_table():
-    assert figures.source_line([PAGE_SOURCE]) == (
+    assert sources.source_line([PAGE_SOURCE]) == (
         f"Kilde: SSB, [tabell 436217]({PAGE_URL}) (ssb.no, publisert 2021-03-19)")
 
 
 def test_source_line_summarises_many_pages():
-    pages = [{**PAGE_SOURCE, "source_ref": f"https://www.ssb.no/p{i}", "retrieved": f"20{10 + i}-03-01"}
+    pages = [{**PAGE_SOURCE, "source_ref": f"https://www.ssb.no/p{i}", "released": f"20{10 + i}-03-01"}
              for i in range(5)]
-    assert figures.source_line(pages) == (
+    assert sources.source_line(pages) == (
         "Kilde: SSB, 5 tabeller publisert på ssb.no 2010-03-01–2014-03-01 "
         "(alle er listet i figurens proveniensfil)")
 
@@ -550,28 +577,28 @@ def test_source_line_accepts_a_derived_row_and_names_its_inputs(tmp_path, monkey
     other_page = "https://www.ssb.no/other-page"
     pages = tmp_path / "pages.csv"
     pages.write_text(f"url,title\n{PAGE_URL},Sysselsatte etter landbakgrunn\n", encoding="utf-8")
-    monkeypatch.setattr(figures, "PAGES_FILE", pages)
-    figures._page_titles.cache_clear()
+    monkeypatch.setattr(sources, "PAGES_FILE", pages)
+    sources._page_titles.cache_clear()
     gap = {**PAGE_SOURCE, "source_kind": "derived", "source_table": "436217 | 999",
            "source_ref": f"{PAGE_URL} minus {other_page}"}
-    assert figures.source_line([gap]) == (
+    assert sources.source_line([gap]) == (
         f"Kilde: SSB, egne beregninger fra [Sysselsatte etter landbakgrunn]({PAGE_URL}) og "
         f"[{other_page}]({other_page})")
     api_gap = {**API_SOURCE, "source_kind": "derived",
                "source_ref": "13215?ContentsCode=x minus 13215?ContentsCode=y"}
-    line = figures.source_line([API_SOURCE, api_gap])
+    line = sources.source_line([API_SOURCE, api_gap])
     assert line == ("Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215) "
                     "(statistikkbanken); SSB, egne beregninger fra tabell "
                     "[13215](https://www.ssb.no/statbank/table/13215)")  # one table, two queries
     with pytest.raises(ValueError, match="inputs"):
-        figures.source_line([{**gap, "source_ref": " minus "}])
+        sources.source_line([{**gap, "source_ref": " minus "}])
 
 
 def test_source_line_rejects_unknown_kinds_and_nothing():
     with pytest.raises(ValueError, match="source_kind"):
-        figures.source_line([{**API_SOURCE, "source_kind": "excel"}])
+        sources.source_line([{**API_SOURCE, "source_kind": "excel"}])
     with pytest.raises(ValueError, match="no sources"):
-        figures.source_line([])
+        sources.source_line([])
 
 
 # ---------------------------------------------------------------- tables
@@ -580,7 +607,7 @@ def test_source_line_rejects_unknown_kinds_and_nothing():
 def test_publish_table_markdown_csv_and_json(tmp_path):
     df = pd.DataFrame({"year": [2022, 2023], "innvandrere": [65.43, np.nan],
                        "befolkningen_ellers": [78.0, 78.25], "personer": [2493510, 12]})
-    md = figures.publish_table(df, label="syss-tabell", caption="Sysselsatte. Prosent",
+    md = publishing.publish_table(df, label="syss-tabell", caption="Sysselsatte. Prosent",
                                sources=[API_SOURCE], out_dir=tmp_path / "figures",
                                formats={"innvandrere": "prosent", "befolkningen_ellers": "prosent"},
                                headers={"personer": "Personer"}, indicators=["sysselsatte_andel"])
@@ -604,7 +631,7 @@ def test_publish_table_markdown_csv_and_json(tmp_path):
 
 def test_publish_table_left_aligns_text_and_escapes_pipes(tmp_path):
     df = pd.DataFrame({"region": ["norden", "a|b"], "value": [1.0, 2.0]})
-    md = figures.publish_table(df, label="t", caption="c", sources=[API_SOURCE], out_dir=tmp_path)
+    md = publishing.publish_table(df, label="t", caption="c", sources=[API_SOURCE], out_dir=tmp_path)
     lines = md.split("\n")
     assert lines[0] == "| region | Verdi |"
     assert lines[1] == "|:---|---:|"
@@ -617,29 +644,29 @@ def test_a_wide_table_passes_relative_column_widths_to_pandoc(tmp_path):
     long_text = "Forskjellen mellom innvandrere og befolkningen ellers ble mindre i perioden"
     df = pd.DataFrame({"navn": ["Sysselsatte", "Registrerte helt ledige"], "year": [2023, 2020],
                        "innvandrere": [68.25, 9.2], "kommentar": [long_text, "ingen klar endring"]})
-    md = figures.publish_table(df, label="bred", caption="Bred.", sources=[API_SOURCE], out_dir=tmp_path,
+    md = publishing.publish_table(df, label="bred", caption="Bred.", sources=[API_SOURCE], out_dir=tmp_path,
                                formats={"innvandrere": "prosent"})
     lines = md.splitlines()
-    assert max(len(x) for x in lines[:4]) > figures.PANDOC_COLUMNS
+    assert max(len(x) for x in lines[:4]) > publishing.PANDOC_COLUMNS
     parts = lines[1].strip("|").split("|")
     assert [p.startswith(":") for p in parts] == [True, False, False, True]  # text left, numbers right
     assert [p.endswith(":") for p in parts] == [False, True, True, False]
     widths = [len(p) for p in parts]
-    assert widths[1] == len("2023") + figures.CELL_PADDING       # numbers get exactly what they need
-    assert widths[2] == len("Innvandrere") + figures.CELL_PADDING  # or their heading's word
+    assert widths[1] == len("2023") + publishing.CELL_PADDING       # numbers get exactly what they need
+    assert widths[2] == len("Innvandrere") + publishing.CELL_PADDING  # or their heading's word
     assert widths[3] > widths[0] > widths[1]                     # text shares the rest by its length
-    assert sum(widths) <= figures.TABLE_WIDTH
+    assert sum(widths) <= publishing.TABLE_WIDTH
 
 
 def test_column_widths_squeeze_text_but_never_numbers_or_below_a_word():
     headers = ["Indikator", "År", "Verdi", "Utvikling over tid"]
     cells = [["I arbeid eller utdanning etter introduksjonsprogrammet"] * 2, ["2023", "2020"],
              ["−11,6", "9,2"], ["ingen tall i denne utgaven", "gapet minker"]]
-    fits = figures.column_widths(headers, cells, [False, True, True, False], width=200)
+    fits = publishing.column_widths(headers, cells, [False, True, True, False], width=200)
     assert fits == [54 + 2, 4 + 2, 5 + 2, 26 + 2]  # room for everything on one line
-    tight = figures.column_widths(headers, cells, [False, True, True, False], width=40)
+    tight = publishing.column_widths(headers, cells, [False, True, True, False], width=40)
     assert tight[1:3] == [6, 7]  # numbers keep their width
-    assert tight[0] >= figures.MAX_TEXT_WORD + 2 and tight[3] >= len("utgaven") + 2
+    assert tight[0] >= publishing.MAX_TEXT_WORD + 2 and tight[3] >= len("utgaven") + 2
     assert tight[0] > tight[3]  # the longer text keeps the larger share
 
 
@@ -648,7 +675,7 @@ def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_pa
         "Befolkningen ellers", "Befolkningen ellers: uten innvandrere.")
     assert figures.split_label("Innvandrere") == ("Innvandrere", None)
     df = pd.DataFrame({"year": [2023], "a": [1.0], "b": [2.0]})
-    md = figures.publish_table(df, label="notert", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
+    md = publishing.publish_table(df, label="notert", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
                                headers={"a": ("Kort", "Kort: den lange forklaringen."),
                                         "b": ("Kort 2", "Kort: den lange forklaringen.")},
                                notes=["Først dette."], columns=["year", "a"])
@@ -656,7 +683,7 @@ def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_pa
     assert "Merknad: Først dette. Kort: den lange forklaringen.\n" in md  # once, after the given notes
     assert (tmp_path / "notert.csv").read_text(encoding="utf-8").splitlines()[0] == "year,a,b"  # all columns
     with pytest.raises(ValueError, match="not in the table"):
-        figures.publish_table(df, label="x", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
+        publishing.publish_table(df, label="x", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
                               columns=["year", "c"])
 
 
@@ -666,11 +693,11 @@ def test_many_number_columns_hyphenate_their_headings_before_a_short_cell_wraps(
                "Befolkningen eksklusive innvandrere", "Hele befolkningen", "Forskjell, innvandrere",
                "Forskjell, norskfødte med innvandrerforeldre"]
     cells = [["2011", "2023"], ["15–74 år", "20–66 år"]] + [["62,8", "−15,7"]] * 7
-    widths = figures.column_widths(headers, cells, [True, False] + [True] * 7)
-    assert sum(widths) <= figures.TABLE_WIDTH
-    assert widths[1] >= len("15–74 år") + figures.CELL_PADDING
-    assert all(w >= len("−15,7") + figures.CELL_PADDING for w in widths[2:])
-    assert widths[2] < len("Innvandrere") + figures.CELL_PADDING  # the heading word yields
+    widths = publishing.column_widths(headers, cells, [True, False] + [True] * 7)
+    assert sum(widths) <= publishing.TABLE_WIDTH
+    assert widths[1] >= len("15–74 år") + publishing.CELL_PADDING
+    assert all(w >= len("−15,7") + publishing.CELL_PADDING for w in widths[2:])
+    assert widths[2] < len("Innvandrere") + publishing.CELL_PADDING  # the heading word yields
 
 
 def test_numbers_keep_their_width_even_when_the_text_cannot_fit():
@@ -680,7 +707,7 @@ def test_numbers_keep_their_width_even_when_the_text_cannot_fit():
     cells = [["Minoritetsspråklige barn i barnehage"], ["2023"], ["68,2"], ["Befolkningen eksklusive innvandrere"],
              ["79,8"], ["−11,6"], ["0,7 større enn i 2022"], ["ingen klar endring i gapet"], ["prosentpoeng"]]
     numeric = [False, True, True, False, True, True, False, False, False]
-    widths = figures.column_widths(headers, cells, numeric)
-    assert sum(widths) <= figures.TABLE_WIDTH
-    assert widths[1] == len("2023") + figures.CELL_PADDING and widths[5] == len("−11,6") + figures.CELL_PADDING
-    assert min(widths[i] for i in (0, 3, 6, 7, 8)) >= figures.MIN_SQUEEZED + figures.CELL_PADDING
+    widths = publishing.column_widths(headers, cells, numeric)
+    assert sum(widths) <= publishing.TABLE_WIDTH
+    assert widths[1] == len("2023") + publishing.CELL_PADDING and widths[5] == len("−11,6") + publishing.CELL_PADDING
+    assert min(widths[i] for i in (0, 3, 6, 7, 8)) >= publishing.MIN_SQUEEZED + publishing.CELL_PADDING

@@ -304,6 +304,8 @@ def build_manifest(staging_dir: Path, params: dict, render_result=None, *,
         manifest["renderer"] = {
             "renderer": render_result.renderer,
             "renderer_label": render_result.renderer_label,
+            # the programs that made the files (the typst compiler the PDF names as its creator)
+            "versions": dict(getattr(render_result, "versions", None) or {}),
             "html_index": rel(render_result.html_index),
             "pdf": rel(render_result.pdf),
         }
