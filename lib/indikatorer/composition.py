@@ -62,8 +62,8 @@ WEIGHT_INDICATOR = "sysselsatte_antall"
 WEIGHT_COLUMN = "bosatte_beregnet"
 
 # Colours of the two parts (neither is a group colour, so they are never read as one).
-WITHIN_COLOUR = figures.OKABE_ITO["bluish_green"]
-COMPOSITION_COLOUR = figures.OTHER_PALETTE[7]  # Tol muted "wine"
+WITHIN_COLOUR = figures.PALETTE["green"]
+COMPOSITION_COLOUR = figures.PALETTE["rose"]
 # Relative tolerance when checking that the regions add up to all immigrants.
 PARTITION_TOLERANCE = 0.005
 
@@ -595,9 +595,8 @@ def _botid_text(code: str) -> str:
 
 
 def _year_colours(years: Sequence[int]) -> dict[int, str]:
-    palette = (figures.OTHER_PALETTE[0], figures.OTHER_PALETTE[6], figures.OTHER_PALETTE[3],
-               figures.OTHER_PALETTE[4], figures.OTHER_PALETTE[1], figures.OTHER_PALETTE[8])
-    return {y: palette[i % len(palette)] for i, y in enumerate(sorted(set(years)))}
+    ordered = sorted(set(years))
+    return dict(zip(ordered, figures.ordered_colours(len(ordered))))  # years are ordered
 
 
 def botid_figure_data(panels: Sequence[Panel], profiles: pd.DataFrame, reference_group: str
@@ -752,10 +751,17 @@ def botid_tables(panels: Sequence[Panel], profiles: pd.DataFrame, reference_grou
         wide["_order"] = wide["panel"].map({k: i for i, k in enumerate(keys)})
         wide = wide.sort_values(["_order", "year"]).reset_index(drop=True)
         table = pd.DataFrame({"gruppe": wide["panel"].map(titles), "year": wide["year"]})
+        # Each number with the decimals SSB printed it with ("35" stays 35, not 35,0).
+        printed = rows.pivot(index=["panel", "year"], columns="botid", values="decimals") \
+            .reindex(columns=list(codes)).reindex(pd.MultiIndex.from_frame(wide[["panel", "year"]])) \
+            if "decimals" in rows.columns else None
+        formats = {"reference_value": "prosent"}
         for code in codes:
             table[_botid_column(code)] = wide[code].astype(float)
+            decimals = None if printed is None else \
+                [None if fmt.is_missing(d) else int(d) for d in printed[code]]
+            formats[_botid_column(code)] = "prosent" if decimals is None else ("prosent", decimals)
         table["reference_value"] = wide["reference_value"].astype(float)
-        formats = {_botid_column(c): "prosent" for c in codes} | {"reference_value": "prosent"}
         headers = {"gruppe": "Landbakgrunn og alder", "year": "År",
                    **{_botid_column(c): _botid_header(c) for c in codes}, "reference_value": ref_name}
         caption = ("Andel sysselsatte blant innvandrere etter botid, alle år med tall i "
