@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 YEAR ?=
+# axe-core for the browser tests (tests/test_browser.py), from npm into an ignored folder;
+# Chromium is Debian's (`apt-get install chromium`).
+AXE_VERSION := 4.14.1
+AXE := .cache/node/node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
 
@@ -27,10 +31,15 @@ book: $(STAMP) ## Build the edition on the embedded snapshot (YEAR=YYYY, default
 test: $(STAMP) ## Run the tests (unit, notebooks, end-to-end build)
 	$(PY) -m pytest
 
+browser-deps: $(AXE) ## Install axe-core (npm) for the browser tests; Chromium: apt-get install chromium
+
+$(AXE):
+	npm install --no-save --no-audit --no-fund --prefix .cache/node axe-core@$(AXE_VERSION)
+
 verify: $(STAMP) ## Verify the checksums of the data snapshot
 	$(VENV)/bin/indikatorer data verify
 
 clean: ## Remove built outputs (keeps .venv)
 	rm -rf build _book .quarto
 
-.PHONY: help setup book test verify clean
+.PHONY: help setup book test verify clean browser-deps

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from indikatorer import build, manifest, paths
+from indikatorer import manifest, paths
 from indikatorer.catalogue import load_catalogue
 
 pytestmark = pytest.mark.slow
@@ -67,9 +67,8 @@ class _Page(html.parser.HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
-    root = tmp_path_factory.mktemp("edition")
-    result = build.build_edition(jobs=2, build_dir=root / "build", book_dir=root / "_book")
+def edition(built_edition):
+    result = built_edition
     html = result.html_index.read_text(encoding="utf-8")
     page = _Page()
     page.feed(html)

@@ -411,7 +411,7 @@ def test_table_headings_are_short_with_the_full_group_name_in_a_note(tmp_path):
     assert headers["gap_innvandrere"][1].startswith("Forskjell: gruppens verdi minus verdien for befolkningen ellers,")
     md = figures.publish_table(table, label="t", caption="T.", sources=frame(rows), formats=formats,
                                headers=headers, out_dir=tmp_path)
-    assert md.splitlines()[0] == "| År | Innvandrere | Befolkningen ellers | Forskjell, innvandrere |"
+    assert md.splitlines()[1] == "| År | Innvandrere | Befolkningen ellers | Forskjell, innvandrere |"
     assert "Merknad: Befolkningen ellers: uten innvandrere og norskfødte med innvandrerforeldre. Forskjell:" in md
 
 
@@ -432,9 +432,10 @@ def test_present_indicator_prints_findings_figures_tables_and_method(capsys, tmp
     assert "{#fig-test-andel-kjonn " in out and "{#fig-test-andel-landbakgrunn " in out
     assert "brudd i serien i 2017" in out                      # the break is named in the caption
     alt = out.split('fig-alt="', 1)[1].split('"}', 1)[0]         # alt text states the finding,
-    assert alt.startswith("Andelen i testen blant innvandrere var 66,0 prosent i 2023.")  # in the catalogue's words
+    assert alt.startswith("Linjediagram, prosent, for innvandrere og befolkningen eksklusive innvandrere, 2011–2023.")
+    assert "Andelen i testen blant innvandrere var 66,0 prosent i 2023." in alt  # in the catalogue's words
     assert "etter botid eller innvandringsgrunn i 2010–2023." in out  # one sentence for the missing ones
-    assert '::: {.callout-note collapse="true" title="Om tallene: Testandel"}' in out
+    assert '::: {.callout-note title="Om tallene: Testandel"}' in out  # never folded
     assert "SSB bruker 20–66 år fra 2017." in out and "@sec-om-test-andel" in out
     record = json.loads((tmp_path / "figures" / "test-andel-grupper.json").read_text(encoding="utf-8"))
     assert record["indicators"] == ["test_andel"] and record["sources"][0]["source_ref"] == PAGE

@@ -184,7 +184,8 @@ def test_without_weights_the_section_says_so_and_draws_nothing(tmp_path, capsys)
                                     out_dir=tmp_path / "figures")
     out = capsys.readouterr().out
     assert "Dekomponeringen kan ikke beregnes" in out
-    assert "vektene" in out and "indikatorer data fetch" in out
+    assert "vektene" in out and "statistikkbank" in out
+    assert "indikatorer data fetch" not in out and "catalogue.yml" not in out  # no developer words
     assert "{#fig-" not in out
     assert not (tmp_path / "figures").exists()
 

@@ -609,14 +609,18 @@ def test_publish_table_markdown_csv_and_json(tmp_path):
                                formats={"innvandrere": "prosent", "befolkningen_ellers": "prosent"},
                                headers={"personer": "Personer"}, indicators=["sysselsatte_andel"])
     lines = md.strip().split("\n")
-    assert lines[0] == "| År | Innvandrere | Befolkningen ellers | Personer |"
-    assert lines[1] == "|---:|---:|---:|---:|"
-    assert lines[2] == "| 2022 | 65,4 | 78,0 | 2\u00a0493\u00a0510 |"
-    assert lines[3] == "| 2023 | .. | 78,3 | 12 |"
-    assert lines[5] == ": Sysselsatte. Prosent {#tbl-syss-tabell}"
-    assert lines[7].endswith(" [· [Last ned data (CSV)](figures/syss-tabell.csv)]"
+    # in a block that scrolls sideways by itself, reachable by keyboard and named
+    assert lines[0] == ('::: {.table-scroll tabindex="0" role="region" '
+                        'aria-label="Tabell: Sysselsatte"}')
+    assert lines[1] == "| År | Innvandrere | Befolkningen ellers | Personer |"
+    assert lines[2] == "|---:|---:|---:|---:|"
+    assert lines[3] == "| 2022 | 65,4 | 78,0 | 2\u00a0493\u00a0510 |"
+    assert lines[4] == "| 2023 | .. | 78,3 | 12 |"
+    assert lines[6] == ": Sysselsatte. Prosent {#tbl-syss-tabell}"
+    assert lines[7] == ":::"
+    assert lines[9].endswith(" [· [Last ned data (CSV)](figures/syss-tabell.csv)]"
                              "{.content-visible when-format=\"html\"}")
-    assert lines[7].startswith("Kilde: SSB, tabell [13215]")
+    assert lines[9].startswith("Kilde: SSB, tabell [13215]")
     csv = (tmp_path / "figures" / "syss-tabell.csv").read_text(encoding="utf-8")
     assert csv == ("year,innvandrere,befolkningen_ellers,personer\n"
                    "2022,65.43,78,2493510\n2023,,78.25,12\n")
@@ -629,7 +633,7 @@ def test_publish_table_markdown_csv_and_json(tmp_path):
 def test_publish_table_left_aligns_text_and_escapes_pipes(tmp_path):
     df = pd.DataFrame({"region": ["norden", "a|b"], "value": [1.0, 2.0]})
     md = figures.publish_table(df, label="t", caption="c", sources=[API_SOURCE], out_dir=tmp_path)
-    lines = md.split("\n")
+    lines = md.split("\n")[1:]
     assert lines[0] == "| region | Verdi |"
     assert lines[1] == "|:---|---:|"
     assert lines[3] == "| a\\|b | 2,0 |"
@@ -643,7 +647,7 @@ def test_a_wide_table_passes_relative_column_widths_to_pandoc(tmp_path):
                        "innvandrere": [68.25, 9.2], "kommentar": [long_text, "ingen klar endring"]})
     md = figures.publish_table(df, label="bred", caption="Bred.", sources=[API_SOURCE], out_dir=tmp_path,
                                formats={"innvandrere": "prosent"})
-    lines = md.splitlines()
+    lines = md.splitlines()[1:]
     assert max(len(x) for x in lines[:4]) > figures.PANDOC_COLUMNS
     parts = lines[1].strip("|").split("|")
     assert [p.startswith(":") for p in parts] == [True, False, False, True]  # text left, numbers right
@@ -676,7 +680,7 @@ def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_pa
                                headers={"a": ("Kort", "Kort: den lange forklaringen."),
                                         "b": ("Kort 2", "Kort: den lange forklaringen.")},
                                notes=["Først dette."], columns=["year", "a"])
-    assert md.splitlines()[0] == "| År | Kort |"
+    assert md.splitlines()[1] == "| År | Kort |"
     assert "Merknad: Først dette. Kort: den lange forklaringen.\n" in md  # once, after the given notes
     assert (tmp_path / "notert.csv").read_text(encoding="utf-8").splitlines()[0] == "year,a,b"  # all columns
     with pytest.raises(ValueError, match="not in the table"):
@@ -684,17 +688,38 @@ def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_pa
                               columns=["year", "c"])
 
 
-def test_many_number_columns_hyphenate_their_headings_before_a_short_cell_wraps():
-    """Sysselsatte by group: seven number columns with long headings; «15–74 år» must not wrap."""
+def test_a_table_too_wide_for_print_is_split_with_the_key_columns_repeated(tmp_path):
+    """Sysselsatte by group: seven number columns with long headings. Print gets it in parts,
+    each fitting the page with no heading word broken and «15–74 år» unwrapped; the web gets
+    the whole table in its scrolling block."""
     headers = ["År", "Alder", "Innvandrere", "Norskfødte med innvandrerforeldre", "Befolkningen ellers",
                "Befolkningen eksklusive innvandrere", "Hele befolkningen", "Forskjell, innvandrere",
                "Forskjell, norskfødte med innvandrerforeldre"]
     cells = [["2011", "2023"], ["15–74 år", "20–66 år"]] + [["62,8", "−15,7"]] * 7
-    widths = figures.column_widths(headers, cells, [True, False] + [True] * 7)
-    assert sum(widths) <= figures.TABLE_WIDTH
-    assert widths[1] >= len("15–74 år") + figures.CELL_PADDING
-    assert all(w >= len("−15,7") + figures.CELL_PADDING for w in widths[2:])
-    assert widths[2] < len("Innvandrere") + figures.CELL_PADDING  # the heading word yields
+    numeric = [True, False] + [True] * 7
+    assert figures.min_table_width(headers, cells, numeric) > figures.TABLE_WIDTH
+    parts = figures.split_columns(headers, cells, numeric)
+    assert len(parts) == 2
+    assert all(part[:2] == [0, 1] for part in parts)            # År and Alder in every part
+    assert sorted(i for part in parts for i in part[2:]) == list(range(2, 9))  # each column once
+    for part in parts:
+        heads = [headers[i] for i in part]
+        widths = figures.column_widths(heads, [cells[i] for i in part], [numeric[i] for i in part])
+        assert sum(widths) <= figures.TABLE_WIDTH
+        for head, width in zip(heads, widths):
+            assert width >= max(len(w) for w in head.split()) + figures.CELL_PADDING, head
+        assert widths[1] >= len("15–74 år") + figures.CELL_PADDING
+
+    df = pd.DataFrame({"year": [2011, 2023], "alder": ["15–74 år", "20–66 år"],
+                       **{f"c{i}": [62.8, -15.7] for i in range(7)}})
+    md = figures.publish_table(df, label="bred", caption="Sysselsatte. Prosent.", sources=[API_SOURCE],
+                               out_dir=tmp_path, headers=dict(zip(df.columns, headers)))
+    web, printed = md.split('::: {.content-hidden when-format="html"}')
+    assert web.startswith('::: {.content-visible when-format="html"}\n::: {.table-scroll')
+    assert web.count("{#tbl-bred}") == 1 and web.count("| 2011 |") == 1
+    assert printed.count("{#tbl-bred}") == 1 and printed.count("| 2011 | 15–74 år |") == 2
+    assert ": Sysselsatte. Prosent. Del 1 av 2. {#tbl-bred}" in printed
+    assert ": Fortsettelse av @tbl-bred, del 2 av 2." in printed
 
 
 def test_numbers_keep_their_width_even_when_the_text_cannot_fit():
@@ -706,7 +731,8 @@ def test_numbers_keep_their_width_even_when_the_text_cannot_fit():
     numeric = [False, True, True, False, True, True, False, False, False]
     widths = figures.column_widths(headers, cells, numeric)
     assert sum(widths) <= figures.TABLE_WIDTH
-    assert widths[1] == len("2023") + figures.CELL_PADDING and widths[5] == len("−11,6") + figures.CELL_PADDING
+    assert widths[1] == len("2023") + figures.CELL_PADDING
+    assert widths[5] == len("Forskjell") + figures.CELL_PADDING  # a heading word is never broken
     assert min(widths[i] for i in (0, 3, 6, 7, 8)) >= figures.MIN_SQUEEZED + figures.CELL_PADDING
 
 

@@ -758,8 +758,7 @@ def _what_refresh_fills(indicator: Any) -> str:
     if tables:
         word = "tabell" if len(tables) == 1 else "tabellene"
         return f"tallene fra statistikkbankens {word} {text.and_join(tables)}"
-    return ("tallene når en statistikkbanktabell for indikatoren er bekreftet i katalogen "
-            "(data/catalogue.yml)")
+    return "tallene når en tabell i statistikkbanken er knyttet til indikatoren"
 
 
 def method_callout(indicator: Any, sources: pd.DataFrame, params: ChapterParams,
@@ -767,7 +766,8 @@ def method_callout(indicator: Any, sources: pd.DataFrame, params: ChapterParams,
     """The methodology note under an indicator: definition, population, source (``sources``:
     the source columns of the rows shown), breaks, caveats, the trend model, and a reference to
     the appendix entry."""
-    lines = [f'::: {{.callout-note collapse="true" title="Om tallene: {indicator.name}"}}',
+    # Not collapsible: Quarto's folded callouts carry data-bs-* toggles that axe-core flags.
+    lines = [f'::: {{.callout-note title="Om tallene: {indicator.name}"}}',
              f"**Definisjon.** {indicator.definition}", "",
              f"**Populasjon.** {indicator.population}."]
     if indicator.reference_group:
@@ -1215,7 +1215,6 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, edition: pd.DataFrame,
     in this edition, breaks, caveats and status."""
     lines = [f"### {indicator.name} {{#{section_id(indicator.id)}}}", "",
              f"**Definisjon.** {indicator.definition}", "",
-             f"- **Id:** `{indicator.id}`",
              f"- **Enhet:** {indicator.unit}; **populasjon:** {indicator.population}",
              f"- **Retning:** {DIRECTION_WORDS[indicator.direction]}",
              f"- **Sammenlignes med:** "
@@ -1278,6 +1277,7 @@ def figure_records(chapter_dir: str | Path = ".") -> list[dict]:
             record = json.loads(path.read_text(encoding="utf-8"))
             if record.get("kind") in ("figure", "table"):
                 record["_dir"] = os.path.relpath(folder, chapter_dir).replace(os.sep, "/")
+                record["_web"] = os.path.relpath(folder, chapter_dir.parent).replace(os.sep, "/")
                 records.append(record)
     return records
 
@@ -1345,12 +1345,13 @@ def figures_appendix(chapter_dir: str | Path = ".") -> None:
                              key=lambda r: (place.get(_reference(r)[1:], len(place)), r["label"])):
             indicators = ", ".join(f"`{i}`" for i in record.get("indicators", []))
             source = figures.source_line(record["sources"]).removeprefix("Kilde: ")
-            # A link on the web; in the PDF the file's name (a relative link would lead nowhere).
+            # A link on the web; in the PDF where the file lives in the web edition (a relative
+            # link would lead nowhere; the colophon gives the edition's address).
             data = (f"[[{record['csv']}]({record['_dir']}/{record['csv']})]{figures.WEB_ONLY}"
-                    f"[{record['csv']}]{figures.PRINT_ONLY}")
+                    f"[`{record['_web']}/{record['csv']}`]{figures.PRINT_ONLY}")
             cells = [_reference(record), indicators, source, data]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        _md("\n".join(lines))
+        _md(figures.scroll_block("\n".join(lines), f"Figurer og tabeller i {_chapter_title(nb, notebook)}"))
 
     used_by: dict[tuple, tuple[dict, list[str]]] = {}
     files: dict[tuple[str, str], set[str]] = {}
@@ -1369,7 +1370,7 @@ def figures_appendix(chapter_dir: str | Path = ".") -> None:
     for _, (source, refs) in sorted(used_by.items(), key=lambda item: (item[1][0]["retrieved"], item[0])):
         cells = [figures.source_line([source]).removeprefix("Kilde: "), ", ".join(refs)]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    _md("\n".join(lines))
+    _md("\n".join(lines[:4]) + "\n" + figures.scroll_block("\n".join(lines[4:]), "Kildene"))
     lines = ["## Datagrunnlaget", "",
              "Alle figurene og tabellene bygger på disse filene i datagrunnlaget. Sjekksummen "
              "(sha256) kontrolleres hver gang en fil leses (`indikatorer data verify`).", "",
@@ -1378,4 +1379,4 @@ def figures_appendix(chapter_dir: str | Path = ".") -> None:
         span = sorted(dates)
         when = span[0] if len(span) == 1 else f"{span[0]} – {span[-1]}"
         lines.append(f"| `{path}` | `{digest}` | {when} |")
-    _md("\n".join(lines))
+    _md("\n".join(lines[:4]) + "\n" + figures.scroll_block("\n".join(lines[4:]), "Filene i datagrunnlaget"))

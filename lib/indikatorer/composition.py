@@ -463,9 +463,9 @@ def _no_composition(choice: Choice) -> str:
 
 
 def _refresh_text() -> str:
-    return ("En oppdatering fra SSBs statistikkbank (`indikatorer data fetch`) vil fylle inn "
-            "nyere år når tabellen over sysselsatte innvandrere etter verdensregion, med både antall "
-            "og andel, er bekreftet i indikatorkatalogen (data/catalogue.yml).")
+    return ("Nyere år kommer med når tallene hentes direkte fra SSBs statistikkbank, fra en tabell "
+            "over sysselsatte innvandrere etter verdensregion med både antall og andel "
+            "(vedlegget Slik er tallene laget forklarer hvordan tallene hentes).")
 
 
 @chapter._one_write
