@@ -453,7 +453,10 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
     assert lines[2].endswith(" [· [Last ned data (CSV)](figures/syss-gruppe.csv)"
                              " · [Notatboken som laget figuren](notatbok/01-arbeid.ipynb)"
                              "{download=\"01-arbeid.ipynb\"}]"
-                             "{.content-visible when-format=\"html\"}")
+                             "{.content-visible when-format=\"html\"}"
+                             # print names where the file lives in the web edition
+                             "[ · Data i nettutgaven: `notebooks/figures/syss-gruppe.csv`]"
+                             "{.content-hidden when-format=\"html\"}")
 
     record = json.loads(meta.read_text(encoding="utf-8"))
     assert record["label"] == "syss-gruppe"
@@ -619,7 +622,9 @@ def test_publish_table_markdown_csv_and_json(tmp_path):
     assert lines[6] == ": Sysselsatte. Prosent {#tbl-syss-tabell}"
     assert lines[7] == ":::"
     assert lines[9].endswith(" [· [Last ned data (CSV)](figures/syss-tabell.csv)]"
-                             "{.content-visible when-format=\"html\"}")
+                             "{.content-visible when-format=\"html\"}"
+                             "[ · Data i nettutgaven: `figures/syss-tabell.csv`]"
+                             "{.content-hidden when-format=\"html\"}")
     assert lines[9].startswith("Kilde: SSB, tabell [13215]")
     csv = (tmp_path / "figures" / "syss-tabell.csv").read_text(encoding="utf-8")
     assert csv == ("year,innvandrere,befolkningen_ellers,personer\n"

@@ -869,7 +869,11 @@ def _footer(link_dir: str, label_: str, sources, notes) -> str:
         links.append(f'[Notatboken som laget figuren](notatbok/{name}){{download="{name}"}}')
     # The local links work only on the web (a standalone PDF has no figures/ beside it): a
     # Quarto span shows them in the HTML only; the source line, with absolute URLs, stays.
-    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}")
+    # Print names where the data file lives in the web edition (the colophon gives its address).
+    folder = Path(notebook).parent.as_posix() if notebook else ""
+    where = f"{folder}/{link_dir}" if folder not in ("", ".") else link_dir
+    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}"
+                 f"[ · Data i nettutgaven: `{where}/{label_}.csv`]{PRINT_ONLY}")
     return "\n".join(lines)
 
 
