@@ -47,7 +47,7 @@ from indikatorer.errors import UserError
 BREAKDOWNS = ("sex", "botid", "region", "reason")
 # Default window: fifteen reference years, the newest included (first_year = year - 14).
 DEFAULT_SPAN = 14
-DEFAULT_REGION = "0"  # "0" = all of Norway
+DEFAULT_GEOGRAPHY = "0"  # "0" = all of Norway; F03 a county, K0301 a municipality
 KERNEL = "python3"
 THEME_DIR = "notebooks"
 CHAPTER_DIR = "chapters"
@@ -68,7 +68,7 @@ class EditionParams:
     year: int
     first_year: int
     breakdowns: list[str] = field(default_factory=lambda: list(BREAKDOWNS))
-    region: str = DEFAULT_REGION
+    geography: str = DEFAULT_GEOGRAPHY
     extra: tuple[tuple[str, object], ...] = ()
 
     def to_dict(self) -> dict:
@@ -77,7 +77,7 @@ class EditionParams:
             "first_year": self.first_year,
             "breakdowns": (list(self.breakdowns) if isinstance(self.breakdowns, (list, tuple))
                            else self.breakdowns),
-            "region": self.region,
+            "geography": self.geography,
             **dict(self.extra),
         }
 
@@ -95,12 +95,12 @@ class EditionParams:
             raise UserError(f"year must be an integer, got {year!r}")
         first_year = overrides.pop("first_year", year - DEFAULT_SPAN)
         breakdowns = overrides.pop("breakdowns", list(BREAKDOWNS))
-        region = overrides.pop("region", DEFAULT_REGION)
+        geography = overrides.pop("geography", DEFAULT_GEOGRAPHY)
         return cls(
             year=year,
             first_year=first_year,
             breakdowns=breakdowns,
-            region=region,
+            geography=geography,
             extra=tuple(sorted(overrides.items())),
         )
 
@@ -210,12 +210,26 @@ def _check_values(name: str, params: dict, years: tuple[int, int] | None) -> Non
         if unknown:
             raise UserError(f"{name}: unknown breakdown(s) {', '.join(map(repr, unknown))}; "
                             f"known: {', '.join(BREAKDOWNS)}")
+    geography = params.get("geography")
+    if geography is not None:
+        _check_geography(name, geography)
+
+
+def _check_geography(name: str, geography) -> None:
+    """The edition's geography must be a code of data/published/geographies.csv with rows."""
+    from indikatorer.published import load_geographies
+
+    known = load_geographies()
+    if str(geography) not in set(known["code"]):
+        examples = ", ".join(f"{c} ({l})" for c, l in zip(known["code"][:4], known["label"][:4]))
+        raise UserError(f"{name}: geography {geography!r} is not in the data snapshot "
+                        f"(data/published/geographies.csv lists {len(known)} codes, e.g. {examples})")
 
 
 def parse_param_args(items: list[str]) -> dict:
     """`-p NAME=VALUE` arguments → {name: value}; values are YAML (2012, [sex, botid], text).
 
-    `region` is a code, so it is kept as the text given ("0", "03"), not read as a number.
+    `geography` is a code, so it is kept as the text given ("0", "F03"), not read as a number.
     """
     overrides = {}
     for item in items or []:
@@ -223,7 +237,7 @@ def parse_param_args(items: list[str]) -> dict:
         name = name.strip()
         if not sep or not name:
             raise UserError(f"--param expects NAME=VALUE, got {item!r}")
-        if name == "region":
+        if name == "geography":
             overrides[name] = text.strip()
             continue
         try:
@@ -571,7 +585,7 @@ def build_edition(year: int | None = None, overrides: dict | None = None,
                   build_dir: Path | None = None, book_dir: Path | None = None) -> EditionResult:
     """Build edition `year` (default: the newest year in the data) into `_book/<year>/`.
 
-    `overrides` are notebook parameters (edition ones — year, first_year, breakdowns, region —
+    `overrides` are notebook parameters (edition ones — year, first_year, breakdowns, geography —
     or any other the notebooks declare). `only` restricts which notebooks run (stems); the
     others keep their earlier executed copies. `build_dir`/`book_dir` default to
     `<project_root>/build` and `<project_root>/_book` (verify-edition builds elsewhere).

@@ -25,7 +25,7 @@ from indikatorer.published import COLUMNS as PUBLISHED_COLUMNS
 
 UNITS = ("prosent", "prosentpoeng", "personer", "kroner", "antall", "forholdstall", "år")
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
-FREQUENCIES = ("yearly", "every_second_year", "election_years", "survey")
+FREQUENCIES = ("yearly", "every_second_year", "election_years", "survey", "rolling_three_year")
 BREAKDOWNS = ("group", "sex", "age", "botid", "region", "reason")
 SOURCE_KINDS = ("ssb_api", "published")
 DERIVED_OPS = ("gap",)

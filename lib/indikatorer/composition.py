@@ -78,10 +78,12 @@ BOTID_TICKS = {"0-3": "Under 4", "4-6": "4–6", "7+": "7 og mer", "0": "Under 1
 
 
 def edition_rows(params: chapter.ChapterParams) -> pd.DataFrame:
-    """The observations up to the edition's year (rates and the employed persons behind them)."""
+    """The observations up to the edition's year and of its geography (rates and the employed
+    persons behind them)."""
     from indikatorer.observations import load_observations
 
-    return load_observations(year_max=params.year)
+    rows = load_observations(year_max=params.year)
+    return rows[rows["geography"].isin(chapter.same_area(params.geography))]
 
 
 def _base(obs: pd.DataFrame, indicator: str) -> pd.DataFrame:
@@ -783,9 +785,7 @@ def present_botid_profile(params: chapter.ChapterParams, *, observations: pd.Dat
 
         catalogue = load_catalogue()
     if observations is None:
-        from indikatorer.observations import load_observations
-
-        observations = load_observations(year_max=params.year)
+        observations = edition_rows(params)
     indicator = catalogue.get(INDICATOR)
     reference = indicator.reference_group
     panels, profiles = botid_profiles(observations, reference, _break_years(catalogue), params.year)

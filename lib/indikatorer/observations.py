@@ -29,13 +29,14 @@ from indikatorer.codes import clear_cache as _clear_codes_cache
 from indikatorer.errors import UserError
 
 TIDY_COLUMNS = [
-    "indicator", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
+    "indicator", "year", "period", "group", "sex", "age", "geography", "region", "region_label", "botid",
     "other_dim", "other_value", "unit", "value", "decimals", "status", "source_kind", "source_table",
     "source_ref", "source_file", "source_sha256", "retrieved", "note",
 ]
 # One row per key (ARCHITECTURE.md). `period` is not part of it: a quarterly series must be
 # narrowed to one quarter by the catalogue's `where` (e.g. period: "4. kvartal*").
-KEY_COLUMNS = ["indicator", "year", "group", "sex", "age", "region", "botid", "other_dim", "other_value"]
+KEY_COLUMNS = ["indicator", "year", "group", "sex", "age", "geography", "region", "botid", "other_dim",
+               "other_value"]
 STRING_COLUMNS = [c for c in TIDY_COLUMNS if c not in ("year", "value", "decimals")]
 
 STATUSES = ("ok", "missing", "not_available", "suppressed", "not_applicable", "nil")
@@ -45,7 +46,10 @@ SOURCE_KINDS = ("ssb_api", "published", "derived")
 # of indikatorer.codes.VOCABULARIES (tests/test_codes.py holds them together).
 CODED_COLUMNS = {"group": "groups", "sex": "sex", "age": "ages", "region": "regions", "botid": "botid"}
 # Defaults for dimensions a source does not break down by.
-DEFAULTS = {"sex": "alle", "age": "alle", "region": "alle", "region_label": "", "botid": "alle",
+# `geography`: "0" is Norway, `F03` a county, `K0301` a municipality (data/published/geographies.csv).
+NATIONAL = "0"
+GEOGRAPHY_PATTERN = r"0|F\d{2}|K\d{4}"
+DEFAULTS = {"sex": "alle", "age": "alle", "geography": NATIONAL, "region": "alle", "region_label": "", "botid": "alle",
             "other_dim": "", "other_value": "", "period": "", "note": ""}
 MAX_SHOWN_ROWS = 10
 
@@ -164,7 +168,7 @@ def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.
     """Each group's value minus the reference group's, for the same year, sex, age, region,
     botid and extra breakdown. A gap has a number (status ok) only when both inputs have one;
     nil counts as a number (a true zero). Rows without a reference row are left out."""
-    match = ["year", "sex", "age", "region", "botid", "other_dim", "other_value"]
+    match = ["year", "sex", "age", "geography", "region", "botid", "other_dim", "other_value"]
     ref = base[base["group"] == reference_group]
     groups = base[base["group"] != reference_group]
     pairs = groups.merge(ref, on=match, suffixes=("", "_ref"))
@@ -355,7 +359,7 @@ def clear_cache() -> None:
 
 def _show(rows: pd.DataFrame) -> str:
     shown = rows.head(MAX_SHOWN_ROWS)
-    cols = [c for c in ["indicator", "year", "period", "group", "sex", "age", "region", "botid",
+    cols = [c for c in ["indicator", "year", "period", "group", "sex", "age", "geography", "region", "botid",
                         "other_value", "unit", "value", "status", "source_ref"] if c in rows.columns]
     text = shown[cols].to_string(index=False, max_colwidth=60)
     more = f"\n  … and {len(rows) - MAX_SHOWN_ROWS} more row(s)" if len(rows) > MAX_SHOWN_ROWS else ""
@@ -407,6 +411,10 @@ def validate_observations(df: pd.DataFrame, catalogue: Any, *, codes: Codes | No
     mismatch = df[df["indicator"].isin(known_ids) & (df["unit"] != df["indicator"].map(units))]
     if len(mismatch):
         problems.append(_problem(mismatch, "whose unit differs from the catalogue's"))
+    geography = df[~df["geography"].str.fullmatch(GEOGRAPHY_PATTERN)]
+    if len(geography):
+        problems.append(_problem(geography, f"with a geography not of the form {GEOGRAPHY_PATTERN!r} "
+                                            "(\"0\" Norway, F03 county, K0301 municipality)"))
     kinds = df[~df["source_kind"].isin(SOURCE_KINDS)]
     if len(kinds):
         problems.append(_problem(kinds, f"with source_kind not in {SOURCE_KINDS}"))
@@ -419,8 +427,8 @@ def validate_observations(df: pd.DataFrame, catalogue: Any, *, codes: Codes | No
     problems += _status_problems(df)
     duplicated = df[df.duplicated(KEY_COLUMNS, keep=False)].sort_values(KEY_COLUMNS)
     if len(duplicated):
-        problems.append(_problem(duplicated, "share a key (indicator, year, group, sex, age, region, botid,"
-                                             " other_dim, other_value); narrow the source with 'where'"))
+        problems.append(_problem(duplicated, "share a key (indicator, year, group, sex, age, geography, region,"
+                                             " botid, other_dim, other_value); narrow the source with 'where'"))
     if problems:
         raise ObservationsError("the observations table breaks its contract:\n" + "\n".join(problems))
 
@@ -453,7 +461,7 @@ def command_show(args: argparse.Namespace) -> int:
     if rows.empty:
         print(f"{args.indicator}: no observations")
         return 0
-    shown = rows[["year", "period", "group", "sex", "age", "region", "botid", "other_value",
+    shown = rows[["year", "period", "group", "sex", "age", "geography", "region", "botid", "other_value",
                   "value", "unit", "status", "source_ref"]]
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 70):
         print(shown.to_string(index=False))
