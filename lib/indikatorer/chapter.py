@@ -1177,6 +1177,13 @@ def _newest(series: pd.DataFrame, group: str) -> tuple[int, float] | None:
     return (int(values.index.max()), float(values.iloc[-1])) if not values.empty else None
 
 
+def _no_data(params: ChapterParams, markdown: str) -> None:
+    """A no-data note, except in a county or municipality edition, whose summary lists once what
+    the area has no numbers for (:func:`geography_coverage`)."""
+    if not params.regional:
+        _md(markdown)
+
+
 @_one_write
 def population_context(params: ChapterParams, *, observations: pd.DataFrame | None = None,
                        catalogue: Any = None, out_dir: str | Path = "figures") -> None:
@@ -1215,7 +1222,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
     if sentences:
         _md(" ".join(sentences))
     else:
-        _md(text.no_data_note("befolkningen etter innvandringskategori",
+        _no_data(params, text.no_data_note("befolkningen etter innvandringskategori",
                                  _what_refresh_fills(catalogue.get("befolkning_antall")),
                                  years=params.years))
 
@@ -1230,7 +1237,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
                            _slug(region_indicator.id), "innvandrere", sources_of_for(region_indicator),
                            rows_of("befolkning_antall"))
     else:
-        _md("Datagrunnlaget har ingen tall for befolkningen etter landbakgrunn i "
+        _no_data(params, "Datagrunnlaget har ingen tall for befolkningen etter landbakgrunn i "
                f"{fmt.year_range(*params.years)}.")
 
     refugee_indicator = catalogue.get("flyktningbakgrunn_antall")
@@ -1240,7 +1247,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
                         _step(refugee_indicator, refugees["year"]), out_dir, _slug(refugee_indicator.id),
                         found, sources_of_for(refugee_indicator))
     else:
-        _md(text.no_data_note(refugee_indicator.name, _what_refresh_fills(refugee_indicator),
+        _no_data(params, text.no_data_note(refugee_indicator.name, _what_refresh_fills(refugee_indicator),
                                  years=params.years))
 
     stock_indicator = catalogue.get("innvandrere_grunn_antall")
@@ -1252,7 +1259,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
                            _slug(stock_indicator.id), "innvandrere", sources_of_for(stock_indicator),
                            rows_of(stock_indicator.id))
     else:
-        _md(text.no_data_note(stock_indicator.name.lower(), _what_refresh_fills(stock_indicator),
+        _no_data(params, text.no_data_note(stock_indicator.name.lower(), _what_refresh_fills(stock_indicator),
                               years=params.years))
 
     reason_indicator = catalogue.get("innvandringer_grunn_antall")
@@ -1262,7 +1269,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
                            _slug(reason_indicator.id), "innvandrere", sources_of_for(reason_indicator),
                            rows_of(reason_indicator.id))
     else:
-        _md(text.no_data_note("innvandringer etter innvandringsgrunn",
+        _no_data(params, text.no_data_note("innvandringer etter innvandringsgrunn",
                                  _what_refresh_fills(reason_indicator), years=params.years))
 
 
@@ -1285,8 +1292,8 @@ def geography_coverage(params: ChapterParams, *, observations: pd.DataFrame | No
              f"{place} i {fmt.year_range(*params.years)} for {len(have)} av "
              f"{len(catalogue.indicators)} indikatorer:", ""]
     lines += [f"- {name}" for name in have] or ["- ingen"]
-    lines += ["", f"Disse {len(lack)} indikatorene har ingen tall for {place} i datagrunnlaget, og "
-                  "kapitlene viser dem ikke:", ""]
+    lines += ["", f"Disse {len(lack)} indikatorene har ingen tall for {place} i datagrunnlaget; "
+                  "kapitlene nevner dem bare med én setning:", ""]
     lines += [f"- {name}" for name in lack]
     _md("\n".join(lines))
 
