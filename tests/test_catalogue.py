@@ -79,10 +79,21 @@ def test_real_catalogue_has_every_required_id_in_its_theme_with_its_series(real)
             assert series in [s["series"] for s in ind.published_sources], ind_id
 
 
+OTHER_PUBLISHERS = {"imdi", "fhi"}  # their figures come from exports, not from SSB's statbank
+
+
 def test_every_source_indicator_offers_a_statbank_source(real):
     for ind in real.indicators:
-        if not ind.is_derived:
+        if not ind.is_derived and not {s.get("statistic") for s in ind.sources} <= OTHER_PUBLISHERS:
             assert [s for s in ind.sources if s["kind"] == "ssb_api"], ind.id
+
+
+def test_indicators_of_other_publishers_are_built_from_their_exports_only(real):
+    others = [i for i in real.indicators if {s.get("statistic") for s in i.sources} & OTHER_PUBLISHERS]
+    assert {i.id for i in others} == {"vgo_fullfort_imdi_andel", "utdanningsniva_imdi_fordeling",
+                                      "vedvarende_lavinntekt_fhi_andel", "innvandrere_grunn_antall"}
+    for ind in others:
+        assert all(s["kind"] == "published" and s["series"].startswith(("imdi_", "fhi_")) for s in ind.sources)
 
 
 def test_unconfirmed_tables_carry_a_note_and_confirmed_tables_an_id(real):

@@ -1250,9 +1250,11 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
         _no_data(params, text.no_data_note(refugee_indicator.name, _what_refresh_fills(refugee_indicator),
                                  years=params.years))
 
-    stock_indicator = catalogue.get("innvandrere_grunn_antall")
-    by_stock_reason = select_series(rows_of(stock_indicator.id), by="reason")
-    if by_stock_reason["value"].notna().any():
+    stock_indicator = next((i for i in catalogue.indicators if i.id == "innvandrere_grunn_antall"), None)
+    by_stock_reason = select_series(rows_of("innvandrere_grunn_antall"), by="reason")
+    if stock_indicator is None:
+        pass  # a catalogue without immigrants by reason (a test's, or an older one)
+    elif by_stock_reason["value"].notna().any():
         _md(f"{stock_indicator.name} i {geography_label(params.geography).replace('Hele landet', 'Norge')} "
             f"({stock_indicator.population.lower()}):")
         _present_breakdown(stock_indicator, by_stock_reason, "reason", 1, out_dir,

@@ -467,6 +467,8 @@ def _page_publishers(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     pages = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "statistic" not in pages.columns:
+        return {}
     return {u: PUBLISHERS[s] for u, s in zip(pages["url"], pages["statistic"]) if s in PUBLISHERS}
 
 
