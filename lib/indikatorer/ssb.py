@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -61,12 +62,21 @@ class SsbApiError(UserError):
     """The API could not be reached or answered with an error."""
 
 
+class SsbUnreachable(SsbApiError):
+    """The API's host refused the connection, is unknown, or stays silent: every further request
+    would fail the same way, so the whole fetch stops."""
+
+
 class JsonStatError(UserError):
     """A response is not the JSON-stat2 dataset it should be."""
 
 
 class QueryError(UserError):
     """A query names a dimension or value the table does not have."""
+
+
+class ResponseMismatch(JsonStatError):
+    """A response is a well-formed dataset but not the answer to the query that was sent."""
 
 
 # --------------------------------------------------------------------------- JSON-stat2
@@ -145,25 +155,39 @@ def _dataset_shape(doc: Mapping, source: str) -> tuple[list[str], list[int]]:
     return ids, sizes
 
 
+def _flat_index(key: Any, n: int, what: str, source: str) -> int:
+    """A key of a sparse ``value`` or ``status`` object: a cell's flat index as a decimal string."""
+    text = str(key)
+    if not (text.isascii() and text.isdigit()):
+        raise JsonStatError(f"{source}: {what} key {key!r} is not a cell index (0..{n - 1})")
+    i = int(text)
+    if not 0 <= i < n:
+        raise JsonStatError(f"{source}: {what} index {key} outside 0..{n - 1}")
+    return i
+
+
+def _number(v: Any, where: str, source: str) -> float:
+    if v is None:
+        return np.nan
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise JsonStatError(f"{source}: {where} is {v!r}, not a number or null")
+    return float(v)
+
+
 def _values(doc: Mapping, n: int, sizes: list[int], source: str) -> np.ndarray:
     raw = doc.get("value")
     if isinstance(raw, dict):  # sparse form: flat index → value
         values = np.full(n, np.nan)
         for key, v in raw.items():
-            i = int(key)
-            if not 0 <= i < n:
-                raise JsonStatError(f"{source}: value index {key} outside 0..{n - 1}")
-            values[i] = np.nan if v is None else v
+            i = _flat_index(key, n, "value", source)
+            values[i] = _number(v, f"value[{key!r}]", source)
         return values
     if not isinstance(raw, list):
         raise JsonStatError(f"{source}: 'value' is missing or not a list")
     if len(raw) != n:
         shape = " × ".join(str(s) for s in sizes)
         raise JsonStatError(f"{source}: value has {len(raw)} entries but size {shape} = {n}")
-    try:
-        return np.array(raw, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise JsonStatError(f"{source}: non-numeric entries in value ({exc})") from exc
+    return np.array([_number(v, f"value[{i}]", source) for i, v in enumerate(raw)], dtype=float)
 
 
 def _symbols(doc: Mapping, n: int, source: str) -> pd.Series:
@@ -182,12 +206,13 @@ def _symbols(doc: Mapping, n: int, source: str) -> pd.Series:
             raise JsonStatError(f"{source}: status has {len(raw)} entries but value has {n}")
     elif isinstance(raw, dict):
         for key, symbol in raw.items():
-            i = int(key)
-            if not 0 <= i < n:
-                raise JsonStatError(f"{source}: status index {key} outside 0..{n - 1}")
-            symbols[i] = symbol
+            symbols[_flat_index(key, n, "status", source)] = symbol
     else:
         raise JsonStatError(f"{source}: status is {type(raw).__name__}")
+    unknown = sorted({repr(v) for v in symbols.dropna() if v not in STATUS_BY_SYMBOL})
+    if unknown:
+        raise JsonStatError(f"{source}: unknown status symbol(s) {', '.join(unknown)} "
+                            f"(SSB's are {' '.join(STATUS_BY_SYMBOL)})")
     return symbols
 
 
@@ -207,11 +232,25 @@ def _decimals(doc: Mapping, ids: list[str], frame: pd.DataFrame) -> np.ndarray |
 
 
 def parse_jsonstat(doc: Mapping | bytes | str, *, source: str = "response") -> pd.DataFrame:
+    """See :func:`_parse_jsonstat`; any malformed part of the document is a JsonStatError naming
+    ``source``, never a bare TypeError or ValueError."""
+    try:
+        return _parse_jsonstat(doc, source=source)
+    except JsonStatError as exc:
+        if str(exc).startswith(f"{source}: "):
+            raise
+        raise JsonStatError(f"{source}: {exc}") from exc
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise JsonStatError(f"{source}: malformed JSON-stat2 ({type(exc).__name__}: {exc})") from exc
+
+
+def _parse_jsonstat(doc: Mapping | bytes | str, *, source: str = "response") -> pd.DataFrame:
     """A JSON-stat2 dataset as a tidy DataFrame, one row per cell in the dataset's order.
 
     Columns: for every dimension ``<dim>`` (code) and ``<dim>_label``, then ``value`` (float)
     and ``status``. SSB's symbols ``..`` ``...`` ``:`` ``.`` give NaN with status missing /
-    not_available / suppressed / not_applicable; ``-`` is a true nil (0.0, status nil).
+    not_available / suppressed / not_applicable; ``-`` is a true nil (0.0, status nil) when the
+    cell has no number, and never overwrites a number sent with it (that cell is ``ok``).
     A cell with no value and no symbol is ``missing``; every other cell is ``ok``.
 
     Where the response says how many decimals SSB publishes (per content,
@@ -238,7 +277,10 @@ def parse_jsonstat(doc: Mapping | bytes | str, *, source: str = "response") -> p
     no_symbol = pd.isna(status)
     status[no_symbol] = np.where(np.isnan(values[no_symbol]), "missing", "ok")
     values[np.isin(status, ["missing", "not_available", "suppressed", "not_applicable"])] = np.nan
-    values[status == "nil"] = 0.0
+    # "-" is a true zero where no number is given; a number sent with it stands (never 0 over it).
+    nil = status == "nil"
+    status[nil & ~np.isnan(values) & (values != 0)] = "ok"
+    values[nil & np.isnan(values)] = 0.0
 
     frame = pd.DataFrame(columns)
     frame["value"] = values
@@ -408,6 +450,77 @@ def selection_body(selection: Mapping[str, Sequence[str]]) -> dict:
     return {"selection": [{"variableCode": dim, "valueCodes": list(codes)} for dim, codes in selection.items()]}
 
 
+def _listed(codes: Sequence[str], limit: int = 8) -> str:
+    shown = ", ".join(codes[:limit])
+    return shown + (f" … ({len(codes)} in all)" if len(codes) > limit else "")
+
+
+def query_problems(table: str, metadata: Mapping, query: Mapping[str, Sequence[Any] | Any],
+                   columns: Mapping[str, str] | None = None) -> list[str]:
+    """Every way a catalogue query (and its ``columns`` mapping) does not fit the table's
+    metadata, each naming the table, the dimension and the codes; empty when it fits."""
+    problems = []
+    fitting: dict[str, Any] = {}
+    for wanted, items in query.items():
+        try:
+            dim = _resolve_dimension(metadata, str(wanted))
+        except QueryError as exc:
+            problems.append(f"table {table}: {exc}")
+            continue
+        items = [items] if isinstance(items, (str, int)) else list(items)
+        bad = []
+        for item in items:
+            try:
+                _resolve_item(metadata, dim, str(item))
+            except QueryError as exc:
+                bad.append(str(exc).removeprefix(f"{dim}: "))
+        if bad:
+            problems.append(f"table {table}, dimension {dim}: " + "; ".join(bad))
+        else:
+            fitting[dim] = items
+    if not problems:
+        try:
+            resolve_query(metadata, fitting)
+        except QueryError as exc:
+            problems.append(f"table {table}: {exc}")
+    for dim in columns or {}:
+        if dim not in metadata["id"]:
+            problems.append(f"table {table}: 'columns' maps dimension {dim!r}, which the table does not "
+                            f"have (it has {', '.join(metadata['id'])})")
+    return problems
+
+
+def check_response(table: str, metadata: Mapping, selection: Mapping[str, Sequence[str]], doc: Mapping,
+                   *, source: str) -> None:
+    """Raise ResponseMismatch unless ``doc`` answers ``selection``: every selected dimension with
+    exactly the selected codes, no other dimension with more than one category, and as many
+    cells as asked for. A code renamed between the metadata and the data is caught here."""
+    expected = expand_selection(metadata, selection)
+    ids, sizes = _dataset_shape(doc, source)
+    problems = []
+    for dim, codes in expected.items():
+        if dim not in ids:
+            problems.append(f"dimension {dim} is missing")
+            continue
+        got = [code for code, _ in categories(doc, dim)]
+        missing = [c for c in codes if c not in got]
+        extra = [c for c in got if c not in codes]
+        if missing or extra or len(got) != len(codes):
+            what = [f"asked for {len(codes)} code(s), got {len(got)}"]
+            what += [f"missing {_listed(missing)}"] if missing else []
+            what += [f"not asked for {_listed(extra)}"] if extra else []
+            problems.append(f"dimension {dim}: " + ", ".join(what))
+    for dim, size in zip(ids, sizes):
+        if dim not in expected and size != 1:
+            problems.append(f"dimension {dim} was not selected but has {size} categories")
+    asked, got = math.prod(len(c) for c in expected.values()), math.prod(sizes)
+    if asked != got:
+        problems.append(f"{got} cells for a query of {asked}")
+    if problems:
+        raise ResponseMismatch(f"table {table}: the answer does not match the query ({source}): "
+                               + "; ".join(problems) + "; nothing stored")
+
+
 # --------------------------------------------------------------------------- HTTP client
 
 
@@ -467,29 +580,69 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _html_page(resp: requests.Response) -> str | None:
+    """'an HTML page («title»)' when the body is a web page (e.g. a maintenance notice), else None."""
+    content_type = resp.headers.get("Content-Type", "").lower()
+    start = resp.content[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if "html" not in content_type and not start.startswith((b"<!doctype html", b"<html")):
+        return None
+    title = _HTML_TITLE.search(resp.content[:65536])
+    text = " ".join(title.group(1).decode("utf-8", "replace").split()) if title else ""
+    return f"an HTML page{f' («{text[:80]}»)' if text else ''} instead of JSON"
+
+
 def _problem(resp: requests.Response) -> str:
     """The title/detail of an RFC 7807 problem body, or the start of the body."""
+    html = _html_page(resp)
+    if html:
+        return html
     try:
         doc = resp.json()
         return "; ".join(str(doc[k]) for k in ("title", "detail") if doc.get(k)) or resp.text[:200]
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         return resp.text[:200]
+
+
+def _cannot_connect(exc: BaseException) -> bool:
+    """True when no connection was made at all: refused, unknown host, or connect timeout."""
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, (requests.ConnectTimeout, NewConnectionError, ConnectTimeoutError, ConnectionRefusedError)):
+            return True
+        if isinstance(e, BaseException):
+            stack += [getattr(e, "reason", None), e.__cause__, e.__context__, *e.args]
+    return False
 
 
 class SsbClient:
     """PxWebApi v2 client: throttled, retrying, splitting large queries.
 
     base_url: constructor argument, else $SSB_API_URL, else SSB's.
-    timeout: seconds per request. max_total_time: retries of one request stop once waiting
-    for the next attempt would pass this many seconds since its first attempt.
+    timeout: seconds per request. retries: further attempts of a request after 429, 5xx, an
+    HTML page in place of JSON or a connection dropped midway, within ``max_total_time``
+    seconds since its first attempt. A host that cannot be reached (refused, unknown, or no
+    answer within ``timeout``) gets one retry, then SsbUnreachable stops the whole fetch.
     """
 
     def __init__(self, base_url: str | None = None, *, lang: str = "no", timeout: float = 30.0,
-                 max_total_time: float = 120.0, backoff: float = 1.0, max_cells: int = MAX_CELLS,
-                 throttle: Throttle | None = None, session: requests.Session | None = None,
+                 retries: int = 5, max_total_time: float = 120.0, backoff: float = 1.0,
+                 max_cells: int = MAX_CELLS, throttle: Throttle | None = None,
+                 session: requests.Session | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        if timeout <= 0 or retries < 0:
+            raise SsbApiError(f"timeout must be above 0 s and retries at least 0 (got {timeout:g}, {retries})")
         self.base_url = (base_url or os.environ.get("SSB_API_URL") or DEFAULT_BASE_URL).rstrip("/")
-        self.lang, self.timeout, self.max_total_time = lang, timeout, max_total_time
+        self.lang, self.timeout, self.retries, self.max_total_time = lang, timeout, retries, max_total_time
         self.backoff, self.max_cells = backoff, max_cells
         self.clock, self.sleep = clock, sleep
         self.throttle = throttle or Throttle(clock=clock, sleep=sleep)
@@ -500,35 +653,62 @@ class SsbClient:
     def _url(self, table: str, endpoint: str) -> str:
         return f"{self.base_url}/tables/{table}/{endpoint}?lang={self.lang}&outputFormat=json-stat2"
 
+    def data_url(self, table: str) -> str:
+        """Where data POSTs for ``table`` go."""
+        return self._url(table, "data")
+
+    def get_url(self, table: str, selection: Mapping[str, Sequence[str]]) -> str:
+        """The GET form of a data request (PxWebApi 2's ``valueCodes[dim]=a,b``), for people to
+        read and try; the client itself POSTs the same selection."""
+        from urllib.parse import quote
+
+        params = "".join(f"&valueCodes[{quote(str(dim))}]={','.join(quote(str(c), safe='()*?') for c in codes)}"
+                         for dim, codes in selection.items())
+        return self._url(table, "data") + params
+
     def request(self, method: str, url: str, body: dict | None = None) -> RawResponse:
-        """One API call with throttling and retries of 429, 5xx and dropped connections."""
+        """One API call with throttling and retries (see the class docstring)."""
         start = self.clock()
         attempt = 0
+        host = urlsplit(url).netloc or url
         while True:
             self.throttle.wait()
             retry_after = None
+            unreachable = False
             try:
                 resp = self.session.request(method, url, json=body, timeout=self.timeout)
-            except requests.Timeout:
-                failure = f"no answer within {self.timeout:g} s"
+            except requests.Timeout as exc:
+                unreachable = True
+                failure = (f"no connection within {self.timeout:g} s" if _cannot_connect(exc)
+                           else f"no answer within {self.timeout:g} s")
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                failure = f"connection failed or body cut short ({type(exc).__name__})"
+                if _cannot_connect(exc):
+                    unreachable = True
+                    failure = "connection refused or host unknown"
+                else:
+                    failure = f"connection dropped or body cut short ({type(exc).__name__})"
             except requests.RequestException as exc:  # e.g. a malformed --api-url: retrying cannot help
                 raise SsbApiError(f"{method} {url}: {exc}") from exc
             else:
-                if resp.status_code == 200:
+                html = _html_page(resp)
+                if resp.status_code == 200 and not html:
                     fetched_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
                     return RawResponse(url, method, body, resp.content, fetched_at)
-                if resp.status_code != 429 and resp.status_code < 500:
+                if resp.status_code != 429 and resp.status_code < 500 and not (resp.status_code == 200 and html):
                     hint = " (too many cells?)" if resp.status_code == 403 else ""
                     raise SsbApiError(f"{method} {url}: HTTP {resp.status_code}{hint}: {_problem(resp)}")
-                failure = f"HTTP {resp.status_code}"
+                failure = f"HTTP {resp.status_code}" + (f", {html}" if html else "")
                 retry_after = _retry_after(resp.headers.get("Retry-After"), datetime.now(timezone.utc))
             delay = retry_after if retry_after is not None else self.backoff * 2 ** attempt
             elapsed = self.clock() - start
-            if elapsed + delay > self.max_total_time:
+            allowed = min(self.retries, 1) if unreachable else self.retries
+            if attempt >= allowed or elapsed + delay > self.max_total_time:
+                if unreachable:
+                    raise SsbUnreachable(f"cannot reach {host}: {failure} ({attempt + 1} attempt(s); "
+                                         f"{method} {url})")
                 raise SsbApiError(f"{method} {url}: gave up after {attempt + 1} attempt(s) in "
-                                  f"{elapsed:.0f} s (limit {self.max_total_time:g} s); last: {failure}")
+                                  f"{elapsed:.0f} s (limit {self.retries} retries, {self.max_total_time:g} s); "
+                                  f"last: {failure}")
             self.sleep(delay)
             attempt += 1
 
@@ -536,8 +716,12 @@ class SsbClient:
         """The table's JSON-stat2 metadata (cached per client)."""
         if table not in self._metadata:
             raw = self.request("GET", self._url(table, "metadata"))
-            doc = load_json(raw.content, source=f"metadata for table {table}")
-            _dataset_shape(doc, f"metadata for table {table}")
+            source = f"metadata for table {table}"
+            doc = load_json(raw.content, source=source)
+            try:
+                _dataset_shape(doc, source)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                raise JsonStatError(f"{source}: malformed JSON-stat2 ({type(exc).__name__}: {exc})") from exc
             self._metadata[table] = doc
         return self._metadata[table]
 
@@ -548,13 +732,19 @@ class SsbClient:
 
     def _fetch(self, table: str, query: Mapping[str, Any]) -> list[tuple[RawResponse, pd.DataFrame]]:
         parts = []
+        meta = self.metadata(table)
         for selection in self.plan(table, query):
             raw = self.request("POST", self._url(table, "data"), selection_body(selection))
-            parts.append((raw, parse_jsonstat(raw.content, source=f"table {table} data from {raw.url}")))
+            source = f"table {table} data from {raw.url}"
+            doc = load_json(raw.content, source=source)
+            frame = parse_jsonstat(doc, source=source)  # well-formed first, then the right answer
+            check_response(table, meta, selection, doc, source=source)
+            parts.append((raw, frame))
         return parts
 
     def fetch_raw(self, table: str, query: Mapping[str, Any]) -> list[RawResponse]:
-        """Every response for ``query``, each checked to be a well-formed JSON-stat2 dataset."""
+        """Every response for ``query``, each checked to be a well-formed JSON-stat2 dataset that
+        answers the selection sent (dimensions, codes, number of cells)."""
         return [raw for raw, _ in self._fetch(table, query)]
 
     def fetch(self, table: str, query: Mapping[str, Any]) -> pd.DataFrame:
