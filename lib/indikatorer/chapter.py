@@ -1193,11 +1193,10 @@ FREQUENCY_WORDS = {"yearly": "Årlig", "every_second_year": "Annethvert år",
 
 def _api_source_text(source: dict) -> str:
     table = source.get("table")
-    confirmed = source.get("confirmed", True)
-    if not table:
-        return "Statistikkbanken: tabell ikke funnet ennå"
+    if source.get("status") == "none" or not table:
+        return "Statistikkbanken: ingen tabell med indikatoren"
     text_ = f"Statistikkbanken, tabell [{table}]({figures.STATBANK_URL.format(table=table)})"
-    return text_ + ("" if confirmed else " (ikke bekreftet)")
+    return text_ + ("" if source.get("status") == "confirmed" else " (spørringen ikke bekreftet)")
 
 
 def _published_pages_text(rows: pd.DataFrame) -> list[str]:
@@ -1225,9 +1224,8 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, edition: pd.DataFrame,
     if indicator.derived:
         lines.append(f"- **Beregnet fra:** «{indicator.derived['from']}», gruppens verdi minus "
                      "sammenligningsgruppens (prosentpoeng)")
-    for source in indicator.api_sources + indicator.unconfirmed_api_sources:
-        if source in indicator.api_sources or not source.get("table"):
-            lines.append(f"- **Kilde (direkte fra SSB):** {_api_source_text(source)}")
+    for source in indicator.statbank_sources:
+        lines.append(f"- **Kilde (direkte fra SSB):** {_api_source_text(source)}")
     pages = _published_pages_text(source_rows(indicator, rows, edition)) if not rows.empty else []
     if pages:
         lines.append("- **Publiserte tall brukt i denne utgaven:** " + "; ".join(pages))

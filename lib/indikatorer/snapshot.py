@@ -13,6 +13,7 @@ beside it with at least ``file`` (F's name) and ``sha256`` (of F's bytes), plus 
 from __future__ import annotations
 
 import argparse
+import collections
 import hashlib
 import json
 import os
@@ -212,8 +213,12 @@ def save_snapshot(table: str, fetches: Sequence[tuple[Mapping[str, Any], Sequenc
         if final.exists():
             old = parent / f".{date}.old-{uuid.uuid4().hex[:8]}"
             os.replace(final, old)
-            os.replace(staging, final)
-            shutil.rmtree(old)
+            try:
+                os.replace(staging, final)
+            except BaseException:  # interrupted between the two renames: put the old one back
+                os.replace(old, final)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, final)
     finally:
@@ -352,46 +357,104 @@ def command_verify(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- fetch
 
 
-def _api_sources(catalogue: Any, only: Iterable[str] | None) -> tuple[dict[str, dict[str, tuple[dict, list[str]]]], list[str]]:
-    """table → query key → (query, indicator ids), in catalogue order; and the indicators
-    whose statbank source has no confirmed table yet (nothing to fetch for them)."""
+def statbank_sources(catalogue: Any, only: Iterable[str] | None = None) -> list[dict]:
+    """Every `kind: ssb_api` source of the catalogue (or of the indicators ``only``), in catalogue
+    order: indicator, status, table, query (normalised), columns, note and reason."""
     indicators = [catalogue.get(i) for i in only] if only else list(catalogue.indicators)
-    tables: dict[str, dict[str, tuple[dict, list[str]]]] = {}
-    no_table = []
+    entries = []
     for ind in indicators:
-        if any(s["kind"] == "ssb_api" for s in ind.sources) and not ind.api_sources:
-            no_table.append(ind.id)
-        for source in ind.api_sources:
-            query = normalise_query(source.get("query"))
-            entry = tables.setdefault(str(source["table"]), {}).setdefault(_query_key(query), (query, []))
-            entry[1].append(ind.id)
-    return tables, no_table
+        for source in ind.sources:
+            if source.get("kind") != "ssb_api":
+                continue
+            entries.append({"indicator": ind.id, "status": source.get("status", "confirmed"),
+                            "table": str(source["table"]) if source.get("table") else None,
+                            "query": normalise_query(source.get("query")),
+                            "columns": dict(source.get("columns") or {}),
+                            "note": source.get("note"), "reason": source.get("reason")})
+    return entries
+
+
+def _by_table(entries: list[dict]) -> dict[str, dict[str, dict]]:
+    """table → query key → {query, columns, statuses, indicators} for the fetchable sources."""
+    tables: dict[str, dict[str, dict]] = {}
+    for e in entries:
+        if e["status"] == "none" or not e["table"]:
+            continue
+        item = tables.setdefault(e["table"], {}).setdefault(
+            _query_key(e["query"]), {"query": e["query"], "columns": {}, "statuses": set(), "indicators": []})
+        item["columns"].update(e["columns"])
+        item["statuses"].add(e["status"])
+        item["indicators"].append(e["indicator"])
+    return tables
+
+
+def dry_run(entries: list[dict], client: ssb.SsbClient, out: Callable[[str], None] = print) -> None:
+    """Print every statbank source as confirmed / unconfirmed / none with the request it would
+    send (the GET form of the data query; the client POSTs the same selection). Sends nothing."""
+    for e in entries:
+        if e["status"] == "none" or not e["table"]:
+            out(f"none         {e['indicator']}: no statbank table; {e['reason'] or e['note'] or ''}".rstrip())
+            continue
+        out(f"{e['status']:<12} {e['indicator']}: table {e['table']}")
+        if e["status"] == "unconfirmed":
+            out(f"             first checks the query against GET {client._url(e['table'], 'metadata')}")
+        out(f"             GET {client.get_url(e['table'], e['query'])}")
+    counts = collections.Counter("none" if e["status"] == "none" or not e["table"] else e["status"]
+                                 for e in entries)
+    tables = _by_table(entries)
+    out(f"{len(entries)} statbank source(s): {counts['confirmed']} confirmed, {counts['unconfirmed']} "
+        f"unconfirmed, {counts['none']} none; {len(tables)} table(s) to fetch; dry run, nothing sent")
 
 
 def fetch_catalogue(catalogue: Any, client: ssb.SsbClient, *, indicators: Iterable[str] | None = None,
                     raw_dir: Path | None = None, out: Callable[[str], None] = print) -> list[Path]:
-    """Fetch every ``ssb_api`` source of the catalogue (or of ``indicators``), one snapshot
-    folder per table. A table that fails keeps its previous snapshots; the others are stored."""
-    tables, no_table = _api_sources(catalogue, indicators)
-    if no_table:
-        out(f"skipping {', '.join(no_table)}: no confirmed statbank table in the catalogue")
+    """Fetch every ``ssb_api`` source of the catalogue (or of ``indicators``), one snapshot folder
+    per table. Each table's queries are first checked against its metadata; a query that does
+    not fit is reported (table, dimension, codes) and not sent. Every response is checked
+    against its query before anything is stored. A table that fails keeps its previous
+    snapshots and the others go on, except when the API cannot be reached: then the whole
+    fetch stops at once."""
+    entries = statbank_sources(catalogue, indicators)
+    skipped = [e["indicator"] for e in entries if e["status"] == "none" or not e["table"]]
+    if skipped:
+        out(f"skipping {', '.join(dict.fromkeys(skipped))}: no statbank table (status none)")
+    tables = _by_table(entries)
     if not tables:
-        out("nothing to fetch: no ssb_api sources in the selection")
+        out("nothing to fetch: no ssb_api sources with a table in the selection")
         return []
     folders, failed = [], []
     for n, (table, queries) in enumerate(tables.items(), start=1):
-        ids = sorted({i for _, owners in queries.values() for i in owners})
-        out(f"[{n}/{len(tables)}] table {table} ({', '.join(ids)}): {len(queries)} quer{'y' if len(queries) == 1 else 'ies'}")
+        ids = sorted({i for item in queries.values() for i in item["indicators"]})
+        tag = f"[{n}/{len(tables)}] table {table}"
+        out(f"{tag} ({', '.join(ids)}): {len(queries)} quer{'y' if len(queries) == 1 else 'ies'}")
         try:
-            fetches = [(query, client.fetch_raw(table, query)) for query, _ in queries.values()]
+            meta = client.metadata(table)
+            problems = [p for item in queries.values()
+                        for p in ssb.query_problems(table, meta, item["query"], item["columns"])]
+            if problems:
+                out(f"{tag}: NOT SENT, the catalogue's query does not fit the table's metadata:")
+                for problem in problems:
+                    out(f"    {problem}")
+                failed.append(table)
+                continue
+            for item in queries.values():
+                if "unconfirmed" in item["statuses"]:
+                    out(f"{tag}: unconfirmed query for {', '.join(item['indicators'])} fits the table's "
+                        "metadata; check the values, then set status: confirmed in data/catalogue.yml")
+            fetches = [(item["query"], client.fetch_raw(table, item["query"])) for item in queries.values()]
             folder = save_snapshot(table, fetches, api_url=client.base_url, raw_dir=raw_dir)
+        except ssb.SsbUnreachable as exc:
+            rest = list(tables)[n:]
+            out(f"{tag}: FAILED: {exc}")
+            raise UserError(f"{exc}; the fetch stopped (not fetched: {', '.join([table] + rest)}); "
+                            "earlier snapshots are unchanged") from exc
         except UserError as exc:
-            out(f"[{n}/{len(tables)}] table {table}: FAILED: {exc}")
+            out(f"{tag}: FAILED: {exc}")
             failed.append(table)
             continue
         size = sum(len(r.content) for _, rs in fetches for r in rs)
         count = sum(len(rs) for _, rs in fetches)
-        out(f"[{n}/{len(tables)}] table {table}: {count} response(s), {size:,} bytes → {display_path(folder)}")
+        out(f"{tag}: {count} response(s), {size:,} bytes → {display_path(folder)}")
         folders.append(folder)
     if failed:
         raise UserError(f"fetch failed for table(s) {', '.join(failed)}; their earlier snapshots are unchanged")
@@ -399,10 +462,16 @@ def fetch_catalogue(catalogue: Any, client: ssb.SsbClient, *, indicators: Iterab
 
 
 def command_fetch(args: argparse.Namespace) -> int:
-    """`indikatorer data fetch [--indicator ID …] [--api-url URL]`."""
+    """`indikatorer data fetch [--indicator ID …] [--api-url URL] [--timeout S] [--retries N] [--dry-run]`."""
     from indikatorer.catalogue import load_catalogue
 
-    client = ssb.SsbClient(getattr(args, "api_url", None))
+    options = {k: v for k, v in (("timeout", getattr(args, "timeout", None)),
+                                 ("retries", getattr(args, "retries", None))) if v is not None}
+    client = ssb.SsbClient(getattr(args, "api_url", None), **options)
     out = lambda line: print(line, flush=True)  # noqa: E731 - progress must show as it happens
-    fetch_catalogue(load_catalogue(), client, indicators=getattr(args, "indicator", None), out=out)
+    catalogue = load_catalogue()
+    if getattr(args, "dry_run", False):
+        dry_run(statbank_sources(catalogue, getattr(args, "indicator", None)), client, out)
+        return 0
+    fetch_catalogue(catalogue, client, indicators=getattr(args, "indicator", None), out=out)
     return 0
