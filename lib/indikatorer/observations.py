@@ -102,7 +102,7 @@ def _published_rows(indicator_id: str, source: Mapping, published: pd.DataFrame)
                                 f"{' page ' + repr(source['page']) if source.get('page') else ''}"
                                 f" where {source.get('where') or {}}"
                                 f"{' exclude ' + repr(source['exclude']) if source.get('exclude') else ''}")
-    return rows.assign(indicator=indicator_id)[TIDY_COLUMNS]
+    return rows.assign(indicator=indicator_id, _release=rows["retrieved"].astype(str).str[:10])[TIDY_COLUMNS + ["_release"]]
 
 
 def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
@@ -153,11 +153,47 @@ def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
         status=raw["status"].astype(str), source_kind="ssb_api", source_table=table,
         source_ref=f"{table}?{query}", source_file=raw["source_file"].astype(str),
         source_sha256=raw["source_sha256"].astype(str), retrieved=str(provenance.get("fetched_at") or ""))
-    return out[TIDY_COLUMNS]
+    # The release a value belongs to: SSB's `updated` stamp of the table, else the fetch time.
+    out["_release"] = str(provenance.get("updated") or provenance.get("fetched_at") or "")[:10]
+    return out[TIDY_COLUMNS + ["_release"]]
 
 
-def _has_raw_snapshot(table: str) -> bool:
-    return (paths.RAW_DIR / "ssb" / str(table)).is_dir()
+def _has_raw_snapshot(table: str, query: Mapping | None = None) -> bool:
+    """A raw snapshot of the table exists (and, with ``query``, holds a response to it: a fetch
+    limited with --indicator stores only the queries of those indicators)."""
+    from indikatorer import snapshot
+
+    if not snapshot.snapshot_dates(str(table), paths.RAW_DIR):
+        return False
+    return query is None or snapshot.holds_query(str(table), query)
+
+
+def resolve_overlaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Where an API row and a published row share a key, keep the one from the newer release
+    (``_release``, ISO date; a tie goes to the statbank table) and record the choice in the kept
+    row's ``note``. Keys within one source kind are left alone (the contract reports those)."""
+    if "_release" not in frame.columns:
+        return frame
+    frame = frame.reset_index(drop=True)
+    key = frame[KEY_COLUMNS].astype(str).agg("\x1f".join, axis=1)
+    mixed = frame.groupby(key)["source_kind"].transform("nunique") > 1
+    keep = ~mixed
+    notes = frame["note"].astype(str).copy()
+    for _, index in frame[mixed].groupby(key[mixed]).groups.items():
+        rows = frame.loc[index].assign(_api=lambda r: (r["source_kind"] == "ssb_api").astype(int))
+        ordered = rows.sort_values(["_release", "_api"], kind="stable").index
+        winner, losers = ordered[-1], ordered[:-1]
+        keep[winner] = True
+        w = frame.loc[winner]
+        used = (f"statistikkbanken, tabell {w['source_table']} (oppdatert {w['_release']})"
+                if w["source_kind"] == "ssb_api" else f"{w['source_ref']} (publisert {w['_release']})")
+        others = "; ".join(
+            f"statistikkbanken, tabell {frame.at[i, 'source_table']} (oppdatert {frame.at[i, '_release']})"
+            if frame.at[i, "source_kind"] == "ssb_api" else f"{frame.at[i, 'source_ref']} (publisert {frame.at[i, '_release']})"
+            for i in losers)
+        choice = f"Nyeste utgivelse brukt: {used}; også publisert: {others}."
+        notes[winner] = f"{notes[winner]} {choice}".strip()
+    return frame.assign(note=notes)[keep].drop(columns="_release").reset_index(drop=True)
 
 
 def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.DataFrame:
@@ -277,10 +313,11 @@ def build_observations(catalogue: Any, *, published: pd.DataFrame | None = None,
                 if published is None:
                     published = load_published()
                 parts.append(_published_rows(ind_id, source, published))
-            elif source.get("kind") == "ssb_api" and include_api and source.get("table") \
-                    and _has_raw_snapshot(source["table"]):
+            elif source.get("kind") == "ssb_api" and include_api and source.get("status") != "none" \
+                    and source.get("table") and _has_raw_snapshot(source["table"], source.get("query")):
                 parts.append(_api_rows(ind, source, codes))
-    by_id = {i: pd.concat(p, ignore_index=True) for i, p in frames.items() if p}
+    # One value per key: where a fetched table and a published page both give it, the newer wins.
+    by_id = {i: resolve_overlaps(pd.concat(p, ignore_index=True)) for i, p in frames.items() if p}
     by_id = apply_small_numbers(by_id, indicators)  # before the gaps: a suppressed rate has none
     sourced = {_field(ind, "id"): ind for ind in indicators}
     for ind in indicators:

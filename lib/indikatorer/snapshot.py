@@ -244,6 +244,15 @@ def latest_snapshot(table: str, raw_dir: Path | None = None) -> Path:
     return _table_dir(table, raw_dir) / dates[-1]
 
 
+def holds_query(table: str, query: Mapping[str, Any], date: str | None = None,
+                raw_dir: Path | None = None) -> bool:
+    """Whether the latest (or ``date``'s) snapshot of a table holds a response to ``query``
+    (read from the sidecars; the data files are verified when they are loaded)."""
+    folder = _table_dir(table, raw_dir) / date if date else latest_snapshot(table, raw_dir)
+    wanted = _query_key(query)
+    return any(_query_key(_read_sidecar(path).get("query")) == wanted for path in _data_files(folder))
+
+
 def _data_files(folder: Path) -> list[Path]:
     found = [(int(m.group(1) or 1), p) for p in folder.iterdir() if (m := _DATA_FILE.match(p.name))]
     return [p for _, p in sorted(found)]
