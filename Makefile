@@ -30,6 +30,9 @@ book: $(STAMP) ## Build the edition on the embedded snapshot (YEAR=YYYY, default
 test: $(STAMP) ## Run the tests (unit, notebooks, end-to-end build)
 	$(PY) -m pytest
 
+test-fast: $(STAMP) ## Run the unit tests only (no edition build)
+	$(PY) -m pytest -m "not slow"
+
 verify: $(STAMP) ## Verify the checksums of the data snapshot
 	$(VENV)/bin/indikatorer data verify
 
@@ -45,4 +48,4 @@ lock: $(STAMP) ## Regenerate requirements.lock with hashes (pip-compile from pip
 clean: ## Remove built outputs (keeps .venv)
 	rm -rf build _book .quarto
 
-.PHONY: help setup book test verify lock clean
+.PHONY: help setup book test test-fast verify lock clean

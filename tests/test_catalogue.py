@@ -10,11 +10,11 @@ import json
 import pytest
 import yaml
 
-from indikatorer import catalogue as cat
-from indikatorer.catalogue import Break, CatalogueError, load_catalogue, validate_catalogue
+from indikatorer.data import catalogue as cat
+from indikatorer.data.catalogue import Break, CatalogueError, load_catalogue, validate_catalogue
 from indikatorer.cli import main
-from indikatorer.codes import CodesError, load_codes
-from indikatorer.errors import UserError
+from indikatorer.core.codes import CodesError, load_codes
+from indikatorer.core.errors import UserError
 
 # Ids other modules rely on, with the published series each must read (None: derived or no data).
 REQUIRED_IDS = {

@@ -8,7 +8,7 @@ import tomllib
 
 import yaml
 
-from indikatorer import paths
+from indikatorer.core import paths
 
 ROOT = paths.PROJECT_ROOT
 

@@ -12,8 +12,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from indikatorer import paths, snapshot, ssb
-from indikatorer.errors import UserError
+from indikatorer.core import paths
+
+from indikatorer.data import snapshot, ssb
+from indikatorer.cli import data as cli_data
+from indikatorer.core.errors import UserError
 from pxweb_server import (FakeClock, Reply, cube_responder, fixture_bytes, pxweb,  # noqa: F401 (fixture)
                           sample_metadata, sample_value)
 
@@ -225,7 +228,7 @@ def test_verify_over_a_tree(tmp_path):
 def test_command_verify_prints_each_file_and_fails_on_problems(tmp_path, monkeypatch, capsys):
     make_data_tree(tmp_path)
     monkeypatch.setattr(paths, "DATA_DIR", tmp_path)
-    assert snapshot.command_verify(argparse.Namespace()) == 1
+    assert cli_data.command_verify(argparse.Namespace()) == 1
     out = capsys.readouterr().out.splitlines()
     assert sum(line.startswith("OK    ") for line in out) == 2
     assert sum(line.startswith("FAIL  ") for line in out) == 2
@@ -234,18 +237,18 @@ def test_command_verify_prints_each_file_and_fails_on_problems(tmp_path, monkeyp
 
 def test_command_verify_with_nothing_to_verify(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(paths, "DATA_DIR", tmp_path / "data")
-    assert snapshot.command_verify(argparse.Namespace()) == 0
+    assert cli_data.command_verify(argparse.Namespace()) == 0
     assert capsys.readouterr().out.startswith("nothing to verify: no files with .meta.json sidecars")
 
 
 def test_command_fetch_reads_the_catalogue_and_honours_options(pxweb, tmp_path, monkeypatch, capsys):
     serve_table(pxweb)
-    fake = types.ModuleType("indikatorer.catalogue")
+    fake = types.ModuleType("indikatorer.data.catalogue")
     fake.load_catalogue = lambda: catalogue(("a", [api_source()]), ("b", [api_source(table="99999")]))
-    monkeypatch.setitem(sys.modules, "indikatorer.catalogue", fake)
+    monkeypatch.setitem(sys.modules, "indikatorer.data.catalogue", fake)
     monkeypatch.setattr(paths, "RAW_DIR", tmp_path)
     args = argparse.Namespace(indicator=["a"], api_url=pxweb.url)
-    assert snapshot.command_fetch(args) == 0
+    assert cli_data.command_fetch(args) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "[1/1] table 00001 (a): 1 query"
     assert out[1].startswith("[1/1] table 00001: 1 response(s)")

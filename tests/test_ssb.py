@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer import ssb
-from indikatorer.errors import UserError
+from indikatorer.data import ssb
+from indikatorer.core.errors import UserError
 from pxweb_server import (FakeClock, Reply, cube_responder, fixture_bytes, pxweb,  # noqa: F401 (fixture)
                           sample_metadata, sample_value)
 

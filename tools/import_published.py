@@ -37,10 +37,10 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from indikatorer import paths
-from indikatorer.codes import load_codes
-from indikatorer.published import COLUMNS, OBSERVATIONS_FILE, PAGES_FILE, REVISIONS_FILE, parse_printed_value
-from indikatorer.snapshot import ATTRIBUTION, display_path, write_with_sidecar
+from indikatorer.core import paths
+from indikatorer.core.codes import load_codes
+from indikatorer.data.published import COLUMNS, OBSERVATIONS_FILE, PAGES_FILE, REVISIONS_FILE, parse_printed_value
+from indikatorer.data.snapshot import ATTRIBUTION, display_path, write_with_sidecar
 
 DEFAULT_SOURCE = Path("/work/shared/data/ssb_published")
 LICENCE = "Fri gjenbruk med kildehenvisning (SSB: NLOD for innhold på ssb.no, CC BY 4.0 for statistikkbanken)"

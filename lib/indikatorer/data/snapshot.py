@@ -12,7 +12,6 @@ beside it with at least ``file`` (F's name) and ``sha256`` (of F's bytes), plus 
 
 from __future__ import annotations
 
-import argparse
 import collections
 import hashlib
 import json
@@ -26,8 +25,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from indikatorer import paths, ssb
-from indikatorer.errors import UserError
+from indikatorer.core import paths
+
+from indikatorer.data import ssb
+from indikatorer.core.errors import UserError
 
 ATTRIBUTION = "Kilde: Statistisk sentralbyrå (SSB)"
 # SSB's API guide: "API-et benytter Creative Commons-lisensen CC BY 4.0"
@@ -350,19 +351,6 @@ def verify_snapshot(data_dir: Path | None = None) -> list[str]:
     return [problem for _, problem in check_tree(data_dir) if problem]
 
 
-def command_verify(args: argparse.Namespace) -> int:
-    """`indikatorer data verify`: print each file and OK/FAIL; exit 1 on any failure."""
-    results = check_tree(paths.DATA_DIR)
-    if not results:
-        print(f"nothing to verify: no files with {SIDECAR_SUFFIX} sidecars under {display_path(paths.DATA_DIR)}")
-        return 0
-    for path, problem in results:
-        print(f"OK    {display_path(path)}" if problem is None else f"FAIL  {problem}")
-    failed = sum(problem is not None for _, problem in results)
-    print(f"{len(results) - failed} of {len(results)} files OK")
-    return 1 if failed else 0
-
-
 # --------------------------------------------------------------------------- fetch
 
 
@@ -468,19 +456,3 @@ def fetch_catalogue(catalogue: Any, client: ssb.SsbClient, *, indicators: Iterab
     if failed:
         raise UserError(f"fetch failed for table(s) {', '.join(failed)}; their earlier snapshots are unchanged")
     return folders
-
-
-def command_fetch(args: argparse.Namespace) -> int:
-    """`indikatorer data fetch [--indicator ID …] [--api-url URL] [--timeout S] [--retries N] [--dry-run]`."""
-    from indikatorer.catalogue import load_catalogue
-
-    options = {k: v for k, v in (("timeout", getattr(args, "timeout", None)),
-                                 ("retries", getattr(args, "retries", None))) if v is not None}
-    client = ssb.SsbClient(getattr(args, "api_url", None), **options)
-    out = lambda line: print(line, flush=True)  # noqa: E731 - progress must show as it happens
-    catalogue = load_catalogue()
-    if getattr(args, "dry_run", False):
-        dry_run(statbank_sources(catalogue, getattr(args, "indicator", None)), client, out)
-        return 0
-    fetch_catalogue(catalogue, client, indicators=getattr(args, "indicator", None), out=out)
-    return 0

@@ -7,26 +7,25 @@ indicators (``op: gap``) are computed from those rows. ``validate_observations()
 contract: columns, dtypes, known codes, ranges, status rules and unique keys.
 
 The code vocabularies (groups, regions, botid, sex, ages) live in ``data/codes.yml`` and are read
-with ``indikatorer.codes.load_codes()`` (re-exported here); the figures and text modules use the
+with ``indikatorer.core.codes.load_codes()`` (re-exported here); the figures and text modules use the
 same labels and display order.
 """
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
 import functools
 import json
-import sys
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from indikatorer import fmt, paths
-from indikatorer.codes import Codes, load_codes
-from indikatorer.codes import clear_cache as _clear_codes_cache
-from indikatorer.errors import UserError
+from indikatorer.core import paths, vocab
+from indikatorer.core.codes import Codes, load_codes
+from indikatorer.core.codes import clear_cache as _clear_codes_cache
+from indikatorer.core.errors import UserError
+from indikatorer.data import small_numbers
 
 TIDY_COLUMNS = [
     "indicator", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
@@ -38,11 +37,11 @@ TIDY_COLUMNS = [
 KEY_COLUMNS = ["indicator", "year", "group", "sex", "age", "region", "botid", "other_dim", "other_value"]
 STRING_COLUMNS = [c for c in TIDY_COLUMNS if c not in ("year", "value", "decimals")]
 
-STATUSES = ("ok", "missing", "not_available", "suppressed", "not_applicable", "nil")
-NO_NUMBER_STATUSES = ("missing", "not_available", "suppressed", "not_applicable")
+STATUSES = vocab.STATUSES
+NO_NUMBER_STATUSES = vocab.NO_NUMBER_STATUSES
 SOURCE_KINDS = ("ssb_api", "published", "derived")
 # Tidy columns that have a vocabulary in codes.yml, and the vocabulary's name: one column for each
-# of indikatorer.codes.VOCABULARIES (tests/test_codes.py holds them together).
+# of indikatorer.core.codes.VOCABULARIES (tests/test_codes.py holds them together).
 CODED_COLUMNS = {"group": "groups", "sex": "sex", "age": "ages", "region": "regions", "botid": "botid"}
 # Defaults for dimensions a source does not break down by.
 DEFAULTS = {"sex": "alle", "age": "alle", "region": "alle", "region_label": "", "botid": "alle",
@@ -108,7 +107,7 @@ def _published_rows(indicator_id: str, source: Mapping, published: pd.DataFrame)
 def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
     """A raw API snapshot mapped to tidy rows: each mapped dimension's label is looked up in the
     vocabulary of its tidy column; `year` takes the first four digits of the time code."""
-    from indikatorer import snapshot
+    from indikatorer.data import snapshot
 
     indicator_id = _field(indicator, "id")
     table = str(source["table"])
@@ -146,7 +145,7 @@ def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
                                     f"add one to 'columns' or set constants: {{{needed}: …}}")
     query = json.dumps(source.get("query") or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     # Decimals as SSB publishes the content (JSON-stat2 metadata), else the unit's default.
-    default = fmt.DECIMALS.get(_field(indicator, "unit"), 1)
+    default = vocab.UNIT_DECIMALS.get(_field(indicator, "unit"), 1)
     decimals = raw["decimals"] if "decimals" in raw.columns else pd.Series(np.nan, index=raw.index)
     out = out.assign(decimals=pd.to_numeric(decimals).fillna(default).astype("int64"),
         indicator=indicator_id, unit=_field(indicator, "unit"), value=raw["value"].astype("float64"),
@@ -278,10 +277,9 @@ def indicator_group_sizes(observations: pd.DataFrame, indicator: Any) -> pd.Data
 
 def apply_small_numbers(by_id: Mapping[str, pd.DataFrame], indicators: Sequence[Any]) -> dict[str, pd.DataFrame]:
     """SSB's rule for small numbers, applied once where the data enter: a rate whose group has
-    fewer than ``trends.MIN_COUNT`` persons (known from the catalogue's ``counts``) gets no number,
-    status ``suppressed`` and the note ``trends.SMALL_NUMBER_NOTE``. Rates without a known count
+    fewer than ``small_numbers.MIN_COUNT`` persons (known from the catalogue's ``counts``) gets no number,
+    status ``suppressed`` and the note ``small_numbers.SMALL_NUMBER_NOTE``. Rates without a known count
     are left as published (SSB has applied its own suppression to what it printed)."""
-    from indikatorer import trends
 
     out = dict(by_id)
     for ind in indicators:
@@ -290,7 +288,7 @@ def apply_small_numbers(by_id: Mapping[str, pd.DataFrame], indicators: Sequence[
             continue
         rates = out[ind_id]
         n = group_sizes(rates, out[counts["indicator"]], counts["role"])
-        out[ind_id] = trends.apply_small_number_rule(rates.assign(_n=n), "value", "_n",
+        out[ind_id] = small_numbers.apply_small_number_rule(rates.assign(_n=n), "value", "_n",
                                                      note_col="note").drop(columns="_n")
     return out
 
@@ -298,7 +296,7 @@ def apply_small_numbers(by_id: Mapping[str, pd.DataFrame], indicators: Sequence[
 def build_observations(catalogue: Any, *, published: pd.DataFrame | None = None,
                        include_api: bool = True, codes: Codes | None = None) -> pd.DataFrame:
     """The tidy table for a catalogue (not cached, not filtered by year, not validated)."""
-    from indikatorer.published import load_published
+    from indikatorer.data.published import load_published
 
     codes = codes or load_codes()
     indicators = list(_field(catalogue, "indicators") or [])
@@ -359,7 +357,7 @@ def _with_contract_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=16)
 def _load_default(year_max: int | None, include_api: bool) -> pd.DataFrame:
-    from indikatorer.catalogue import load_catalogue
+    from indikatorer.data.catalogue import load_catalogue
 
     catalogue = load_catalogue()
     table = build_observations(catalogue, include_api=include_api)
@@ -475,24 +473,3 @@ def _status_problems(df: pd.DataFrame) -> list[str]:
 
 
 # --------------------------------------------------------------------------- CLI
-
-
-def command_show(args: argparse.Namespace) -> int:
-    """`indikatorer data show <indicator> [--format table|csv]`."""
-    from indikatorer.catalogue import load_catalogue
-
-    load_catalogue().get(args.indicator)  # unknown id: a clear error with close matches
-    table = load_observations()
-    rows = table[table["indicator"] == args.indicator]
-    if getattr(args, "format", "table") == "csv":
-        rows.to_csv(sys.stdout, index=False, lineterminator="\n")
-        return 0
-    if rows.empty:
-        print(f"{args.indicator}: no observations")
-        return 0
-    shown = rows[["year", "period", "group", "sex", "age", "region", "botid", "other_value",
-                  "value", "unit", "status", "source_ref"]]
-    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 70):
-        print(shown.to_string(index=False))
-    print(f"\n{len(rows)} row(s) for {args.indicator}")
-    return 0

@@ -8,7 +8,7 @@ selects each indicator's rows from it.
 Every row gets ``decimals``: the number of decimals the value was printed with ("38" → 0,
 "38.0" and "65.4" → 1), so the book never shows more precision than the source. A cell without
 a number (an SSB symbol) takes the most decimals printed in its series on the same page, or,
-where that page prints no number of the series, the unit's default (``fmt.DECIMALS``).
+where that page prints no number of the series, the unit's default (``core.vocab.UNIT_DECIMALS``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from indikatorer import fmt, paths
-from indikatorer.errors import UserError
-from indikatorer.snapshot import display_path, read_verified
-from indikatorer.ssb import STATUS_BY_SYMBOL
+from indikatorer.core import paths
+from indikatorer.core.errors import UserError
+from indikatorer.data.snapshot import display_path, read_verified
+from indikatorer.core.vocab import STATUS_BY_SYMBOL, UNIT_DECIMALS
 
 OBSERVATIONS_FILE = "observations.csv"
 PAGES_FILE = "pages.csv"
@@ -74,7 +74,7 @@ def _decimals(frame: pd.DataFrame) -> pd.Series:
     printed = frame["value"].where(frame["status"] == "ok")
     decimals = printed.map(lambda t: printed_decimals(t) if isinstance(t, str) and t else None)
     column_max = decimals.groupby([frame["series"], frame["source_ref"]]).transform("max")
-    defaults = frame["unit"].map(lambda unit: fmt.DECIMALS.get(unit, 1))
+    defaults = frame["unit"].map(lambda unit: UNIT_DECIMALS.get(unit, 1))
     return decimals.fillna(column_max).fillna(defaults).astype("int64")
 
 

@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 import requests
 
-from indikatorer.errors import UserError
+from indikatorer.core import vocab
+from indikatorer.core.errors import UserError
 
 DEFAULT_BASE_URL = "https://data.ssb.no/api/pxwebapi/v2"
 # SSB's documented limits (see module docstring for the source).
@@ -48,14 +49,7 @@ MAX_CELLS = 800_000
 MAX_CALLS = 30
 TIME_WINDOW = 60.0
 
-# SSB's special symbols → our status vocabulary. All but "-" mean "no number".
-STATUS_BY_SYMBOL = {
-    "..": "missing",
-    "...": "not_available",
-    ":": "suppressed",
-    ".": "not_applicable",
-    "-": "nil",
-}
+STATUS_BY_SYMBOL = vocab.STATUS_BY_SYMBOL  # SSB's symbols → our statuses (core.vocab)
 
 
 class SsbApiError(UserError):

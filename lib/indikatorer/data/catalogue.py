@@ -8,25 +8,22 @@ Notebooks, the data layer and the methodology appendix all read it through ``loa
 
 from __future__ import annotations
 
-import csv
 import difflib
-import json
-import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
-from indikatorer import paths
-from indikatorer.codes import load_codes
-from indikatorer.errors import UserError
-from indikatorer.published import COLUMNS as PUBLISHED_COLUMNS
+from indikatorer.core import paths, vocab
+from indikatorer.core.codes import load_codes
+from indikatorer.core.errors import UserError
+from indikatorer.data.published import COLUMNS as PUBLISHED_COLUMNS
 
-UNITS = ("prosent", "prosentpoeng", "personer", "kroner", "antall", "forholdstall", "år")
+UNITS = vocab.UNITS
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
 FREQUENCIES = ("yearly", "every_second_year", "election_years", "survey")
-BREAKDOWNS = ("group", "sex", "age", "botid", "region", "reason")
+BREAKDOWNS = vocab.CATALOGUE_BREAKDOWNS
 SOURCE_KINDS = ("ssb_api", "published")
 # How far a statbank source is known (`status` of a `kind: ssb_api` source):
 # confirmed   – its table, dimension and value codes were seen in SSB's own responses or in
@@ -39,7 +36,7 @@ DERIVED_OPS = ("gap",)
 # Where the count behind a rate comes from (`counts: {indicator, role}`): the numerator is the
 # persons with the outcome (group size = numerator ÷ rate × 100), the denominator the group.
 COUNT_ROLES = ("numerator", "denominator")
-COUNT_UNITS = ("personer", "antall")
+COUNT_UNITS = vocab.COUNT_UNITS
 # Tidy columns an API dimension may be mapped to (see the contract in ARCHITECTURE.md).
 TIDY_TARGETS = ("group", "sex", "age", "region", "botid", "year", "period", "other_value")
 
@@ -142,7 +139,7 @@ class Catalogue:
 
 def known_group_codes(codes_file: Path | None = None) -> set[str]:
     """The group codes of data/codes.yml (or ``codes_file``); a missing or malformed file is a
-    :class:`indikatorer.codes.CodesError`."""
+    :class:`indikatorer.core.codes.CodesError`."""
     return set(load_codes(codes_file).order("groups"))
 
 
@@ -458,55 +455,3 @@ def describe_sources(ind: Indicator) -> str:
         else:
             parts.append(f"pub:{src.get('series') or src.get('page')}")
     return ", ".join(parts)
-
-
-def _listing_rows(indicators: list[Indicator]) -> list[dict[str, str]]:
-    return [
-        {
-            "id": ind.id,
-            "theme": ind.theme,
-            "name": ind.name,
-            "unit": ind.unit,
-            "sources": describe_sources(ind),
-            "breaks": ", ".join(str(b.year) for b in ind.breaks),
-        }
-        for ind in indicators
-    ]
-
-
-def _print_table(rows: list[dict[str, str]]) -> None:
-    headers = list(rows[0]) if rows else ["id", "theme", "name", "unit", "sources", "breaks"]
-    widths = {h: max([len(h)] + [len(r[h]) for r in rows]) for h in headers}
-    print("  ".join(h.ljust(widths[h]) for h in headers).rstrip())
-    print("  ".join("-" * widths[h] for h in headers))
-    for row in rows:
-        print("  ".join(row[h].ljust(widths[h]) for h in headers).rstrip())
-    print(f"\n{len(rows)} indicator(s). api:ID? = unconfirmed statbank query (checked against the "
-          "table's metadata on fetch); api:- = no statbank table (status none). "
-          "`indikatorer data fetch --dry-run` lists every query.")
-
-
-def command_catalogue(args) -> int:
-    """`indikatorer catalogue [--format table|json|csv] [--theme THEME]`."""
-    catalogue = load_catalogue()
-    indicators = catalogue.by_theme(args.theme) if args.theme else catalogue.indicators
-    if args.format == "json":
-        payload = {
-            "version": catalogue.version,
-            "themes": catalogue.themes,
-            "indicators": [asdict(ind) for ind in indicators],
-        }
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-    elif args.format == "csv":
-        rows = _listing_rows(indicators)
-        for row, ind in zip(rows, indicators):
-            row.update(direction=ind.direction, headline=str(ind.headline).lower(),
-                       reference_group=ind.reference_group or "", frequency=ind.frequency)
-        fieldnames = ["id", "theme", "name", "unit", "direction", "headline", "reference_group",
-                      "frequency", "sources", "breaks"]
-        writer = csv.DictWriter(sys.stdout, fieldnames=fieldnames, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        _print_table(_listing_rows(indicators))
-    return 0

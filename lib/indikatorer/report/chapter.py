@@ -40,9 +40,11 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from indikatorer import figures, fmt, text, trends
-from indikatorer.errors import UserError
-from indikatorer.observations import COUNT_MATCH, indicator_group_sizes
+from indikatorer.report import figures, fmt, text
+
+from indikatorer.analysis import trends
+from indikatorer.core.errors import UserError
+from indikatorer.data.observations import COUNT_MATCH, indicator_group_sizes
 
 BREAKDOWNS = ("sex", "botid", "region", "reason")
 OFFLINE_REGION = "0"  # hele landet: the only region in the offline snapshot
@@ -130,7 +132,7 @@ def edition_observations(params: ChapterParams, observations: pd.DataFrame | Non
                          ) -> pd.DataFrame:
     """The tidy observations of the edition's years (``first_year``–``year``)."""
     if observations is None:
-        from indikatorer.observations import load_observations
+        from indikatorer.data.observations import load_observations
 
         observations = load_observations(year_max=params.year)
     years = observations["year"]
@@ -470,7 +472,7 @@ def _gap_side(gaps: pd.Series, result: trends.TrendResult | None) -> int | None:
 def _fewest_persons(series: pd.DataFrame, sizes: pd.DataFrame | None, group: str,
                     years: Sequence[int]) -> int | None:
     """The smallest group size behind ``group``'s values in ``years`` (None unless known for all):
-    ``sizes`` is :func:`indikatorer.observations.indicator_group_sizes` (key columns + ``n``)."""
+    ``sizes`` is :func:`indikatorer.data.observations.indicator_group_sizes` (key columns + ``n``)."""
     if sizes is None or sizes.empty:
         return None
     rows = series[(series["group"] == group) & series["year"].isin(list(years))]
@@ -803,7 +805,7 @@ def present_indicator(indicator_id: str, params: ChapterParams, *,
     Figure labels start with the indicator id, hyphenated (``sysselsatte-andel-grupper``).
     """
     if catalogue is None:
-        from indikatorer.catalogue import load_catalogue
+        from indikatorer.data.catalogue import load_catalogue
 
         catalogue = load_catalogue()
     indicator = catalogue.get(indicator_id)
@@ -963,7 +965,7 @@ def _present_breakdown(indicator, by_rows, breakdown, step, out_dir, slug,
 def _catalogue(catalogue: Any):
     if catalogue is not None:
         return catalogue
-    from indikatorer.catalogue import load_catalogue
+    from indikatorer.data.catalogue import load_catalogue
 
     return load_catalogue()
 
