@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from indikatorer import paths, ssb
-from indikatorer.codes import load_codes
-from indikatorer.observations import load_observations
+from indikatorer.core import paths
+from indikatorer.data import ssb
+from indikatorer.core.codes import load_codes
+from indikatorer.data.observations import load_observations
 from pxweb_server import Reply, Recorded, pxweb  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow

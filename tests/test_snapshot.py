@@ -276,12 +276,12 @@ def test_dry_run_lists_every_source_with_its_request_and_sends_nothing(pxweb):
 
 
 def test_command_fetch_dry_run_on_the_real_catalogue_lists_every_source(capsys):
-    from indikatorer.catalogue import load_catalogue
+    from indikatorer.data.catalogue import load_catalogue
 
     cat = load_catalogue()
     args = argparse.Namespace(indicator=None, api_url="http://127.0.0.1:9/api/pxwebapi/v2", dry_run=True,
                               timeout=None, retries=None)
-    assert snapshot.command_fetch(args) == 0  # port 9 (discard): nothing may be sent, or this would fail
+    assert cli_data.command_fetch(args) == 0  # port 9 (discard): nothing may be sent, or this would fail
     out = capsys.readouterr().out.splitlines()
     statuses = [line.split()[0] for line in out if line[:1] not in (" ",) and not line[0].isdigit()]
     sources = [s for ind in cat.indicators for s in ind.sources if s["kind"] == "ssb_api"]
@@ -353,13 +353,13 @@ def test_an_unreachable_api_stops_the_whole_fetch_after_one_retry(tmp_path):
 
 def test_command_fetch_passes_timeout_and_retries(pxweb, tmp_path, monkeypatch, capsys):
     pxweb.route("GET", "tables/00001/metadata", Reply(503, "busy"))
-    fake = types.ModuleType("indikatorer.catalogue")
+    fake = types.ModuleType("indikatorer.data.catalogue")
     fake.load_catalogue = lambda: catalogue(("a", [api_source()]))
-    monkeypatch.setitem(sys.modules, "indikatorer.catalogue", fake)
+    monkeypatch.setitem(sys.modules, "indikatorer.data.catalogue", fake)
     monkeypatch.setattr(paths, "RAW_DIR", tmp_path)
     args = argparse.Namespace(indicator=None, api_url=pxweb.url, timeout=5.0, retries=0, dry_run=False)
     with pytest.raises(UserError, match="fetch failed for table.s. 00001"):
-        snapshot.command_fetch(args)
+        cli_data.command_fetch(args)
     assert "gave up after 1 attempt(s)" in capsys.readouterr().out
     assert len(pxweb.hits("GET", "tables/00001/metadata")) == 1
 

@@ -160,7 +160,7 @@ def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
 def _has_raw_snapshot(table: str, query: Mapping | None = None) -> bool:
     """A raw snapshot of the table exists (and, with ``query``, holds a response to it: a fetch
     limited with --indicator stores only the queries of those indicators)."""
-    from indikatorer import snapshot
+    from indikatorer.data import snapshot
 
     if not snapshot.snapshot_dates(str(table), paths.RAW_DIR):
         return False
