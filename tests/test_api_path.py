@@ -130,7 +130,7 @@ def project_copy(tmp_path: Path) -> Path:
 def run(root: Path, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess:
     env = {**os.environ, "INDIKATORER_ROOT": str(root)}
     env.pop("SSB_API_URL", None)
-    return subprocess.run([sys.executable, "-m", "indikatorer.cli", *args], cwd=root, env=env,
+    return subprocess.run([str(Path(sys.executable).with_name("indikatorer")), *args], cwd=root, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
