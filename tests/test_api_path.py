@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from indikatorer.core import paths
-from indikatorer.data import ssb
+from indikatorer.data import pxquery
 from indikatorer.core.codes import load_codes
 from indikatorer.data.observations import load_observations
 from pxweb_server import Reply, Recorded, pxweb  # noqa: F401 (fixture)
@@ -93,7 +93,7 @@ def data_responder(meta: dict, printed: pd.DataFrame):
 
     def respond(record: Recorded) -> Reply:
         selection = {s["variableCode"]: s["valueCodes"] for s in record.body["selection"]}
-        chosen = ssb.expand_selection(meta, selection)
+        chosen = pxquery.expand_selection(meta, selection)
         ids = [d for d in meta["id"] if d in chosen]
         dims = {d: {"label": meta["dimension"][d]["label"],
                     "category": {"index": {c: i for i, c in enumerate(chosen[d])},

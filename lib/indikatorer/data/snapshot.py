@@ -27,7 +27,7 @@ import pandas as pd
 
 from indikatorer.core import paths
 
-from indikatorer.data import ssb
+from indikatorer.data import jsonstat, pxquery, ssb
 from indikatorer.core.errors import UserError
 
 ATTRIBUTION = "Kilde: Statistisk sentralbyrå (SSB)"
@@ -193,7 +193,7 @@ def save_snapshot(table: str, fetches: Sequence[tuple[Mapping[str, Any], Sequenc
         for query, parts in fetches:
             for part, raw in enumerate(parts, start=1):
                 number += 1
-                doc = ssb.load_json(raw.content, source=f"table {table} response")
+                doc = jsonstat.load_json(raw.content, source=f"table {table} response")
                 write_with_sidecar(staging / ("data.json" if number == 1 else f"data-{number}.json"), raw.content, {
                     "source_kind": "ssb_api",
                     "table": str(table),
@@ -263,7 +263,7 @@ def load_raw(table: str, date: str | None = None, *, query: Mapping[str, Any] | 
              raw_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
     """The latest (or ``date``'s) snapshot of a table as a tidy DataFrame, checksums verified.
 
-    Columns are those of ``ssb.parse_jsonstat`` plus ``source_file`` (relative to the project
+    Columns are those of ``jsonstat.parse_jsonstat`` plus ``source_file`` (relative to the project
     root) and ``source_sha256`` of the response each row came from. When the snapshot holds
     several catalogue queries for the table, pass ``query`` to pick one.
     """
@@ -289,7 +289,7 @@ def load_raw(table: str, date: str | None = None, *, query: Mapping[str, Any] | 
     parts = groups[key]
     frames = []
     for path, data, meta in parts:
-        frame = ssb.parse_jsonstat(data, source=display_path(path))
+        frame = jsonstat.parse_jsonstat(data, source=display_path(path))
         frame["source_file"] = display_path(path)
         frame["source_sha256"] = meta["sha256"]
         frames.append(frame)
@@ -427,7 +427,7 @@ def fetch_catalogue(catalogue: Any, client: ssb.SsbClient, *, indicators: Iterab
         try:
             meta = client.metadata(table)
             problems = [p for item in queries.values()
-                        for p in ssb.query_problems(table, meta, item["query"], item["columns"])]
+                        for p in pxquery.query_problems(table, meta, item["query"], item["columns"])]
             if problems:
                 out(f"{tag}: NOT SENT, the catalogue's query does not fit the table's metadata:")
                 for problem in problems:
