@@ -1,7 +1,7 @@
-"""The edition runner (indikatorer.build) on a tiny project built in a temporary folder.
+"""The edition runner (indikatorer.publish.build) on a tiny project built in a temporary folder.
 
 The fixture notebooks (tests/fixtures/notebooks/) write a figure PNG, data CSV and provenance
-JSON the way indikatorer.figures does, but in about a second per kernel.
+JSON the way indikatorer.report.figures does, but in about a second per kernel.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from indikatorer import build, cli, manifest, paths
-from indikatorer.errors import UserError
+from indikatorer.publish import build, manifest
+
+from indikatorer import cli
+
+from indikatorer.core import paths
+from indikatorer.core.errors import UserError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 DATA_YEARS = (2010, 2020)
@@ -231,7 +235,7 @@ def test_only_runs_the_named_notebooks_and_a_partial_book_is_not_rendered(tmp_pa
 # --- rendering and the swap into _book/<year> ---------------------------------------------------
 
 def fake_render(project_dir: Path, out_dir: Path):
-    """Stands in for indikatorer.render in the swap tests (the real one is tested below)."""
+    """Stands in for indikatorer.publish.render in the swap tests (the real one is tested below)."""
     from types import SimpleNamespace
 
     out_dir.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""The chapters' presentation logic (indikatorer.chapter) on small hand-made observations."""
+"""The chapters' presentation logic (indikatorer.report.chapter) on small hand-made observations."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from indikatorer import chapter, figures  # noqa: E402
-from indikatorer.catalogue import Break, Catalogue, Indicator  # noqa: E402
-from indikatorer.errors import UserError  # noqa: E402
-from indikatorer.observations import TIDY_COLUMNS  # noqa: E402
+from indikatorer.report import chapter
+
+from indikatorer.report import figures  # noqa: E402
+from indikatorer.data.catalogue import Break, Catalogue, Indicator  # noqa: E402
+from indikatorer.core.errors import UserError  # noqa: E402
+from indikatorer.data.observations import TIDY_COLUMNS  # noqa: E402
 
 PAGE = "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19"
 PARAMS = chapter.chapter_params(2023, 2010, ["sex", "botid", "region", "reason"], "0", 10)

@@ -10,9 +10,9 @@ import sys
 import pandas as pd
 import pytest
 
-from indikatorer import paths
-from indikatorer.published import COLUMNS, load_geographies, load_published
-from indikatorer.snapshot import verify_file
+from indikatorer.core import paths
+from indikatorer.data.published import COLUMNS, load_geographies, load_published
+from indikatorer.data.snapshot import verify_file
 
 
 @pytest.fixture(scope="module")

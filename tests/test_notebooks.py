@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer import chapter, figures, paths
-from indikatorer.catalogue import load_catalogue
-from indikatorer.observations import load_observations
+from indikatorer.report import chapter, figures
+
+from indikatorer.core import paths
+from indikatorer.data.catalogue import load_catalogue
+from indikatorer.data.observations import load_observations
 
 THEMES = {"notebooks/01-arbeid.ipynb": "arbeid", "notebooks/02-utdanning.ipynb": "utdanning",
           "notebooks/03-levekar.ipynb": "levekar", "notebooks/04-deltakelse.ipynb": "deltakelse"}
@@ -61,24 +63,21 @@ def _run(jobs: list[tuple[Path, str, dict]]) -> dict[tuple[Path, str], subproces
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory):
-    """The edition executed into a build-like folder, plus extra runs: 01-arbeid with
+def book(tmp_path_factory, real_edition):
+    """The shared real edition (executed as the build runs it), plus extra runs: 01-arbeid with
     breakdowns=["sex"], 91 with a geography the snapshot does not have, and the Oslo edition's
     summary and education chapter (OSLO)."""
-    edition = tmp_path_factory.mktemp("edition")
     only_sex = tmp_path_factory.mktemp("only_sex")
     bad_region = tmp_path_factory.mktemp("bad_region")
     oslo = tmp_path_factory.mktemp("oslo")
-    first = [(edition, rel, {}) for rel in [*THEMES, *CHAPTERS] if rel != LAST]
-    first += [(only_sex, "notebooks/01-arbeid.ipynb", {"breakdowns": ["sex"]}),
-              (bad_region, LAST, {"geography": "03"})]
-    first += [(oslo, rel, OSLO) for rel in ("chapters/02-sammendrag.ipynb", "notebooks/02-utdanning.ipynb")]
-    results = _run(first)
-    results.update(_run([(edition, LAST, {})]))
+    jobs = [(only_sex, "notebooks/01-arbeid.ipynb", {"breakdowns": ["sex"]}),
+            (bad_region, LAST, {"geography": "03"})]
+    jobs += [(oslo, rel, OSLO) for rel in ("chapters/02-sammendrag.ipynb", "notebooks/02-utdanning.ipynb")]
+    results = _run(jobs)
     for (root, rel), result in results.items():
         if root != bad_region:
             assert result.returncode == 0, f"{rel} failed:\n{result.stderr[-3000:]}"
-    return {"edition": edition, "only_sex": only_sex, "bad_region": bad_region, "oslo": oslo,
+    return {"edition": real_edition.staging_dir, "only_sex": only_sex, "bad_region": bad_region, "oslo": oslo,
             "results": results}
 
 

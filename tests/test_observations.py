@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer import observations, paths, snapshot
-from indikatorer.observations import (
+from indikatorer.data import observations, snapshot
+from indikatorer.cli import data as cli_data
+
+from indikatorer.core import paths
+from indikatorer.data.observations import (
     TIDY_COLUMNS, ObservationsError, gap_rows, load_observations, select_rows, validate_observations,
 )
 
@@ -254,7 +257,7 @@ def test_at_most_ten_offending_rows_are_shown():
 def test_every_published_series_passes_the_contract():
     """Each series of the snapshot as an indicator of its own, narrowed to one kind of period
     where it holds several (quarters, multi-year sums): the whole table validates."""
-    from indikatorer.published import load_published
+    from indikatorer.data.published import load_published
 
     published = load_published()
     key = [c for c in observations.KEY_COLUMNS if c != "indicator"]
@@ -343,13 +346,13 @@ def test_unknown_api_label_is_an_error(raw_store):
 
 def test_observations_reads_codes_through_the_codes_module():
     """observations re-exports the one reader of codes.yml (older callers import it from here)."""
-    from indikatorer import codes
+    from indikatorer.core import codes
 
     assert observations.load_codes is codes.load_codes and observations.Codes is codes.Codes
 
 
 def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):
-    import indikatorer.catalogue
+    import indikatorer.data.catalogue
 
     calls = []
     real_build = observations.build_observations
@@ -358,7 +361,7 @@ def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):
         calls.append(kwargs)
         return real_build(cat, **kwargs)
 
-    monkeypatch.setattr(indikatorer.catalogue, "load_catalogue", lambda: catalogue(EMPLOYMENT))
+    monkeypatch.setattr(indikatorer.data.catalogue, "load_catalogue", lambda: catalogue(EMPLOYMENT))
     monkeypatch.setattr(observations, "build_observations", counting_build)
     observations.clear_cache()
     try:
@@ -374,14 +377,14 @@ def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):
 
 
 def test_show_prints_one_indicators_rows(monkeypatch, capsys):
-    import indikatorer.catalogue
+    import indikatorer.data.catalogue
 
     cat = catalogue(EMPLOYMENT)
     cat.get = lambda ind_id: next(i for i in cat.indicators if i.id == ind_id)
-    monkeypatch.setattr(indikatorer.catalogue, "load_catalogue", lambda: cat)
+    monkeypatch.setattr(indikatorer.data.catalogue, "load_catalogue", lambda: cat)
     observations.clear_cache()
     try:
-        assert observations.command_show(argparse.Namespace(indicator="sysselsatte_andel", format="csv")) == 0
+        assert cli_data.command_show(argparse.Namespace(indicator="sysselsatte_andel", format="csv")) == 0
     finally:
         observations.clear_cache()
     out = capsys.readouterr().out
@@ -485,7 +488,7 @@ def test_subsets_and_other_measures_printed_beside_a_group_are_left_out(real_tab
 def published_pair(rate_rows, count_rows, count_series="employed_persons"):
     """A published snapshot with employment rates and a count series, built on a real row so the
     columns follow the published table."""
-    from indikatorer.published import load_published
+    from indikatorer.data.published import load_published
 
     template = load_published().query("series == 'employment_rate'").iloc[0].to_dict()
     base = {**template, "sex": "alle", "age": "20-66", "region": "alle", "botid": "alle",
@@ -560,8 +563,8 @@ def test_group_sizes_need_a_count_for_the_same_key_and_a_rate_above_zero():
 
 
 def test_real_rates_are_suppressed_only_where_the_printed_counts_give_under_ten_persons(real_table):
-    from indikatorer.catalogue import load_catalogue
-    from indikatorer.published import load_published
+    from indikatorer.data.catalogue import load_catalogue
+    from indikatorer.data.published import load_published
 
     published = load_published()
     rule = real_table["note"].str.startswith("Færre enn 10 personer")

@@ -12,12 +12,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from indikatorer import paths
-from indikatorer.errors import UserError
-from indikatorer.codes import load_codes
-from indikatorer.observations import CODED_COLUMNS, KEY_COLUMNS
-from indikatorer.published import COLUMNS, load_published, parse_printed_value
-from indikatorer.snapshot import sha256_file, verify_file
+from indikatorer.core import paths
+from indikatorer.core.errors import UserError
+from indikatorer.core.codes import load_codes
+from indikatorer.data.observations import CODED_COLUMNS, KEY_COLUMNS
+from indikatorer.data.published import COLUMNS, load_published, parse_printed_value
+from indikatorer.data.snapshot import sha256_file, verify_file
 
 PUBLISHED = paths.PUBLISHED_DIR
 
@@ -381,14 +381,14 @@ def test_tool_output_is_the_committed_snapshot(tmp_path, tool):
 
 @pytest.mark.parametrize("text, decimals", [("38", 0), ("38.0", 1), ("65.4", 1), ("-0.75", 2), ("2493510", 0)])
 def test_printed_decimals_counts_the_digits_after_the_point(text, decimals):
-    from indikatorer.published import printed_decimals
+    from indikatorer.data.published import printed_decimals
 
     assert printed_decimals(text) == decimals
 
 
 @pytest.mark.parametrize("text", ["", "..", ":", "6,0", "abc"])
 def test_printed_decimals_rejects_text_that_is_not_a_number(text):
-    from indikatorer.published import printed_decimals
+    from indikatorer.data.published import printed_decimals
 
     with pytest.raises(ValueError):
         printed_decimals(text)

@@ -24,8 +24,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 import yaml  # noqa: E402
 
-from indikatorer import paths, render  # noqa: E402
-from indikatorer.errors import UserError  # noqa: E402
+from indikatorer.core import paths
+
+from indikatorer.publish import render  # noqa: E402
+from indikatorer.core.errors import UserError  # noqa: E402
 
 MINIBOOK = Path(__file__).parent / "fixtures" / "minibook"
 
@@ -63,7 +65,7 @@ def make_minibook(target: Path) -> Path:
     png = _png()
     (notebooks / "figures" / "syss.png").write_bytes(png)
     (notebooks / "figures" / "syss.csv").write_text("year,value\n2021,72.1\n", encoding="utf-8")
-    asis_figure = (  # the footer as indikatorer.figures writes it: local links web-only
+    asis_figure = (  # the footer as indikatorer.report.figures writes it: local links web-only
         f'![Sysselsatte 20–66 år, 2019–2021.](figures/syss.png){{#fig-a fig-alt="{FIG_A_ALT}"}}\n\n'
         "Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215) "
         "[· [Last ned data (CSV)](figures/syss.csv) · "

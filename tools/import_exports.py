@@ -35,9 +35,9 @@ from decimal import Decimal, ROUND_HALF_UP
 from pathlib import Path
 from urllib.parse import quote
 
-from indikatorer.codes import load_codes
-from indikatorer.published import parse_printed_value
-from indikatorer.snapshot import read_verified, sha256_bytes, write_with_sidecar
+from indikatorer.core.codes import load_codes
+from indikatorer.data.published import parse_printed_value
+from indikatorer.data.snapshot import read_verified, sha256_bytes, write_with_sidecar
 
 NATIONAL = "0"
 NATIONAL_LABEL = "Hele landet"

@@ -37,11 +37,11 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from indikatorer import paths
-from indikatorer.codes import load_codes
-from indikatorer.published import (COLUMNS, GEOGRAPHIES_FILE, GEOGRAPHY_COLUMNS, OBSERVATIONS_FILE, PAGES_FILE,
-                                   REVISIONS_FILE, parse_printed_value)
-from indikatorer.snapshot import ATTRIBUTION, display_path, write_with_sidecar
+from indikatorer.core import paths
+from indikatorer.core.codes import load_codes
+from indikatorer.data.published import (COLUMNS, GEOGRAPHIES_FILE, GEOGRAPHY_COLUMNS, OBSERVATIONS_FILE, PAGES_FILE,
+                                        REVISIONS_FILE, parse_printed_value)
+from indikatorer.data.snapshot import ATTRIBUTION, display_path, write_with_sidecar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_exports as exports  # noqa: E402  (the sibling tool: regional exports, printed changes)

@@ -7,26 +7,25 @@ indicators (``op: gap``) are computed from those rows. ``validate_observations()
 contract: columns, dtypes, known codes, ranges, status rules and unique keys.
 
 The code vocabularies (groups, regions, botid, sex, ages) live in ``data/codes.yml`` and are read
-with ``indikatorer.codes.load_codes()`` (re-exported here); the figures and text modules use the
+with ``indikatorer.core.codes.load_codes()`` (re-exported here); the figures and text modules use the
 same labels and display order.
 """
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
 import functools
 import json
-import sys
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from indikatorer import fmt, paths
-from indikatorer.codes import Codes, load_codes
-from indikatorer.codes import clear_cache as _clear_codes_cache
-from indikatorer.errors import UserError
+from indikatorer.core import paths, vocab
+from indikatorer.core.codes import Codes, load_codes
+from indikatorer.core.codes import clear_cache as _clear_codes_cache
+from indikatorer.core.errors import UserError
+from indikatorer.data import small_numbers
 
 TIDY_COLUMNS = [
     "indicator", "year", "period", "group", "sex", "age", "geography", "region", "region_label", "botid",
@@ -39,11 +38,11 @@ KEY_COLUMNS = ["indicator", "year", "group", "sex", "age", "geography", "region"
                "other_value"]
 STRING_COLUMNS = [c for c in TIDY_COLUMNS if c not in ("year", "value", "decimals")]
 
-STATUSES = ("ok", "missing", "not_available", "suppressed", "not_applicable", "nil")
-NO_NUMBER_STATUSES = ("missing", "not_available", "suppressed", "not_applicable")
+STATUSES = vocab.STATUSES
+NO_NUMBER_STATUSES = vocab.NO_NUMBER_STATUSES
 SOURCE_KINDS = ("ssb_api", "published", "derived")
 # Tidy columns that have a vocabulary in codes.yml, and the vocabulary's name: one column for each
-# of indikatorer.codes.VOCABULARIES (tests/test_codes.py holds them together).
+# of indikatorer.core.codes.VOCABULARIES (tests/test_codes.py holds them together).
 CODED_COLUMNS = {"group": "groups", "sex": "sex", "age": "ages", "region": "regions", "botid": "botid"}
 # Defaults for dimensions a source does not break down by.
 # `geography`: "0" is Norway, `F03` a county, `K0301` a municipality (data/published/geographies.csv).
@@ -106,13 +105,13 @@ def _published_rows(indicator_id: str, source: Mapping, published: pd.DataFrame)
                                 f"{' page ' + repr(source['page']) if source.get('page') else ''}"
                                 f" where {source.get('where') or {}}"
                                 f"{' exclude ' + repr(source['exclude']) if source.get('exclude') else ''}")
-    return rows.assign(indicator=indicator_id)[TIDY_COLUMNS]
+    return rows.assign(indicator=indicator_id, _release=rows["retrieved"].astype(str).str[:10])[TIDY_COLUMNS + ["_release"]]
 
 
 def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
     """A raw API snapshot mapped to tidy rows: each mapped dimension's label is looked up in the
     vocabulary of its tidy column; `year` takes the first four digits of the time code."""
-    from indikatorer import snapshot
+    from indikatorer.data import snapshot
 
     indicator_id = _field(indicator, "id")
     table = str(source["table"])
@@ -150,18 +149,54 @@ def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
                                     f"add one to 'columns' or set constants: {{{needed}: …}}")
     query = json.dumps(source.get("query") or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     # Decimals as SSB publishes the content (JSON-stat2 metadata), else the unit's default.
-    default = fmt.DECIMALS.get(_field(indicator, "unit"), 1)
+    default = vocab.UNIT_DECIMALS.get(_field(indicator, "unit"), 1)
     decimals = raw["decimals"] if "decimals" in raw.columns else pd.Series(np.nan, index=raw.index)
     out = out.assign(decimals=pd.to_numeric(decimals).fillna(default).astype("int64"),
         indicator=indicator_id, unit=_field(indicator, "unit"), value=raw["value"].astype("float64"),
         status=raw["status"].astype(str), source_kind="ssb_api", source_table=table,
         source_ref=f"{table}?{query}", source_file=raw["source_file"].astype(str),
         source_sha256=raw["source_sha256"].astype(str), retrieved=str(provenance.get("fetched_at") or ""))
-    return out[TIDY_COLUMNS]
+    # The release a value belongs to: SSB's `updated` stamp of the table, else the fetch time.
+    out["_release"] = str(provenance.get("updated") or provenance.get("fetched_at") or "")[:10]
+    return out[TIDY_COLUMNS + ["_release"]]
 
 
-def _has_raw_snapshot(table: str) -> bool:
-    return (paths.RAW_DIR / "ssb" / str(table)).is_dir()
+def _has_raw_snapshot(table: str, query: Mapping | None = None) -> bool:
+    """A raw snapshot of the table exists (and, with ``query``, holds a response to it: a fetch
+    limited with --indicator stores only the queries of those indicators)."""
+    from indikatorer.data import snapshot
+
+    if not snapshot.snapshot_dates(str(table), paths.RAW_DIR):
+        return False
+    return query is None or snapshot.holds_query(str(table), query)
+
+
+def resolve_overlaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Where an API row and a published row share a key, keep the one from the newer release
+    (``_release``, ISO date; a tie goes to the statbank table) and record the choice in the kept
+    row's ``note``. Keys within one source kind are left alone (the contract reports those)."""
+    if "_release" not in frame.columns:
+        return frame
+    frame = frame.reset_index(drop=True)
+    key = frame[KEY_COLUMNS].astype(str).agg("\x1f".join, axis=1)
+    mixed = frame.groupby(key)["source_kind"].transform("nunique") > 1
+    keep = ~mixed
+    notes = frame["note"].astype(str).copy()
+    for _, index in frame[mixed].groupby(key[mixed]).groups.items():
+        rows = frame.loc[index].assign(_api=lambda r: (r["source_kind"] == "ssb_api").astype(int))
+        ordered = rows.sort_values(["_release", "_api"], kind="stable").index
+        winner, losers = ordered[-1], ordered[:-1]
+        keep[winner] = True
+        w = frame.loc[winner]
+        used = (f"statistikkbanken, tabell {w['source_table']} (oppdatert {w['_release']})"
+                if w["source_kind"] == "ssb_api" else f"{w['source_ref']} (publisert {w['_release']})")
+        others = "; ".join(
+            f"statistikkbanken, tabell {frame.at[i, 'source_table']} (oppdatert {frame.at[i, '_release']})"
+            if frame.at[i, "source_kind"] == "ssb_api" else f"{frame.at[i, 'source_ref']} (publisert {frame.at[i, '_release']})"
+            for i in losers)
+        choice = f"Nyeste utgivelse brukt: {used}; også publisert: {others}."
+        notes[winner] = f"{notes[winner]} {choice}".strip()
+    return frame.assign(note=notes)[keep].drop(columns="_release").reset_index(drop=True)
 
 
 def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.DataFrame:
@@ -246,10 +281,9 @@ def indicator_group_sizes(observations: pd.DataFrame, indicator: Any) -> pd.Data
 
 def apply_small_numbers(by_id: Mapping[str, pd.DataFrame], indicators: Sequence[Any]) -> dict[str, pd.DataFrame]:
     """SSB's rule for small numbers, applied once where the data enter: a rate whose group has
-    fewer than ``trends.MIN_COUNT`` persons (known from the catalogue's ``counts``) gets no number,
-    status ``suppressed`` and the note ``trends.SMALL_NUMBER_NOTE``. Rates without a known count
+    fewer than ``small_numbers.MIN_COUNT`` persons (known from the catalogue's ``counts``) gets no number,
+    status ``suppressed`` and the note ``small_numbers.SMALL_NUMBER_NOTE``. Rates without a known count
     are left as published (SSB has applied its own suppression to what it printed)."""
-    from indikatorer import trends
 
     out = dict(by_id)
     for ind in indicators:
@@ -258,7 +292,7 @@ def apply_small_numbers(by_id: Mapping[str, pd.DataFrame], indicators: Sequence[
             continue
         rates = out[ind_id]
         n = group_sizes(rates, out[counts["indicator"]], counts["role"])
-        out[ind_id] = trends.apply_small_number_rule(rates.assign(_n=n), "value", "_n",
+        out[ind_id] = small_numbers.apply_small_number_rule(rates.assign(_n=n), "value", "_n",
                                                      note_col="note").drop(columns="_n")
     return out
 
@@ -266,7 +300,7 @@ def apply_small_numbers(by_id: Mapping[str, pd.DataFrame], indicators: Sequence[
 def build_observations(catalogue: Any, *, published: pd.DataFrame | None = None,
                        include_api: bool = True, codes: Codes | None = None) -> pd.DataFrame:
     """The tidy table for a catalogue (not cached, not filtered by year, not validated)."""
-    from indikatorer.published import load_published
+    from indikatorer.data.published import load_published
 
     codes = codes or load_codes()
     indicators = list(_field(catalogue, "indicators") or [])
@@ -281,10 +315,11 @@ def build_observations(catalogue: Any, *, published: pd.DataFrame | None = None,
                 if published is None:
                     published = load_published()
                 parts.append(_published_rows(ind_id, source, published))
-            elif source.get("kind") == "ssb_api" and include_api and source.get("table") \
-                    and _has_raw_snapshot(source["table"]):
+            elif source.get("kind") == "ssb_api" and include_api and source.get("status") != "none" \
+                    and source.get("table") and _has_raw_snapshot(source["table"], source.get("query")):
                 parts.append(_api_rows(ind, source, codes))
-    by_id = {i: pd.concat(p, ignore_index=True) for i, p in frames.items() if p}
+    # One value per key: where a fetched table and a published page both give it, the newer wins.
+    by_id = {i: resolve_overlaps(pd.concat(p, ignore_index=True)) for i, p in frames.items() if p}
     by_id = apply_small_numbers(by_id, indicators)  # before the gaps: a suppressed rate has none
     sourced = {_field(ind, "id"): ind for ind in indicators}
     for ind in indicators:
@@ -326,7 +361,7 @@ def _with_contract_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=16)
 def _load_default(year_max: int | None, include_api: bool) -> pd.DataFrame:
-    from indikatorer.catalogue import load_catalogue
+    from indikatorer.data.catalogue import load_catalogue
 
     catalogue = load_catalogue()
     table = build_observations(catalogue, include_api=include_api)
@@ -446,24 +481,3 @@ def _status_problems(df: pd.DataFrame) -> list[str]:
 
 
 # --------------------------------------------------------------------------- CLI
-
-
-def command_show(args: argparse.Namespace) -> int:
-    """`indikatorer data show <indicator> [--format table|csv]`."""
-    from indikatorer.catalogue import load_catalogue
-
-    load_catalogue().get(args.indicator)  # unknown id: a clear error with close matches
-    table = load_observations()
-    rows = table[table["indicator"] == args.indicator]
-    if getattr(args, "format", "table") == "csv":
-        rows.to_csv(sys.stdout, index=False, lineterminator="\n")
-        return 0
-    if rows.empty:
-        print(f"{args.indicator}: no observations")
-        return 0
-    shown = rows[["year", "period", "group", "sex", "age", "geography", "region", "botid", "other_value",
-                  "value", "unit", "status", "source_ref"]]
-    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 70):
-        print(shown.to_string(index=False))
-    print(f"\n{len(rows)} row(s) for {args.indicator}")
-    return 0

@@ -1,7 +1,7 @@
 --[[
 Quarto-style chapters and cross-references for the pandoc preview of the book.
 
-indikatorer.render joins all chapters into one Markdown document and puts an empty marker
+indikatorer.publish.render joins all chapters into one Markdown document and puts an empty marker
 Div before each chapter:
 
     ::: {.book-chapter kind="chapter" dir="notebooks"}

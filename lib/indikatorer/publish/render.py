@@ -13,7 +13,7 @@ The preview is a thin adapter over pandoc, not a second Quarto:
     shown, and outputs as follows:
       - `#| output: false` or `#| include: false`: nothing;
       - `#| output: asis`: stdout and text outputs are raw Markdown (how figures and tables
-        from `indikatorer.figures` arrive), joined as Quarto joins them (no blank line added);
+        from `indikatorer.report.figures` arrive), joined as Quarto joins them (no blank line added);
       - image/png: a figure; with `#| label: fig-…` it is numbered, caption from `fig-cap`,
         alt text from `fig-alt` (an image with neither caption nor alt text is left out);
       - text/markdown: Markdown (with `#| label: tbl-…` and `tbl-cap` it becomes a numbered
@@ -61,7 +61,7 @@ import pypandoc
 import typst
 import yaml
 
-from indikatorer.errors import UserError
+from indikatorer.core.errors import UserError
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 

@@ -8,9 +8,9 @@ selects each indicator's rows from it.
 Every row gets ``decimals``: the number of decimals the value was printed with ("38" → 0,
 "38.0" and "65.4" → 1), so the book never shows more precision than the source. A cell without
 a number (an SSB symbol) takes the most decimals printed in its series on the same page, or,
-where that page prints no number of the series, the unit's default (``fmt.DECIMALS``). A value
-delivered unrounded (more than four decimals: FHI's statistics bank) is shown with the unit's
-default too.
+where that page prints no number of the series, the unit's default (``core.vocab.UNIT_DECIMALS``).
+A value delivered unrounded (more than four decimals: FHI's statistics bank) is shown with the
+unit's default too.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from indikatorer import fmt, paths
-from indikatorer.errors import UserError
-from indikatorer.snapshot import display_path, read_verified
-from indikatorer.ssb import STATUS_BY_SYMBOL
+from indikatorer.core import paths
+from indikatorer.core.errors import UserError
+from indikatorer.data.snapshot import display_path, read_verified
+from indikatorer.core.vocab import STATUS_BY_SYMBOL, UNIT_DECIMALS
 
 OBSERVATIONS_FILE = "observations.csv"
 PAGES_FILE = "pages.csv"
@@ -83,7 +83,7 @@ def _decimals(frame: pd.DataFrame) -> pd.Series:
     """Per row the decimals as printed (see the module docstring); ``frame`` holds the value text."""
     printed = frame["value"].where(frame["status"] == "ok")
     decimals = printed.map(lambda t: printed_decimals(t) if isinstance(t, str) and t else None)
-    defaults = frame["unit"].map(lambda unit: fmt.DECIMALS.get(unit, 1))
+    defaults = frame["unit"].map(lambda unit: UNIT_DECIMALS.get(unit, 1))
     # More than UNROUNDED_DECIMALS decimals is a machine delivery, not a printed figure (FHI's
     # statistics bank gives 21.3217349172738): shown with the unit's default.
     decimals = decimals.where(~(decimals > UNROUNDED_DECIMALS), defaults)

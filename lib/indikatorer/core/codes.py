@@ -19,8 +19,8 @@ from typing import Mapping
 
 import yaml
 
-from indikatorer import paths
-from indikatorer.errors import UserError
+from indikatorer.core import paths
+from indikatorer.core.errors import UserError
 
 # The vocabularies codes.yml must declare (each a list of {code, label, ssb_labels, note}).
 VOCABULARIES = ("groups", "sex", "ages", "regions", "botid")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(os.environ.get("INDIKATORER_ROOT", Path(__file__).resolve().parents[2]))
+PROJECT_ROOT = Path(os.environ.get("INDIKATORER_ROOT", Path(__file__).resolve().parents[3]))
 DATA_DIR = PROJECT_ROOT / "data"
 CATALOGUE_FILE = DATA_DIR / "catalogue.yml"
 RAW_DIR = DATA_DIR / "raw"

@@ -25,7 +25,6 @@ One build of edition `<year>`:
 
 from __future__ import annotations
 
-import argparse
 import ast
 import concurrent.futures
 import difflib
@@ -41,8 +40,10 @@ from pathlib import Path
 
 import yaml
 
-from indikatorer import manifest, paths
-from indikatorer.errors import UserError
+from indikatorer.publish import manifest
+
+from indikatorer.core import paths
+from indikatorer.core.errors import UserError
 
 BREAKDOWNS = ("sex", "botid", "region", "reason")
 # Default window: fifteen reference years, the newest included (first_year = year - 14).
@@ -113,14 +114,14 @@ class EditionResult:
     manifest_path: Path
     ran: list[str] = field(default_factory=list)       # notebooks executed (staging-relative)
     skipped: list[str] = field(default_factory=list)   # notebooks unchanged since the last run
-    render_result: object | None = None  # indikatorer.render.RenderResult
+    render_result: object | None = None  # indikatorer.publish.render.RenderResult
     html_index: Path | None = None     # in edition_dir
     pdf: Path | None = None            # in edition_dir
 
 
 def data_years() -> tuple[int, int]:
     """First and last reference year in the data snapshot."""
-    from indikatorer.observations import load_observations
+    from indikatorer.data.observations import load_observations
 
     years = load_observations()["year"]
     if years.empty:
@@ -217,7 +218,7 @@ def _check_values(name: str, params: dict, years: tuple[int, int] | None) -> Non
 
 def _check_geography(name: str, geography) -> None:
     """The edition's geography must be a code of data/published/geographies.csv with rows."""
-    from indikatorer.published import load_geographies
+    from indikatorer.data.published import load_geographies
 
     known = load_geographies()
     if str(geography) not in set(known["code"]):
@@ -480,7 +481,7 @@ def _run_stage(jobs_to_run: list[dict], workers: int, staging: Path, progress: _
     """Run notebooks in worker processes; on a failure, wait for the running ones, then raise."""
     context = multiprocessing.get_context("forkserver")
     # The fork server imports papermill once; each notebook then gets a fresh fork of it.
-    context.set_forkserver_preload(["indikatorer.build", "papermill"])
+    context.set_forkserver_preload(["indikatorer.publish.build", "papermill"])
     failures = []
     with concurrent.futures.ProcessPoolExecutor(
             max_workers=max(1, min(workers, len(jobs_to_run))), mp_context=context,
@@ -539,9 +540,9 @@ def _remove_stale_notebooks(staging: Path, current: set[str]) -> None:
 
 def _render_book(project_dir: Path, out_dir: Path):
     try:
-        from indikatorer.render import render_book
+        from indikatorer.publish.render import render_book
     except ImportError as exc:
-        raise BuildError(f"the book renderer (indikatorer.render) is not available: {exc}; "
+        raise BuildError(f"the book renderer (indikatorer.publish.render) is not available: {exc}; "
                          "use --no-render to execute the notebooks only") from exc
     return render_book(project_dir, out_dir)
 
@@ -725,19 +726,3 @@ def _render_edition(result: EditionResult, edition_dir: Path, project_root: Path
     result.render_result = render_result
     result.html_index = moved(render_result.html_index)
     result.pdf = moved(render_result.pdf)
-
-
-def command_build(args: argparse.Namespace) -> int:
-    overrides = parse_param_args(args.param)
-    result = build_edition(year=args.year, overrides=overrides, only=args.only, jobs=args.jobs,
-                           force=args.force, render=not args.no_render)
-    print(f"Kjørt: {len(result.ran)}, uendret: {len(result.skipped)}. "
-          f"Kjørte notatbøker: {result.staging_dir}")
-    if result.render_result is None:
-        print(f"Ikke gjengitt (--no-render). Manifest: {result.manifest_path}")
-        return 0
-    print(f"Gjengitt med: {result.render_result.renderer_label}")
-    print(f"HTML: {result.html_index}")
-    print(f"PDF:  {result.pdf or 'ingen'}")
-    print(f"Manifest: {result.manifest_path}")
-    return 0

@@ -1,13 +1,13 @@
 """Norwegian sentences generated from numbers (the findings in the theme chapters).
 
-Every number goes through :mod:`indikatorer.fmt`. Wording rules:
+Every number goes through :mod:`indikatorer.report.fmt`. Wording rules:
 
 - Levels of rates are in ``prosent``; differences of rates (gaps, changes) in ``prosentpoeng``;
   ``prosent`` is used for a difference only in :func:`relative_change_sentence`.
 - A direction ("økte", "gikk ned") is claimed only when the 95 % confidence interval excludes
   zero; otherwise the sentence says "ingen klar endring" and gives the interval.
 - A change in a gap is told by the gap's size, |gap| (:func:`gap_change_sentence`,
-  :func:`gap_trend_sentence`), as :func:`indikatorer.trends.describe_gap` judges it: a negative gap
+  :func:`gap_trend_sentence`), as :func:`indikatorer.analysis.trends.describe_gap` judges it: a negative gap
   that goes from −10,9 to −11,6 "økte", never "gikk ned".
 - A change resting on few persons (``n`` below :data:`THIN_N`) or on a series of only two years
   (``years_in_series``) gets a caution.
@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from indikatorer import fmt
-from indikatorer.trends import GAP_NARROWING, GAP_WIDENING
+from indikatorer.report import fmt
+from indikatorer.analysis.trends import GAP_NARROWING, GAP_WIDENING
 
 # Below 100 persons one person moves a share by more than one percentage point, so a change of
 # a few points can be chance alone.
@@ -326,7 +326,7 @@ def gap_change_sentence(from_year: int, to_year: int, from_gap, to_gap, *,
 def gap_trend_sentence(trend, verdict: str, *, indicator_name: str = "forskjellen",
                        group_label: str | None = None, reference_label: str | None = None,
                        unit: str = "prosent", side: int | None = None) -> str:
-    """The trend in a gap, in words from ``verdict`` (:func:`indikatorer.trends.describe_gap`,
+    """The trend in a gap, in words from ``verdict`` (:func:`indikatorer.analysis.trends.describe_gap`,
     which judges narrowing on |gap|) and numbers on the same scale: ``side`` (−1 when the group
     lies below the reference in every year of the trend, +1 above) turns the slope of
     group − reference into the change in the gap's size per year. Without a ``side`` (the gap

@@ -36,7 +36,6 @@ botidsgrupper samme år blander virkningen av botid med forskjeller mellom innva
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -47,7 +46,8 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
-from indikatorer.errors import UserError
+from indikatorer.core.errors import UserError
+from indikatorer.data.small_numbers import MIN_COUNT, is_reportable
 
 # Classification words (Norwegian: they are printed).
 RISING = "stigende"
@@ -60,10 +60,6 @@ GAP_WIDENING = "gapet øker"
 GAP_NO_CLEAR_CHANGE = "ingen klar endring i gapet"
 
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
-
-# SSB's small-number rule: no share is shown when the count it is based on is under 10.
-MIN_COUNT = 10
-SMALL_NUMBER_NOTE = f"Færre enn {MIN_COUNT} personer (SSBs regel for små tall)"
 
 # Results are rounded to this many decimals in to_dict(), and the classification looks at the CI
 # rounded the same way: a constant series otherwise gets a "significant" slope of 1e-15 from
@@ -419,43 +415,6 @@ def _number_or_none(x) -> float | None:
     return float(x)
 
 
-# --------------------------------------------------------------------------- small numbers
-
-
-def is_reportable(count):
-    """True where a share based on ``count`` persons may be shown (count >= MIN_COUNT).
-    Works on a scalar (returns bool) or a Series/array (returns the same shape). An unknown
-    count (NaN/None) is not known to be reportable: False."""
-    if isinstance(count, pd.Series):
-        return pd.to_numeric(count, errors="coerce") >= MIN_COUNT
-    arr = np.asarray(count, dtype=float)
-    result = arr >= MIN_COUNT
-    return bool(result) if result.ndim == 0 else result
-
-
-def apply_small_number_rule(
-    df: pd.DataFrame, value_col: str, count_col: str, status_col: str = "status",
-    note_col: str | None = None,
-) -> pd.DataFrame:
-    """A copy of ``df`` where rows whose count is under MIN_COUNT have ``value_col`` NaN and
-    ``status_col`` "suppressed" (SSB's ``:``), and ``note_col`` (if given) SMALL_NUMBER_NOTE.
-    Rows with an unknown count are left as they are (the source's own suppression applies). A
-    missing status column is created ("ok", or "missing" where the value is already NaN)."""
-    out = df.copy()
-    counts = pd.to_numeric(out[count_col], errors="coerce")
-    too_small = counts.notna() & ~is_reportable(counts)
-    if status_col not in out.columns:
-        out[status_col] = np.where(out[value_col].isna(), "missing", "ok")
-    out[value_col] = out[value_col].astype(float).mask(too_small)
-    out.loc[too_small, status_col] = "suppressed"
-    if note_col is not None:  # the rule's note first, then any note the source carried
-        if note_col not in out.columns:
-            out[note_col] = ""
-        carried = out.loc[too_small, note_col].fillna("").astype(str)
-        out.loc[too_small, note_col] = [SMALL_NUMBER_NOTE + (f". {c}" if c else "") for c in carried]
-    return out
-
-
 # --------------------------------------------------------------------------- decomposition
 
 
@@ -570,7 +529,7 @@ def decompose_from_observations(
     """
     if by not in ("region", "botid", "sex"):
         raise ValueError(f"by must be 'region', 'botid' or 'sex', got {by!r}")
-    rate_rows, age = _select_rows(obs, indicator, group, by=by)
+    rate_rows, age = trend_rows(obs, indicator, group, by=by)
     if rate_rows.empty:
         raise UserError(f"No rows for {indicator} / {group} broken down by {by}")
 
@@ -578,9 +537,9 @@ def decompose_from_observations(
         weight_rows = rate_rows.assign(value=pd.to_numeric(rate_rows[weight_indicator], errors="coerce"))
         note = f"Vekter: {weight_indicator} (antall) for samme rader."
     else:
-        weight_rows, weight_age = _select_rows(obs, weight_indicator, group, by=by, age=age)
+        weight_rows, weight_age = trend_rows(obs, weight_indicator, group, by=by, age=age)
         if weight_rows.empty:
-            weight_rows, weight_age = _select_rows(obs, weight_indicator, group, by=by)
+            weight_rows, weight_age = trend_rows(obs, weight_indicator, group, by=by)
         if weight_rows.empty:
             raise UserError(
                 f"Cannot weight the decomposition: no {weight_indicator} rows for {group} by {by} "
@@ -630,10 +589,10 @@ def botid_profile(
     if len(indicators) != 1:
         raise ValueError(f"botid_profile needs one indicator's rows, got {sorted(indicators)}")
     indicator = indicators[0]
-    rows, age = _select_rows(df, indicator, group, by="botid")
+    rows, age = trend_rows(df, indicator, group, by="botid")
     if rows.empty:
         raise UserError(f"No botid breakdown for {indicator} / {group}")
-    reference, _ = _select_rows(df, indicator, reference_group, age=age)
+    reference, _ = trend_rows(df, indicator, reference_group, age=age)
     reference = reference[["year", "value"]].rename(columns={"value": "reference_value"})
     out = rows[["year", "botid", "value", "status"]].merge(reference, on="year", how="left")
     out["gap"] = out["value"] - out["reference_value"]
@@ -653,7 +612,7 @@ def _first_number(code: str) -> float:
 # --------------------------------------------------------------------------- selection
 
 
-def _select_rows(
+def trend_rows(
     obs: pd.DataFrame, indicator: str, group: str, *, by: str | None = None, age: str | None = None
 ) -> tuple[pd.DataFrame, str | None]:
     """The rows of one series: sex/region/botid "alle" except the ``by`` dimension (which must
@@ -674,52 +633,3 @@ def _select_rows(
 
 
 # --------------------------------------------------------------------------- CLI
-
-
-def command_trend(args) -> int:
-    """``indikatorer trend``: fit the trend for one indicator and group (sex, region and botid
-    "alle", no other breakdown, newest consistent age band) and print it as text or JSON."""
-    from indikatorer import fmt
-    from indikatorer.catalogue import load_catalogue
-    from indikatorer.observations import load_observations
-
-    obs = load_observations(year_max=args.year)
-    available = sorted(obs["indicator"].unique())
-    if args.indicator not in available:
-        raise UserError(f"unknown indicator (or no data) {args.indicator!r}; available: {', '.join(available)}")
-    groups = sorted(obs.loc[obs["indicator"] == args.indicator, "group"].unique())
-    if args.group not in groups:
-        raise UserError(f"no data for group {args.group!r} in {args.indicator}; available: {', '.join(groups)}")
-    rows, age = _select_rows(obs, args.indicator, args.group)
-    if rows.empty:
-        raise UserError(f"{args.indicator} / {args.group} has no series for sex, region and botid 'alle'")
-
-    indicator = load_catalogue().get(args.indicator)
-    result = fit_trend(rows["year"], rows["value"], breaks=indicator.breaks, window=args.window)
-    level_unit = fmt.difference_unit(rows["unit"].iloc[0])  # prosent → prosentpoeng
-    slope_unit = f"{level_unit} per år"
-    if args.format == "json":
-        record = {"indicator": args.indicator, "group": args.group, "age": age,
-                  "slope_unit": slope_unit, **result.to_dict()}
-        print(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
-        return 0
-
-    lines = [f"{indicator.name} ({args.indicator}), {args.group}, alder {age}"]
-    if result.years_used:
-        lines.append(f"Observasjoner: {result.n}, {fmt.year_range(*result.years_used)}")
-    if not result.fitted:
-        lines.append(f"Trend: {NOT_FITTED}. {result.reason}")
-    else:
-        lines.append(f"Trend: {fmt.number(result.slope, 2, sign=True)} {slope_unit} "
-                     f"({_ci_text(fmt, result.ci_low, result.ci_high, result.alpha)}): {result.classification}")
-        what = {b.year: b.what for b in indicator.breaks}
-        for year, (estimate, low, high) in result.level_shifts.items():
-            lines.append(f"Nivåskift ved brudd i {year}: {fmt.number(estimate, 2, sign=True)} {level_unit} "
-                         f"({_ci_text(fmt, low, high, result.alpha)}). {what.get(year, '')}".rstrip())
-    lines.append(f"Metode: {result.method}")
-    print("\n".join(lines))
-    return 0
-
-
-def _ci_text(fmt, low: float, high: float, alpha: float) -> str:
-    return f"{100 * (1 - alpha):g} prosent konfidensintervall {fmt.number(low, 2)} til {fmt.number(high, 2)}"

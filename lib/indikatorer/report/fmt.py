@@ -27,6 +27,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+from indikatorer.core import vocab
+
 if TYPE_CHECKING:  # matplotlib is imported only by the axis helpers, so text-only users stay light
     from matplotlib.axes import Axes
     from matplotlib.ticker import Formatter
@@ -35,37 +37,11 @@ NBSP = "\u00a0"
 MINUS = "\u2212"
 PLACEHOLDER = "–"  # U+2013 EN DASH: no number to show
 
-# Decimals shown for each catalogue unit; also the unit word printed after the number.
-DECIMALS = {
-    "prosent": 1,
-    "prosentpoeng": 1,
-    "personer": 0,
-    "kroner": 0,
-    "antall": 0,
-    "forholdstall": 2,
-    "år": 1,
-}
-UNIT_WORDS = {
-    "prosent": "prosent",
-    "prosentpoeng": "prosentpoeng",
-    "personer": "personer",
-    "kroner": "kroner",
-    "antall": "",
-    "forholdstall": "",
-    "år": "år",
-}
-# The unit word after exactly one («1 person»). Units not listed read the same in the singular
-# («1 prosent», «1 prosentpoeng», «1 år»).
-SINGULAR_WORDS = {"personer": "person"}
-
-# The status vocabulary of the tidy table (ARCHITECTURE.md) → the symbol SSB prints for it.
-STATUS_SYMBOLS = {
-    "missing": "..",
-    "not_available": "...",
-    "suppressed": ":",
-    "not_applicable": ".",
-    "nil": "-",
-}
+# The unit vocabulary and SSB's symbols are declared once, in core.vocab.
+DECIMALS = vocab.UNIT_DECIMALS
+UNIT_WORDS = vocab.UNIT_WORDS
+SINGULAR_WORDS = vocab.SINGULAR_WORDS
+STATUS_SYMBOLS = vocab.SYMBOL_BY_STATUS
 
 
 def is_missing(x) -> bool:

@@ -29,9 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from indikatorer import fmt, paths, text
-from indikatorer.codes import load_codes
-from indikatorer.snapshot import sha256_file
+from indikatorer.report import fmt, text
+
+from indikatorer.core import paths, vocab
+from indikatorer.core.codes import load_codes
+from indikatorer.data.snapshot import sha256_file
 
 PAGES_FILE = paths.PUBLISHED_DIR / "pages.csv"
 
@@ -75,15 +77,7 @@ OTHER_PALETTE = (
 # Which codes.yml list labels a tidy column.
 KIND_OF_COLUMN = {"group": "groups", "region": "regions", "botid": "botid", "sex": "sex"}
 
-UNIT_AXIS_LABELS = {
-    "prosent": "Prosent",
-    "prosentpoeng": "Prosentpoeng",
-    "personer": "Personer",
-    "kroner": "Kroner",
-    "antall": "Antall",
-    "forholdstall": "Forholdstall",
-    "år": "År",
-}
+UNIT_AXIS_LABELS = vocab.UNIT_AXIS_LABELS
 
 # Long category labels (e.g. «Asia, Afrika, … (landgruppe 2)») are wrapped at this many characters
 # on an axis, so they never squeeze the plot area away.
@@ -151,7 +145,7 @@ def setup() -> None:
 
 def labels(kind: str) -> dict[str, str]:
     """``{code: label}`` for one vocabulary of ``data/codes.yml`` (``groups``, ``regions``,
-    ``botid``, ``sex``, ``ages``), in the file's display order (:func:`indikatorer.codes.load_codes`)."""
+    ``botid``, ``sex``, ``ages``), in the file's display order (:func:`indikatorer.core.codes.load_codes`)."""
     return load_codes().labels(kind)
 
 

@@ -40,9 +40,11 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from indikatorer import figures, fmt, text, trends
-from indikatorer.errors import UserError
-from indikatorer.observations import COUNT_MATCH, indicator_group_sizes
+from indikatorer.report import figures, fmt, text
+
+from indikatorer.analysis import trends
+from indikatorer.core.errors import UserError
+from indikatorer.data.observations import COUNT_MATCH, indicator_group_sizes
 
 BREAKDOWNS = ("sex", "botid", "region", "reason")
 NATIONAL = "0"  # hele landet; F03 is a county, K0301 a municipality (data/published/geographies.csv)
@@ -135,7 +137,7 @@ def chapter_params(year: int, first_year: int, breakdowns: Iterable[str] = BREAK
 
 @functools.lru_cache(maxsize=1)
 def _geographies() -> pd.DataFrame:
-    from indikatorer.published import load_geographies
+    from indikatorer.data.published import load_geographies
 
     return load_geographies().set_index("code")
 
@@ -164,7 +166,7 @@ def edition_observations(params: ChapterParams, observations: pd.DataFrame | Non
     A regional edition takes the rows of its code and of the same area on another level (Oslo:
     F03 and K0301); where both have a row for the same key, the edition's own code is kept."""
     if observations is None:
-        from indikatorer.observations import load_observations
+        from indikatorer.data.observations import load_observations
 
         observations = load_observations(year_max=params.year)
     years = observations["year"]
@@ -172,7 +174,7 @@ def edition_observations(params: ChapterParams, observations: pd.DataFrame | Non
     codes = same_area(params.geography)
     rows = rows[rows["geography"].isin(codes)]
     if len(codes) > 1:
-        from indikatorer.observations import KEY_COLUMNS
+        from indikatorer.data.observations import KEY_COLUMNS
 
         key = [c for c in KEY_COLUMNS if c != "geography"]
         rows = (rows.assign(_own=rows["geography"] != params.geography)
@@ -525,7 +527,7 @@ def _gap_side(gaps: pd.Series, result: trends.TrendResult | None) -> int | None:
 def _fewest_persons(series: pd.DataFrame, sizes: pd.DataFrame | None, group: str,
                     years: Sequence[int]) -> int | None:
     """The smallest group size behind ``group``'s values in ``years`` (None unless known for all):
-    ``sizes`` is :func:`indikatorer.observations.indicator_group_sizes` (key columns + ``n``)."""
+    ``sizes`` is :func:`indikatorer.data.observations.indicator_group_sizes` (key columns + ``n``)."""
     if sizes is None or sizes.empty:
         return None
     rows = series[(series["group"] == group) & series["year"].isin(list(years))]
@@ -866,7 +868,7 @@ def present_indicator(indicator_id: str, params: ChapterParams, *,
     Figure labels start with the indicator id, hyphenated (``sysselsatte-andel-grupper``).
     """
     if catalogue is None:
-        from indikatorer.catalogue import load_catalogue
+        from indikatorer.data.catalogue import load_catalogue
 
         catalogue = load_catalogue()
     indicator = catalogue.get(indicator_id)
@@ -1031,7 +1033,7 @@ def _present_breakdown(indicator, by_rows, breakdown, step, out_dir, slug,
 def _catalogue(catalogue: Any):
     if catalogue is not None:
         return catalogue
-    from indikatorer.catalogue import load_catalogue
+    from indikatorer.data.catalogue import load_catalogue
 
     return load_catalogue()
 
@@ -1312,11 +1314,10 @@ FREQUENCY_WORDS = {"yearly": "Årlig", "every_second_year": "Annethvert år",
 
 def _api_source_text(source: dict) -> str:
     table = source.get("table")
-    confirmed = source.get("confirmed", True)
-    if not table:
-        return "Statistikkbanken: tabell ikke funnet ennå"
+    if source.get("status") == "none" or not table:
+        return "Statistikkbanken: ingen tabell med indikatoren"
     text_ = f"Statistikkbanken, tabell [{table}]({figures.STATBANK_URL.format(table=table)})"
-    return text_ + ("" if confirmed else " (ikke bekreftet)")
+    return text_ + ("" if source.get("status") == "confirmed" else " (spørringen ikke bekreftet)")
 
 
 def _published_pages_text(rows: pd.DataFrame) -> list[str]:
@@ -1344,9 +1345,8 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, edition: pd.DataFrame,
     if indicator.derived:
         lines.append(f"- **Beregnet fra:** «{indicator.derived['from']}», gruppens verdi minus "
                      "sammenligningsgruppens (prosentpoeng)")
-    for source in indicator.api_sources + indicator.unconfirmed_api_sources:
-        if source in indicator.api_sources or not source.get("table"):
-            lines.append(f"- **Kilde (direkte fra SSB):** {_api_source_text(source)}")
+    for source in indicator.statbank_sources:
+        lines.append(f"- **Kilde (direkte fra SSB):** {_api_source_text(source)}")
     pages = _published_pages_text(source_rows(indicator, rows, edition)) if not rows.empty else []
     if pages:
         lines.append("- **Publiserte tall brukt i denne utgaven:** " + "; ".join(pages))

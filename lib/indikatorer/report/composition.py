@@ -2,8 +2,8 @@
 change in immigrants' employment rate over world regions, and the employment profile by length
 of residence (botid), as shown in the chapter «Arbeid og sysselsetting».
 
-The computations are :func:`indikatorer.trends.decompose_from_observations` and
-:func:`indikatorer.trends.botid_profile`; this module chooses the data, draws the figures and
+The computations are :func:`indikatorer.analysis.trends.decompose_from_observations` and
+:func:`indikatorer.analysis.trends.botid_profile`; this module chooses the data, draws the figures and
 writes the Norwegian text (``#| output: asis`` cells call :func:`present_composition` and
 :func:`present_botid_profile`).
 
@@ -49,7 +49,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from indikatorer import chapter, figures, fmt, text, trends
+from indikatorer.report import chapter, figures, fmt, text
+
+from indikatorer.analysis import trends
 
 INDICATOR = "sysselsatte_andel"
 GROUP = "innvandrere"
@@ -80,7 +82,7 @@ BOTID_TICKS = {"0-3": "Under 4", "4-6": "4–6", "7+": "7 og mer", "0": "Under 1
 def edition_rows(params: chapter.ChapterParams) -> pd.DataFrame:
     """The observations up to the edition's year and of its geography (rates and the employed
     persons behind them)."""
-    from indikatorer.observations import load_observations
+    from indikatorer.data.observations import load_observations
 
     rows = load_observations(year_max=params.year)
     return rows[rows["geography"].isin(chapter.same_area(params.geography))]
@@ -482,7 +484,7 @@ def present_composition(params: chapter.ChapterParams, *, observations: pd.DataF
         chapter._md(_left_out("landbakgrunn", "dekomponeringen"))
         return
     if catalogue is None:
-        from indikatorer.catalogue import load_catalogue
+        from indikatorer.data.catalogue import load_catalogue
 
         catalogue = load_catalogue()
     obs = edition_rows(params) if observations is None else observations
@@ -781,7 +783,7 @@ def present_botid_profile(params: chapter.ChapterParams, *, observations: pd.Dat
         chapter._md(_left_out("botid", "sysselsettingen etter botid"))
         return
     if catalogue is None:
-        from indikatorer.catalogue import load_catalogue
+        from indikatorer.data.catalogue import load_catalogue
 
         catalogue = load_catalogue()
     if observations is None:
