@@ -20,7 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from indikatorer import build, observations
+from indikatorer.publish import build
+
+from indikatorer.data import observations
 
 
 def peak_rss_mib() -> tuple[float, float]:

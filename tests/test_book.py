@@ -12,8 +12,10 @@ import re
 
 import pytest
 
-from indikatorer import manifest, paths
-from indikatorer.catalogue import load_catalogue
+from indikatorer.publish import editions
+
+from indikatorer.core import paths
+from indikatorer.data.catalogue import load_catalogue
 
 pytestmark = pytest.mark.slow
 
@@ -67,8 +69,8 @@ class _Page(html.parser.HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def edition(built_edition):
-    result = built_edition
+def edition(real_edition):
+    result = real_edition
     html = result.html_index.read_text(encoding="utf-8")
     page = _Page()
     page.feed(html)
@@ -145,7 +147,7 @@ def test_manifest_matches_the_figures_and_records_provenance(edition):
 
 def test_rebuild_reproduces_every_output(edition):
     result, _, _ = edition
-    differences = manifest.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT)
+    differences = editions.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT)
     assert differences == [], differences
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from indikatorer import paths
+from indikatorer.core import paths
 
 pytestmark = pytest.mark.slow
 
@@ -212,7 +212,7 @@ def book_dir(request) -> Path:
     """The built book: INDIKATORER_BUILT_BOOK (an existing _book/<year>), else a fresh build."""
     if os.environ.get("INDIKATORER_BUILT_BOOK"):
         return Path(os.environ["INDIKATORER_BUILT_BOOK"])
-    return request.getfixturevalue("built_edition").edition_dir
+    return request.getfixturevalue("real_edition").edition_dir
 
 
 @pytest.fixture(scope="module")

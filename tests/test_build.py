@@ -1,7 +1,7 @@
-"""The edition runner (indikatorer.build) on a tiny project built in a temporary folder.
+"""The edition runner (indikatorer.publish.build) on a tiny project built in a temporary folder.
 
 The fixture notebooks (tests/fixtures/notebooks/) write a figure PNG, data CSV and provenance
-JSON the way indikatorer.figures does, but in about a second per kernel.
+JSON the way indikatorer.report.figures does, but in about a second per kernel.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from indikatorer import build, cli, manifest, paths
-from indikatorer.errors import UserError
+from indikatorer.publish import build, manifest
+
+from indikatorer import cli
+
+from indikatorer.core import paths
+from indikatorer.core.errors import UserError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 DATA_YEARS = (2010, 2020)
@@ -84,23 +88,23 @@ def built(tmp_path_factory) -> Path:
 def test_edition_defaults_come_from_the_data():
     params = build.EditionParams.resolve(None, {}, (2009, 2023))
     assert params.to_dict() == {"year": 2023, "first_year": 2009,
-                                "breakdowns": ["sex", "botid", "region", "reason"], "region": "0"}
+                                "breakdowns": ["sex", "botid", "region", "reason"], "geography": "0"}
     params = build.EditionParams.resolve(2020, {"first_year": 2012, "scale": 2}, (2009, 2023))
     assert params.to_dict()["first_year"] == 2012 and params.to_dict()["scale"] == 2
     with pytest.raises(UserError, match="year given twice"):
         build.EditionParams.resolve(2020, {"year": 2019}, (2009, 2023))
 
 
-def test_param_arguments_are_yaml_but_region_stays_a_code():
-    assert build.parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "region=03"]) == {
-        "first_year": 2012, "breakdowns": ["sex", "botid"], "region": "03"}
+def test_param_arguments_are_yaml_but_geography_stays_a_code():
+    assert build.parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "geography=0301"]) == {
+        "first_year": 2012, "breakdowns": ["sex", "botid"], "geography": "0301"}
     with pytest.raises(UserError, match="NAME=VALUE"):
         build.parse_param_args(["first_year"])
 
 
 @pytest.mark.parametrize(("year", "overrides", "expected"), [
     (2020, {"yeer": 2019}, ["notebooks/01-alfa.ipynb", "no parameter 'yeer'",
-                            "breakdowns, first_year, region, year", "Did you mean 'year'?"]),
+                            "breakdowns, first_year, geography, year", "Did you mean 'year'?"]),
     (2020, {"first_year": "2010"}, ["notebooks/01-alfa.ipynb", "'first_year' must be int",
                                     "'2010' (str)"]),
     (2020, {"breakdowns": "sex"}, ["'breakdowns' must be list"]),
@@ -108,6 +112,9 @@ def test_param_arguments_are_yaml_but_region_stays_a_code():
     (2020, {"first_year": 2021}, ["first_year 2021 is after year 2020"]),
     (2020, {"breakdowns": ["sex", "alder"]}, ["unknown breakdown(s) 'alder'",
                                               "sex, botid, region, reason"]),
+    (2020, {"geography": "F99"}, ["notebooks/01-alfa.ipynb", "geography 'F99' is not in the data snapshot",
+                                  "data/published/geographies.csv"]),
+    (2020, {"region": "0"}, ["no parameter 'region'"]),
 ])
 def test_bad_parameters_stop_the_build_before_any_kernel_starts(
         tmp_path, monkeypatch, year, overrides, expected):
@@ -130,9 +137,10 @@ def test_only_names_an_existing_notebook(tmp_path, monkeypatch):
 
 def test_validate_params_reads_the_parameters_cell():
     declared = build.validate_params(FIXTURES / "01-alfa.ipynb", {"year": 2015}, (2010, 2020))
-    assert set(declared) == {"year", "first_year", "breakdowns", "region"}
-    with pytest.raises(UserError, match="01-alfa.ipynb: parameter 'region' must be str"):
-        build.validate_params(FIXTURES / "01-alfa.ipynb", {"region": 0}, (2010, 2020))
+    assert set(declared) == {"year", "first_year", "breakdowns", "geography"}
+    with pytest.raises(UserError, match="01-alfa.ipynb: parameter 'geography' must be str"):
+        build.validate_params(FIXTURES / "01-alfa.ipynb", {"geography": 0}, (2010, 2020))
+    assert build.validate_params(FIXTURES / "01-alfa.ipynb", {"geography": "K0301"}, (2010, 2020))
 
 
 # --- running --------------------------------------------------------------------------------------
@@ -227,7 +235,7 @@ def test_only_runs_the_named_notebooks_and_a_partial_book_is_not_rendered(tmp_pa
 # --- rendering and the swap into _book/<year> ---------------------------------------------------
 
 def fake_render(project_dir: Path, out_dir: Path):
-    """Stands in for indikatorer.render in the swap tests (the real one is tested below)."""
+    """Stands in for indikatorer.publish.render in the swap tests (the real one is tested below)."""
     from types import SimpleNamespace
 
     out_dir.mkdir(parents=True)

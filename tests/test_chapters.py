@@ -1,4 +1,4 @@
-"""The chapters' presentation logic (indikatorer.chapter) on small hand-made observations."""
+"""The chapters' presentation logic (indikatorer.report.chapter) on small hand-made observations."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from indikatorer import chapter, figures  # noqa: E402
-from indikatorer.catalogue import Break, Catalogue, Indicator  # noqa: E402
-from indikatorer.errors import UserError  # noqa: E402
-from indikatorer.observations import TIDY_COLUMNS  # noqa: E402
+from indikatorer.report import chapter
+
+from indikatorer.report import figures  # noqa: E402
+from indikatorer.data.catalogue import Break, Catalogue, Indicator  # noqa: E402
+from indikatorer.core.errors import UserError  # noqa: E402
+from indikatorer.data.observations import TIDY_COLUMNS  # noqa: E402
 
 PAGE = "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19"
 PARAMS = chapter.chapter_params(2023, 2010, ["sex", "botid", "region", "reason"], "0", 10)
@@ -26,7 +28,7 @@ PARAMS = chapter.chapter_params(2023, 2010, ["sex", "botid", "region", "reason"]
 
 def row(**changes) -> dict:
     base = {"indicator": "test_andel", "year": 2020, "period": "2020", "group": "innvandrere",
-            "sex": "alle", "age": "20-66", "region": "alle", "region_label": "", "botid": "alle",
+            "sex": "alle", "age": "20-66", "geography": "0", "region": "alle", "region_label": "", "botid": "alle",
             "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.0, "decimals": 1, "status": "ok",
             "source_kind": "published", "source_table": "436217", "source_ref": PAGE,
             "source_file": "data/published/observations.csv", "source_sha256": "a" * 64,
@@ -94,13 +96,13 @@ def test_chapter_params_accepts_the_edition_parameters():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(region="03"), "only region '0' (hele landet) is available offline"),
+    (dict(geography="03"), "geography '03' is not in the data snapshot"),
     (dict(first_year=2030), "first_year 2030 is after year 2024"),
     (dict(breakdowns=["sex", "alder"]), "unknown breakdown(s) 'alder'"),
     (dict(window=1), "window must be at least 2"),
 ])
 def test_chapter_params_refuses_what_the_snapshot_cannot_show(kwargs, message):
-    args = dict(year=2024, first_year=2010, breakdowns=["sex"], region="0", window=10) | kwargs
+    args = dict(year=2024, first_year=2010, breakdowns=["sex"], geography="0", window=10) | kwargs
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
         chapter.chapter_params(**args)
 
@@ -109,6 +111,26 @@ def test_edition_observations_keeps_the_editions_years():
     obs = frame([row(year=y) for y in (2008, 2010, 2023, 2024)])
     kept = chapter.edition_observations(PARAMS, obs)
     assert sorted(kept["year"]) == [2010, 2023]
+
+
+def test_edition_observations_keeps_the_editions_area_on_both_levels():
+    obs = frame([row(geography="0", value=60.0), row(geography="F03", value=61.0),
+                 row(geography="K0301", value=61.5), row(geography="K0301", year=2011, value=59.0),
+                 row(geography="F11", value=70.0)])
+    oslo = chapter.edition_observations(chapter.chapter_params(2023, 2010, ["sex"], "F03", 10), obs)
+    # F03 wins where both levels have the key; K0301 fills a year F03 lacks; nothing else.
+    assert sorted(zip(oslo["year"], oslo["geography"], oslo["value"])) == [(2011, "K0301", 59.0),
+                                                                          (2020, "F03", 61.0)]
+    city = chapter.edition_observations(chapter.chapter_params(2023, 2010, ["sex"], "K0301", 10), obs)
+    assert sorted(city["value"]) == [59.0, 61.5]
+    assert chapter.edition_observations(PARAMS, obs)["value"].tolist() == [60.0]
+
+
+def test_overlapping_periods_fit_their_trend_on_every_third_period():
+    ind = indicator(frequency="rolling_three_year")
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], index=range(2017, 2024))
+    assert chapter.trend_points(ind, values).index.tolist() == [2017, 2020, 2023]
+    assert chapter.trend_points(indicator(), values).index.tolist() == list(range(2017, 2024))
 
 
 # --------------------------------------------------------------------------- series selection
@@ -612,7 +634,8 @@ def test_a_cell_prints_its_markdown_in_one_write(tmp_path, monkeypatch):
 def test_a_change_resting_on_few_persons_says_the_numbers_are_thin():
     ind = indicator(reference_group=None)
     series = frame([row(year=2021, value=40.0), row(year=2022, value=42.0), row(year=2023, value=45.0)])
-    sizes = series[["indicator", "year", "group", "sex", "age", "region", "botid", "other_dim", "other_value"]]
+    sizes = series[["indicator", "year", "group", "sex", "age", "geography", "region", "botid", "other_dim",
+                    "other_value"]]
     thin = chapter.findings(ind, series, PARAMS, sizes=sizes.assign(n=[400.0, 80.0, 60.0]))
     assert any("Tallgrunnlaget er tynt (n = 60)" in s for s in thin.sentences), thin.sentences
     ample = chapter.findings(ind, series, PARAMS, sizes=sizes.assign(n=[400.0, 300.0, 250.0]))

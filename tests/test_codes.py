@@ -1,13 +1,17 @@
-"""data/codes.yml and its one reader, indikatorer.codes.load_codes."""
+"""data/codes.yml and its one reader, indikatorer.core.codes.load_codes."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from indikatorer import catalogue, codes, figures, observations, paths
-from indikatorer.codes import VOCABULARIES, CodesError, load_codes
-from indikatorer.errors import UserError
+from indikatorer.data import catalogue, observations
+
+from indikatorer.core import codes, paths
+
+from indikatorer.report import figures
+from indikatorer.core.codes import VOCABULARIES, CodesError, load_codes
+from indikatorer.core.errors import UserError
 
 ARCHITECTURE_GROUPS = [  # the group table of ARCHITECTURE.md, in its order
     "innvandrere", "norskfodte", "innvandrerbakgrunn", "befolkningen_ellers",

@@ -1,13 +1,10 @@
-"""The composition decomposition and the botid profile (indikatorer.composition): hand-made
+"""The composition decomposition and the botid profile (indikatorer.report.composition): hand-made
 observations with known answers, the text, the no-data paths, and (slow) the arbeid chapter
 executed with papermill."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import nbformat
@@ -15,8 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer import chapter, composition, paths, trends
-from indikatorer.observations import TIDY_COLUMNS
+from indikatorer.report import chapter, composition
+
+
+from indikatorer.analysis import trends
+from indikatorer.data.observations import TIDY_COLUMNS
 
 REFERENCE = "befolkningen_uten_innvandrere"
 
@@ -293,16 +293,9 @@ def test_botid_profile_without_data_says_so(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(tmp_path):
+def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(real_edition):
     rel = "notebooks/01-arbeid.ipynb"
-    output = tmp_path / rel
-    output.parent.mkdir(parents=True)
-    env = {**os.environ, "INDIKATORER_NOTEBOOK": rel, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
-    result = subprocess.run(
-        [sys.executable, "-m", "papermill", str(paths.PROJECT_ROOT / rel), str(output),
-         "--cwd", str(output.parent), "--kernel", "python3", "--no-progress-bar"],
-        env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
+    output = real_edition.staging_dir / rel
     nb = nbformat.read(str(output), as_version=4)
     out = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                     for o in c.get("outputs", []) if o.get("name") == "stdout")

@@ -18,8 +18,10 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from indikatorer import figures, paths  # noqa: E402
-from indikatorer.codes import CodesError, clear_cache as clear_codes_cache, load_codes  # noqa: E402
+from indikatorer.report import figures
+
+from indikatorer.core import paths  # noqa: E402
+from indikatorer.core.codes import CodesError, clear_cache as clear_codes_cache, load_codes  # noqa: E402
 
 ARCHITECTURE_GROUPS = {
     "innvandrere", "norskfodte", "innvandrerbakgrunn", "befolkningen_ellers",
@@ -169,7 +171,7 @@ def test_colours_and_png_bytes_are_the_same_in_another_process(tmp_path):
     (tmp_path / "data" / "codes.yml").write_text(CODES_YML, encoding="utf-8")
     script = textwrap.dedent(f"""
         import json, pandas as pd
-        from indikatorer import figures
+        from indikatorer.report import figures
         figures.setup()
         codes = ["innvandrere", "hele_befolkningen", "asia", "land:Polen", "land:Eritrea"]
         fig = figures.line_chart(pd.read_json({str(tmp_path / 'frame.json')!r}))
@@ -242,7 +244,7 @@ def test_split_segments_with_a_two_year_cadence():
 
 
 def test_split_segments_accepts_catalogue_break_objects():
-    class Break:  # the shape of indikatorer.catalogue.Break
+    class Break:  # the shape of indikatorer.data.catalogue.Break
         year = 2015
         what = "a-ordningen"
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from indikatorer import fmt
+from indikatorer.report import fmt
 
 NBSP = "\u00a0"
 MINUS = "\u2212"

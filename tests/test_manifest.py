@@ -1,4 +1,4 @@
-"""The edition manifest (indikatorer.manifest): contents, determinism, verify-edition and
+"""The edition manifest (indikatorer.publish.manifest): contents, determinism, verify-edition and
 diff-editions, on the tiny fixture project of test_build.py."""
 
 from __future__ import annotations
@@ -10,7 +10,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from indikatorer import build, manifest, paths
+from indikatorer.publish import build, editions, manifest
+from indikatorer.cli import editions as cli_editions
+
+from indikatorer.core import paths
 from test_build import copy_project, make_project, set_data_years
 
 YEAR = 2020
@@ -53,7 +56,7 @@ def edition_b(edition_a, tmp_path_factory) -> Path:
 def test_the_manifest_describes_every_figure_and_table(edition_a):
     edition = staging(edition_a)
     written = manifest.load_manifest(edition)
-    assert written["edition"] == {"year": 2020, "first_year": 2006, "region": "0",
+    assert written["edition"] == {"year": 2020, "first_year": 2006, "geography": "0",
                                   "breakdowns": ["sex", "botid", "region", "reason"]}
     assert written["code"]["git_commit"] == "unknown"  # the tmp project is no git checkout
     assert written["code"]["git_dirty"] == "unknown"
@@ -118,7 +121,7 @@ def test_two_builds_give_the_same_manifest_and_figures(edition_a, tmp_path, monk
     second = manifest.load_manifest(staging(root))
     assert manifest.dumps(manifest.without_build_info(first)) == manifest.dumps(
         manifest.without_build_info(second))
-    assert manifest.output_hashes(first) == manifest.output_hashes(second)
+    assert editions.output_hashes(first) == editions.output_hashes(second)
     # Executed notebooks carry no timings or absolute paths, so they are identical too.
     for nb in ("notebooks/01-alfa.ipynb", "chapters/90-tillegg.ipynb"):
         assert (staging(edition_a) / nb).read_bytes() == (staging(root) / nb).read_bytes()
@@ -129,8 +132,8 @@ def test_two_builds_give_the_same_manifest_and_figures(edition_a, tmp_path, monk
 def test_a_changed_input_changes_exactly_the_outputs_that_use_it(edition_a, edition_b):
     old = manifest.load_manifest(staging(edition_a))
     new = manifest.load_manifest(staging(edition_b))
-    changed = {path for path, sha in manifest.output_hashes(new).items()
-               if manifest.output_hashes(old).get(path) != sha}
+    changed = {path for path, sha in editions.output_hashes(new).items()
+               if editions.output_hashes(old).get(path) != sha}
     assert changed == {"notebooks/figures/alfa.png", "notebooks/figures/alfa.csv",
                        "notebooks/figures/alfa.json"}
     changed_inputs = {p for p in new["data_snapshot"]
@@ -142,7 +145,7 @@ def test_a_changed_input_changes_exactly_the_outputs_that_use_it(edition_a, edit
     assert users == ["fig-alfa"]
     assert new["figures"][0]["sources"][0]["source_sha256"] == new["data_snapshot"][
         "data/published/alfa.csv"]
-    assert manifest.why_different(old, new).startswith("other inputs")
+    assert editions.why_different(old, new).startswith("other inputs")
 
 
 def test_verify_edition_reports_a_tampered_output(edition_a, tmp_path, monkeypatch, capsys):
@@ -153,7 +156,7 @@ def test_verify_edition_reports_a_tampered_output(edition_a, tmp_path, monkeypat
                         encoding="utf-8")
     set_data_years(monkeypatch)
     monkeypatch.setattr(paths, "PROJECT_ROOT", root)
-    code = manifest.command_verify_edition(argparse.Namespace(edition=str(edition)))
+    code = cli_editions.command_verify_edition(argparse.Namespace(edition=str(edition)))
     out = capsys.readouterr().out
     assert code == 1
     assert "1 output(s)" in out  # only the tampered file: the rebuild matched everything else
@@ -165,7 +168,7 @@ def test_verify_edition_reports_a_tampered_output(edition_a, tmp_path, monkeypat
 
 
 def test_compare_editions_says_why_outputs_differ(edition_a, edition_b):
-    differences = manifest.compare_editions(staging(edition_a), staging(edition_b))
+    differences = editions.compare_editions(staging(edition_a), staging(edition_b))
     assert {d.path for d in differences} == {"notebooks/figures/alfa.png",
                                             "notebooks/figures/alfa.csv",
                                             "notebooks/figures/alfa.json"}
@@ -183,13 +186,13 @@ def test_compare_editions_says_why_outputs_differ(edition_a, edition_b):
 def test_why_different(change, reason):
     base = {"data_snapshot": {}, "code": {"git_commit": "def"}, "packages": {"pandas": "3"},
             "notebooks": [{"path": "notebooks/01-arbeid.ipynb", "source_sha256": "1"}]}
-    assert manifest.why_different(base, {**base, **change}).startswith(reason)
+    assert editions.why_different(base, {**base, **change}).startswith(reason)
 
 
 def test_diff_editions_reports_a_revised_value(edition_a, edition_b, capsys):
     args = argparse.Namespace(a=str(staging(edition_a)), b=str(staging(edition_b)),
                               format="json")
-    assert manifest.command_diff_editions(args) == 0
+    assert cli_editions.command_diff_editions(args) == 0
     diff = json.loads(capsys.readouterr().out)
     assert diff["changed_values"] == [{
         "label": "fig-alfa", "key": {"indicator": "alfa_andel", "year": 2015},
@@ -198,7 +201,7 @@ def test_diff_editions_reports_a_revised_value(edition_a, edition_b, capsys):
     assert diff["new_figures"] == diff["dropped_figures"] == diff["new_years"] == []
 
     args.format = "text"
-    assert manifest.command_diff_editions(args) == 0
+    assert cli_editions.command_diff_editions(args) == 0
     text = capsys.readouterr().out
     assert "Changed values (same keys): 1" in text
     assert "fig-alfa [indicator=alfa_andel, year=2015] value: 56.0 → 57.5" in text
@@ -233,7 +236,7 @@ def test_diff_editions_new_years_rows_and_dropped_indicators(tmp_path):
                  "sysselsatte_andel,2023,innvandrere,66.2,ok\n"),
         "valg": (["valgdeltakelse_storting"], "indicator,year,value\ny,2021,55.0\n"),
     })
-    diff = manifest.diff_editions(a, b)
+    diff = editions.diff_editions(a, b)
     assert diff["new_years"] == [2023]
     assert diff["new_figures"] == ["fig-valg"] and diff["dropped_figures"] == ["fig-ledige"]
     assert diff["new_indicators"] == ["valgdeltakelse_storting"]

@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer import observations, paths, snapshot
-from indikatorer.observations import (
+from indikatorer.data import observations, snapshot
+from indikatorer.cli import data as cli_data
+
+from indikatorer.core import paths
+from indikatorer.data.observations import (
     TIDY_COLUMNS, ObservationsError, gap_rows, load_observations, select_rows, validate_observations,
 )
 
@@ -34,7 +37,7 @@ EMPLOYMENT = indicator("sysselsatte_andel", sources=[
 
 def tidy_row(**changes) -> dict:
     row = {"indicator": "sysselsatte_andel", "year": 2020, "period": "4. kvartal 2020", "group": "innvandrere",
-           "sex": "alle", "age": "20-66", "region": "alle", "region_label": "alle", "botid": "alle",
+           "sex": "alle", "age": "20-66", "geography": "0", "region": "alle", "region_label": "alle", "botid": "alle",
            "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.4, "decimals": 1, "status": "ok",
            "source_kind": "published", "source_table": "436217", "source_ref": EMPLOYMENT_2021_03_19,
            "source_file": "data/published/observations.csv", "source_sha256": "abc", "retrieved": "2021-03-19",
@@ -201,6 +204,9 @@ def test_a_valid_frame_passes():
     ({"status": ":"}, "a status not in"),
     ({"unit": "personer"}, "unit differs from the catalogue's"),
     ({"source_kind": "manual"}, "source_kind not in"),
+    ({"geography": "Oslo"}, r"geography not of the form"),
+    ({"geography": "03"}, r"geography not of the form"),
+    ({"geography": "K301"}, r"geography not of the form"),
 ])
 def test_each_broken_rule_is_reported_with_the_indicator_and_rows(changes, message):
     frame = tidy_frame([tidy_row(group="norskfodte", value=50.0), tidy_row(**changes)])
@@ -251,7 +257,7 @@ def test_at_most_ten_offending_rows_are_shown():
 def test_every_published_series_passes_the_contract():
     """Each series of the snapshot as an indicator of its own, narrowed to one kind of period
     where it holds several (quarters, multi-year sums): the whole table validates."""
-    from indikatorer.published import load_published
+    from indikatorer.data.published import load_published
 
     published = load_published()
     key = [c for c in observations.KEY_COLUMNS if c != "indicator"]
@@ -340,13 +346,13 @@ def test_unknown_api_label_is_an_error(raw_store):
 
 def test_observations_reads_codes_through_the_codes_module():
     """observations re-exports the one reader of codes.yml (older callers import it from here)."""
-    from indikatorer import codes
+    from indikatorer.core import codes
 
     assert observations.load_codes is codes.load_codes and observations.Codes is codes.Codes
 
 
 def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):
-    import indikatorer.catalogue
+    import indikatorer.data.catalogue
 
     calls = []
     real_build = observations.build_observations
@@ -355,7 +361,7 @@ def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):
         calls.append(kwargs)
         return real_build(cat, **kwargs)
 
-    monkeypatch.setattr(indikatorer.catalogue, "load_catalogue", lambda: catalogue(EMPLOYMENT))
+    monkeypatch.setattr(indikatorer.data.catalogue, "load_catalogue", lambda: catalogue(EMPLOYMENT))
     monkeypatch.setattr(observations, "build_observations", counting_build)
     observations.clear_cache()
     try:
@@ -371,19 +377,19 @@ def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):
 
 
 def test_show_prints_one_indicators_rows(monkeypatch, capsys):
-    import indikatorer.catalogue
+    import indikatorer.data.catalogue
 
     cat = catalogue(EMPLOYMENT)
     cat.get = lambda ind_id: next(i for i in cat.indicators if i.id == ind_id)
-    monkeypatch.setattr(indikatorer.catalogue, "load_catalogue", lambda: cat)
+    monkeypatch.setattr(indikatorer.data.catalogue, "load_catalogue", lambda: cat)
     observations.clear_cache()
     try:
-        assert observations.command_show(argparse.Namespace(indicator="sysselsatte_andel", format="csv")) == 0
+        assert cli_data.command_show(argparse.Namespace(indicator="sysselsatte_andel", format="csv")) == 0
     finally:
         observations.clear_cache()
     out = capsys.readouterr().out
     assert out.splitlines()[0] == ",".join(TIDY_COLUMNS)
-    assert f"sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,alle," in out
+    assert f"sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,0,alle," in out
     assert ",65.4,1,ok,published," in out
 
 
@@ -482,7 +488,7 @@ def test_subsets_and_other_measures_printed_beside_a_group_are_left_out(real_tab
 def published_pair(rate_rows, count_rows, count_series="employed_persons"):
     """A published snapshot with employment rates and a count series, built on a real row so the
     columns follow the published table."""
-    from indikatorer.published import load_published
+    from indikatorer.data.published import load_published
 
     template = load_published().query("series == 'employment_rate'").iloc[0].to_dict()
     base = {**template, "sex": "alle", "age": "20-66", "region": "alle", "botid": "alle",
@@ -557,8 +563,8 @@ def test_group_sizes_need_a_count_for_the_same_key_and_a_rate_above_zero():
 
 
 def test_real_rates_are_suppressed_only_where_the_printed_counts_give_under_ten_persons(real_table):
-    from indikatorer.catalogue import load_catalogue
-    from indikatorer.published import load_published
+    from indikatorer.data.catalogue import load_catalogue
+    from indikatorer.data.published import load_published
 
     published = load_published()
     rule = real_table["note"].str.startswith("Færre enn 10 personer")
@@ -597,3 +603,37 @@ def test_validation_rejects_negative_or_missing_decimals(decimals):
     frame = tidy_frame([tidy_row(decimals=decimals)])
     with pytest.raises(ObservationsError, match="decimals"):
         validate_observations(frame, catalogue(EMPLOYMENT))
+
+
+# --------------------------------------------------------------------------- geography
+
+
+def test_the_same_key_in_two_geographies_is_two_rows_not_a_duplicate():
+    frame = tidy_frame([tidy_row(), tidy_row(geography="F03", value=60.1), tidy_row(geography="K0301", value=60.1)])
+    validate_observations(frame, CATALOGUE)
+    with pytest.raises(ObservationsError, match="share a key"):
+        validate_observations(tidy_frame([tidy_row(geography="F03"), tidy_row(geography="F03", value=1.0)]),
+                              CATALOGUE)
+
+
+def test_every_row_of_the_project_table_has_a_geography_and_existing_rows_are_national():
+    table = load_observations()
+    assert table["geography"].str.fullmatch(r"0|F\d{2}|K\d{4}").all()
+    ssb = table[table["source_ref"].str.contains(r"ssb\.no/", regex=True)]
+    assert len(ssb) > 1000 and (ssb["geography"] == "0").all()
+    oslo = table[table["geography"].isin(["F03", "K0301"])]
+    assert {"vgo_fullfort_imdi_andel", "utdanningsniva_imdi_fordeling", "innvandrere_grunn_antall"} <= set(oslo["indicator"])
+
+
+def test_national_sums_of_regions_are_marked_derived_and_say_so():
+    table = load_observations()
+    derived = table[(table["source_kind"] == "derived") & (table["indicator"] == "vgo_fullfort_imdi_andel")]
+    assert len(derived) > 0 and (derived["geography"] == "0").all()
+    assert derived["note"].str.startswith("Avledet: summen over").all()
+    # A gap between two groups in the same county compares rows of that county only.
+    gap = gap_rows(table[table["indicator"] == "vgo_fullfort_imdi_andel"], "x", "befolkningen_ellers")
+    oslo = gap[(gap["geography"] == "F03") & (gap["year"] == 2019) & (gap["group"] == "innvandrere")
+               & (gap["sex"] == "alle")]
+    rates = table[(table["indicator"] == "vgo_fullfort_imdi_andel") & (table["geography"] == "F03")
+                  & (table["year"] == 2019) & (table["sex"] == "alle")].set_index("group")["value"]
+    assert oslo["value"].tolist() == [pytest.approx(rates["innvandrere"] - rates["befolkningen_ellers"])]

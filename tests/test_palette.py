@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from colour_math import VISIONS, ciede2000, closest_pairs, difference, lab, simulate, hex_to_rgb
-from indikatorer import figures
+from indikatorer.report import figures
 
 MINIMUM = 10.0
 

@@ -12,12 +12,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from indikatorer import paths
-from indikatorer.errors import UserError
-from indikatorer.codes import load_codes
-from indikatorer.observations import CODED_COLUMNS, KEY_COLUMNS
-from indikatorer.published import COLUMNS, load_published, parse_printed_value
-from indikatorer.snapshot import sha256_file, verify_file
+from indikatorer.core import paths
+from indikatorer.core.errors import UserError
+from indikatorer.core.codes import load_codes
+from indikatorer.data.observations import CODED_COLUMNS, KEY_COLUMNS
+from indikatorer.data.published import COLUMNS, load_published, parse_printed_value
+from indikatorer.data.snapshot import sha256_file, verify_file
 
 PUBLISHED = paths.PUBLISHED_DIR
 
@@ -47,8 +47,7 @@ def _csv(name: str) -> pd.DataFrame:
 
 
 def test_snapshot_loads_with_tidy_dtypes_and_known_codes(published):
-    assert list(published.columns) == COLUMNS + ["decimals",
-        "source_kind", "source_file", "source_sha256", "retrieved"]
+    assert list(published.columns) == COLUMNS + ["decimals", "source_file", "source_sha256", "retrieved"]
     assert published["decimals"].dtype == "int64" and (published["decimals"] >= 0).all()
     assert published["year"].dtype == "int64" and published["value"].dtype == "float64"
     assert len(published) > 5000
@@ -59,8 +58,10 @@ def test_snapshot_loads_with_tidy_dtypes_and_known_codes(published):
     assert set(published["status"]) <= {"ok", "missing", "not_available", "suppressed", "not_applicable", "nil"}
     assert published.loc[published["status"] == "ok", "value"].notna().all()
     percent = published[published["unit"] == "prosent"]["value"]
-    assert percent.between(0, 100).all()
-    assert (published["source_kind"] == "published").all()
+    assert percent.dropna().between(0, 100).all() and percent.notna().sum() > 10000
+    assert set(published["source_kind"]) == {"published", "derived"}
+    derived = published[published["source_kind"] == "derived"]
+    assert (derived["geography"] == "0").all() and derived["note"].str.startswith("Avledet:").all()
     assert (published["source_file"] == "data/published/observations.csv").all()
     assert (published["source_sha256"] == sha256_file(PUBLISHED / "observations.csv")).all()
     assert (published["retrieved"] == published["released"]).all()
@@ -71,9 +72,12 @@ def test_one_row_per_series_period_and_codes(published):
     assert not published.duplicated(key).any()
 
 
-def test_no_rows_from_non_ssb_pages(published):
+def test_no_rows_from_non_ssb_pages(published, tool):
+    # SSB's pages, and the exports IMDi and FHI made (each with the address of its origin).
     hosts = published["source_ref"].str.extract(r"^https?://([^/]+)/")[0].str.replace(r"^www\.", "", regex=True)
-    assert set(hosts) <= {"ssb.no", "statbank.ssb.no"}
+    assert set(hosts) <= {"ssb.no", "statbank.ssb.no", "github.com"}
+    exports = published[hosts == "github.com"]
+    assert set(exports["source_table"]) == {e.name for e in tool.exports.EXPORTS}
     assert not published["note"].str.contains("SECONDARY").any()
 
 
@@ -294,9 +298,9 @@ def test_unconverted_or_unknown_text_is_refused(printed):
 
 
 def test_symbols_load_as_missing_values_and_nil_as_zero(tmp_path, tool):
-    rows = [dict(zip(COLUMNS, ["s", "2020", "2020", group, "alle", "alle", "alle", "", "alle", "", "",
-                               "prosent", *parse_printed_value(symbol), "", "https://www.ssb.no/x", "2021-01-01",
-                               "", group, "alle", "alle", "alle"]))
+    rows = [dict(zip(COLUMNS, ["s", "2020", "2020", group, "alle", "alle", "0", "alle", "", "alle", "", "",
+                               "prosent", *parse_printed_value(symbol), "published", "", "https://www.ssb.no/x",
+                               "2021-01-01", "", group, "alle", "alle", "alle", ""]))
             for group, symbol in [("hele_befolkningen", ":"), ("innvandrere", "-"), ("norskfodte", "12.5")]]
     tool.write_outputs(tmp_path, rows, [], [], {})
     frame = load_published(tmp_path)
@@ -377,14 +381,14 @@ def test_tool_output_is_the_committed_snapshot(tmp_path, tool):
 
 @pytest.mark.parametrize("text, decimals", [("38", 0), ("38.0", 1), ("65.4", 1), ("-0.75", 2), ("2493510", 0)])
 def test_printed_decimals_counts_the_digits_after_the_point(text, decimals):
-    from indikatorer.published import printed_decimals
+    from indikatorer.data.published import printed_decimals
 
     assert printed_decimals(text) == decimals
 
 
 @pytest.mark.parametrize("text", ["", "..", ":", "6,0", "abc"])
 def test_printed_decimals_rejects_text_that_is_not_a_number(text):
-    from indikatorer.published import printed_decimals
+    from indikatorer.data.published import printed_decimals
 
     with pytest.raises(ValueError):
         printed_decimals(text)

@@ -28,7 +28,7 @@ import pypandoc
 import pytest
 import yaml
 
-from indikatorer import build, render
+from indikatorer.publish import render
 
 pytestmark = pytest.mark.slow
 
@@ -205,13 +205,10 @@ def _pandoc_ast(markdown: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def staged(tmp_path_factory) -> Path:
+def staged(request) -> Path:
     if os.environ.get("INDIKATORER_STAGED_BOOK"):
         return Path(os.environ["INDIKATORER_STAGED_BOOK"])
-    root = tmp_path_factory.mktemp("quarto-compat")
-    result = build.build_edition(jobs=2, render=False, build_dir=root / "build",
-                                 book_dir=root / "_book")
-    return result.staging_dir
+    return request.getfixturevalue("real_edition").staging_dir
 
 
 @pytest.fixture(scope="module")
@@ -509,7 +506,7 @@ def _web_only(ancestors) -> bool:
 
 
 def _footer(ancestors) -> bool:
-    """In the source line under a figure or table ("Kilde: …", indikatorer.figures._footer)."""
+    """In the source line under a figure or table ("Kilde: …", indikatorer.report.figures._footer)."""
     return any(a["t"] == "Para" and _text(a["c"]).startswith("Kilde:") for a in ancestors)
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from indikatorer import text
+from indikatorer.report import text
 
 MINUS = "\u2212"
 
@@ -287,7 +287,7 @@ def test_a_gap_as_a_number_of_its_own_gives_size_and_side():
 
 
 def _gap_result(gaps):
-    from indikatorer import trends
+    from indikatorer.analysis import trends
 
     years = list(range(2014, 2014 + len(gaps)))
     reference = [70.0] * len(gaps)

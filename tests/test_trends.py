@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer import cli, trends
-from indikatorer.errors import UserError
+from indikatorer import cli
+
+from indikatorer.analysis import trends
+from indikatorer.core.errors import UserError
+from indikatorer.data import small_numbers
 
 YEARS = np.arange(2014, 2024)  # ten annual points, the usual window
 
@@ -299,24 +302,24 @@ def test_small_number_rule():
         "count": [5, 10, np.nan, 9, 3],
         "status": ["ok", "ok", "ok", "ok", "missing"],
     })
-    out = trends.apply_small_number_rule(df, "value", "count")
+    out = small_numbers.apply_small_number_rule(df, "value", "count")
     assert out["value"].isna().tolist() == [True, False, False, True, True]
     assert out["status"].tolist() == ["suppressed", "ok", "ok", "suppressed", "suppressed"]
     assert df["value"].iloc[0] == 40.0  # the input is not modified
-    assert trends.MIN_COUNT == 10
-    assert trends.is_reportable(10) is True and trends.is_reportable(9) is False
-    assert trends.is_reportable(float("nan")) is False
-    assert trends.is_reportable(pd.Series([9, 10])).tolist() == [False, True]
+    assert small_numbers.MIN_COUNT == 10
+    assert small_numbers.is_reportable(10) is True and small_numbers.is_reportable(9) is False
+    assert small_numbers.is_reportable(float("nan")) is False
+    assert small_numbers.is_reportable(pd.Series([9, 10])).tolist() == [False, True]
 
 
 def test_small_number_rule_creates_a_status_column():
-    out = trends.apply_small_number_rule(pd.DataFrame({"v": [1.0, np.nan, 3.0], "n": [50, 50, 2]}), "v", "n")
+    out = small_numbers.apply_small_number_rule(pd.DataFrame({"v": [1.0, np.nan, 3.0], "n": [50, 50, 2]}), "v", "n")
     assert out["status"].tolist() == ["ok", "missing", "suppressed"]
 
 
 def test_small_number_rule_notes_why_a_value_is_gone():
     df = pd.DataFrame({"v": [30.0, 40.0], "n": [9, 10], "note": ["Fra tabell 2.", ""]})
-    out = trends.apply_small_number_rule(df, "v", "n", note_col="note")
+    out = small_numbers.apply_small_number_rule(df, "v", "n", note_col="note")
     assert out["note"].tolist() == ["Færre enn 10 personer (SSBs regel for små tall). Fra tabell 2.", ""]
     assert math.isnan(out["v"].iloc[0]) and out["v"].iloc[1] == 40.0
 
@@ -468,9 +471,9 @@ def fake_data(monkeypatch):
     indicator = types.SimpleNamespace(id="sysselsatte_andel", name="Sysselsatte", breaks=breaks,
                                       direction="higher_better", unit="prosent")
     catalogue = types.SimpleNamespace(get=lambda id_: indicator)
-    monkeypatch.setitem(sys.modules, "indikatorer.observations",
+    monkeypatch.setitem(sys.modules, "indikatorer.data.observations",
                         types.SimpleNamespace(load_observations=load_observations))
-    monkeypatch.setitem(sys.modules, "indikatorer.catalogue",
+    monkeypatch.setitem(sys.modules, "indikatorer.data.catalogue",
                         types.SimpleNamespace(load_catalogue=lambda: catalogue))
     return calls
 

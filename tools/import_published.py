@@ -37,12 +37,17 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from indikatorer import paths
-from indikatorer.codes import load_codes
-from indikatorer.published import COLUMNS, OBSERVATIONS_FILE, PAGES_FILE, REVISIONS_FILE, parse_printed_value
-from indikatorer.snapshot import ATTRIBUTION, display_path, write_with_sidecar
+from indikatorer.core import paths
+from indikatorer.core.codes import load_codes
+from indikatorer.data.published import (COLUMNS, GEOGRAPHIES_FILE, GEOGRAPHY_COLUMNS, OBSERVATIONS_FILE, PAGES_FILE,
+                                        REVISIONS_FILE, parse_printed_value)
+from indikatorer.data.snapshot import ATTRIBUTION, display_path, write_with_sidecar
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import import_exports as exports  # noqa: E402  (the sibling tool: regional exports, printed changes)
 
 DEFAULT_SOURCE = Path("/work/shared/data/ssb_published")
+DEFAULT_SHARED = Path("/work/shared/data")
 LICENCE = "Fri gjenbruk med kildehenvisning (SSB: NLOD for innhold på ssb.no, CC BY 4.0 for statistikkbanken)"
 
 # --------------------------------------------------------------------------- group labels
@@ -397,20 +402,21 @@ def map_rows(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[str
             continue
         out.append({
             "series": row["indicator"], "year": row["year"], "period": row["period"],
-            "group": group or "", "sex": mapped["sex"] or "", "age": mapped["age"] or "",
+            "group": group or "", "sex": mapped["sex"] or "", "age": mapped["age"] or "", "geography": "0",
             "region": region or "", "region_label": region_label, "botid": mapped["botid"] or "",
             "other_dim": row["other_dim"], "other_value": row["other_value"], "unit": row["unit"],
-            "value": value, "status": status, "source_table": source_table(row["ssb_table"]),
+            "value": value, "status": status, "source_kind": "published", "source_table": source_table(row["ssb_table"]),
             "source_ref": url, "released": released or "", "note": row["note"],
             "group_label": label, "sex_label": row["sex"], "age_label": row["age"], "botid_label": row["botid"],
+            "geography_label": "",
         })
     return out, sorted(problems)
 
 
 # --------------------------------------------------------------------------- revisions
 
-REVISION_KEY = ["series", "year", "period_kind", "group", "sex", "age", "region", "botid", "other_dim",
-                "other_value", "unit"]
+REVISION_KEY = ["series", "year", "period_kind", "group", "sex", "age", "geography", "region", "botid",
+                "other_dim", "other_value", "unit"]
 _QUARTER = re.compile(r"^([1-4])\. kvartal \d{4}$")
 _MONTH = re.compile(r"^(januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember) \d{4}$")
 _RANGE = re.compile(r"^(\d{4})\s*-\s*(\d{4})$")
@@ -430,8 +436,8 @@ def period_kind(period: str) -> str:
     return "år"
 
 
-REVISION_COLUMNS = ["series", "year", "period", "group", "sex", "age", "region", "botid", "other_dim", "other_value",
-                    "unit", "value", "status", "released", "source_ref"]
+REVISION_COLUMNS = ["series", "year", "period", "group", "sex", "age", "geography", "region", "botid", "other_dim",
+                    "other_value", "unit", "value", "status", "source_kind", "released", "source_ref"]
 
 
 def _decimals(text: str) -> int:
@@ -455,6 +461,7 @@ def choose_revisions(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], 
     for candidates in by_key.values():
         candidates.sort(key=lambda r: r["source_ref"])
         candidates.sort(key=lambda r: r["released"], reverse=True)
+        candidates.sort(key=lambda r: r.get("source_kind") == "derived")  # a printed figure beats a sum
         best = candidates[0]
         for other in candidates[1:]:
             if _rounded_repeat(best, other):
@@ -471,6 +478,8 @@ def choose_revisions(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], 
                 reason = "newer page repeats the figure rounded; kept the more precise value"
             elif best["released"] > other["released"]:
                 reason = "revised: superseded by the newer release"
+            elif other.get("source_kind") == "derived":
+                reason = "derived sum not used: the publisher printed the figure"
             else:
                 raise SystemExit(f"two values with the same release date, decide by hand: {other} vs {best}")
             rejected.append({**{c: other[c] for c in REVISION_COLUMNS}, "kept_period": best["period"],
@@ -491,8 +500,9 @@ def _csv_bytes(rows: list[dict[str, str]], columns: list[str]) -> bytes:
 
 
 def _sort_key(row: dict[str, str]) -> tuple:
-    return (row["series"], int(row["year"]), row["period"], row["group"], row["sex"], row["age"], row["region"],
-            row["botid"], row["other_dim"], row["other_value"], row["source_ref"])
+    return (row["series"], int(row["year"]), row["period"], row["group"], row["sex"], row["age"],
+            row.get("geography", "0"), row["region"], row["botid"], row["other_dim"], row["other_value"],
+            row["source_ref"])
 
 
 def page_rows(source: list[dict[str, str]], kept: list[dict[str, str]], pages_md: dict) -> list[dict[str, str]]:
@@ -516,10 +526,26 @@ def page_rows(source: list[dict[str, str]], kept: list[dict[str, str]], pages_md
     return out
 
 
-def write_outputs(out_dir: Path, kept, rejected, pages, source_hashes: dict[str, str]) -> None:
+def export_page_rows(kept: list[dict[str, str]]) -> list[dict[str, str]]:
+    """pages.csv rows for the regional exports: one per export file (its origin address)."""
+    used = Counter(r["source_ref"] for r in kept)
+    out = []
+    for export in exports.EXPORTS:
+        if export.origin_url in used and export.origin_url not in {r["url"] for r in out}:
+            same = [e for e in exports.EXPORTS if e.origin_url == export.origin_url]
+            out.append({"url": export.origin_url, "title": " | ".join(e.title for e in same),
+                        "released": export.released, "released_basis": export.released_basis,
+                        "statistic": export.publisher, "table": " | ".join(e.name for e in same),
+                        "footnotes": export.note, "rows": str(used[export.origin_url])})
+    return out
+
+
+def write_outputs(out_dir: Path, kept, rejected, pages, source_hashes: dict[str, str],
+                  geographies: list[dict[str, str]] | None = None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     provenance = {
-        "source": "Tall trykt på ssb.no (én rad per tall, med sidens adresse); se pages.csv og README.md",
+        "source": "Tall trykt på ssb.no (én rad per tall, med sidens adresse), IMDis og FHIs eksporter "
+                  "(data/raw/imdi, data/raw/fhi) og nasjonale summer avledet av dem; se pages.csv og README.md",
         "source_files_sha256": source_hashes,
         "created_with": "tools/import_published.py",
         "attribution": ATTRIBUTION,
@@ -527,9 +553,12 @@ def write_outputs(out_dir: Path, kept, rejected, pages, source_hashes: dict[str,
     }
     revision_columns = REVISION_COLUMNS + ["kept_period", "kept_value", "kept_released", "kept_source_ref", "reason"]
     page_columns = ["url", "title", "released", "released_basis", "statistic", "table", "footnotes", "rows"]
-    for name, rows, columns in ((OBSERVATIONS_FILE, sorted(kept, key=_sort_key), COLUMNS),
-                                (REVISIONS_FILE, sorted(rejected, key=_sort_key), revision_columns),
-                                (PAGES_FILE, pages, page_columns)):
+    outputs = [(OBSERVATIONS_FILE, sorted(kept, key=_sort_key), COLUMNS),
+               (REVISIONS_FILE, sorted(rejected, key=_sort_key), revision_columns),
+               (PAGES_FILE, pages, page_columns)]
+    if geographies is not None:
+        outputs.append((GEOGRAPHIES_FILE, geographies, GEOGRAPHY_COLUMNS))
+    for name, rows, columns in outputs:
         record = write_with_sidecar(out_dir / name, _csv_bytes(rows, columns), {**provenance, "rows": len(rows)})
         print(f"wrote {display_path(out_dir / name)}: {len(rows)} rows, sha256 {record['sha256'][:12]}…")
 
@@ -538,23 +567,61 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="the ssb_published reference folder")
     parser.add_argument("--out", type=Path, default=paths.PUBLISHED_DIR)
+    parser.add_argument("--raw", type=Path, default=paths.DATA_DIR / "raw",
+                        help="the committed copies of the regional exports (<raw>/imdi, <raw>/fhi)")
+    parser.add_argument("--copy-exports-from", type=Path, metavar="SHARED",
+                        help="first copy the declared exports from SHARED/imdi_exports and SHARED/fhi_lavinntekt "
+                             "into --raw (byte for byte, with sidecars)")
     args = parser.parse_args(argv)
 
+    if args.copy_exports_from:
+        for path in exports.copy_raw(args.copy_exports_from, args.raw):
+            print(f"copied {display_path(path)}")
     source = read_source(args.source)
     ssb_rows = [r for r in source if "SECONDARY" not in r["note"]]
     print(f"{len(source)} rows read; {len(source) - len(ssb_rows)} from non-SSB pages (SECONDARY) skipped")
     mapped, problems = map_rows(ssb_rows)
+    changes, change_problems = exports.release_change_rows(args.source, mapped)
+    problems += change_problems
+    regional, derived, skipped, geo_cells = [], [], Counter(), {}
+    for export in exports.EXPORTS:
+        data, _ = exports.read_raw(args.raw, export)
+        if export.publisher == "imdi":
+            cells = exports.parse_wide(data)
+            rows, left = exports.imdi_rows(export, cells)
+            skipped.update(left)
+            if export.national:  # a figure outside its region's years would be counted twice
+                problems += exports.check_validity(rows, cells)
+            geo_cells[export.name] = cells
+        else:
+            rows = exports.fhi_rows(export, data)
+        national = [r for r in rows if r["geography"] == exports.NATIONAL]
+        if export.national and not national:
+            sums, not_summed = exports.national_sums(rows, export)
+            derived += sums
+            skipped.update(reason.split(":")[1].strip().split(",")[0] for reason in not_summed)
+        kept_rows = [r for r in rows if exports.kept_in_snapshot(r["geography"])]
+        skipped["municipality not in MUNICIPALITIES_KEPT (raw copy and national sums only)"] += len(rows) - len(kept_rows)
+        regional += kept_rows
     if problems:
-        print("labels without a mapping (add them to data/codes.yml or the tables in this tool):", file=sys.stderr)
+        print("labels without a mapping or figures that do not fit (add them to data/codes.yml or the "
+              "tables in the tools):", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    kept, rejected = choose_revisions(mapped)
+    print(f"{len(changes)} printed changes from {exports.RELEASE_FIGURES}; {len(regional)} regional rows, "
+          f"{len(derived)} derived national rows; left out: {dict(sorted(skipped.items()))}")
+    kept, rejected = choose_revisions(mapped + changes + regional + derived)
     print(f"{len(kept)} rows kept; {len(rejected)} duplicates to revisions.csv "
           f"({Counter(r['reason'].split(';')[0] for r in rejected).most_common()})")
     source_hashes = {name: hashlib.sha256((args.source / name).read_bytes()).hexdigest()
-                     for name in ("observations.csv", "pages.md")}
-    write_outputs(args.out, kept, rejected, page_rows(source, kept, read_pages(args.source)), source_hashes)
+                     for name in ("observations.csv", "pages.md", exports.RELEASE_FIGURES)}
+    for export in exports.EXPORTS:
+        source_hashes[f"{export.publisher}/{export.name}"] = exports.read_raw(args.raw, export)[1]["sha256"]
+    pages = page_rows(source, [r for r in kept if r["source_ref"] in RELEASED or r["source_ref"] in LIST_PAGES],
+                      read_pages(args.source))
+    write_outputs(args.out, kept, rejected, pages + export_page_rows(kept), source_hashes,
+                  exports.geography_rows(kept, geo_cells))
     return 0
 
 

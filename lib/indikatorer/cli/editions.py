@@ -1,0 +1,107 @@
+"""Command handlers for editions and models: `build`, `trend`, `verify-edition`, `diff-editions`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from indikatorer.core.errors import UserError
+
+
+def command_build(args: argparse.Namespace) -> int:
+    from indikatorer.publish import build
+
+    overrides = build.parse_param_args(args.param)
+    result = build.build_edition(year=args.year, overrides=overrides, only=args.only, jobs=args.jobs,
+                           force=args.force, render=not args.no_render)
+    print(f"Kjørt: {len(result.ran)}, uendret: {len(result.skipped)}. "
+          f"Kjørte notatbøker: {result.staging_dir}")
+    if result.render_result is None:
+        print(f"Ikke gjengitt (--no-render). Manifest: {result.manifest_path}")
+        return 0
+    print(f"Gjengitt med: {result.render_result.renderer_label}")
+    print(f"HTML: {result.html_index}")
+    print(f"PDF:  {result.pdf or 'ingen'}")
+    print(f"Manifest: {result.manifest_path}")
+    return 0
+
+
+def command_trend(args) -> int:
+    """``indikatorer trend``: fit the trend for one indicator and group (sex, region and botid
+    "alle", no other breakdown, newest consistent age band) and print it as text or JSON."""
+    from indikatorer.analysis import trends
+    from indikatorer.data.catalogue import load_catalogue
+    from indikatorer.data.observations import load_observations
+    from indikatorer.report import fmt
+
+    obs = load_observations(year_max=args.year)
+    available = sorted(obs["indicator"].unique())
+    if args.indicator not in available:
+        raise UserError(f"unknown indicator (or no data) {args.indicator!r}; available: {', '.join(available)}")
+    groups = sorted(obs.loc[obs["indicator"] == args.indicator, "group"].unique())
+    if args.group not in groups:
+        raise UserError(f"no data for group {args.group!r} in {args.indicator}; available: {', '.join(groups)}")
+    rows, age = trends.trend_rows(obs, args.indicator, args.group)
+    if rows.empty:
+        raise UserError(f"{args.indicator} / {args.group} has no series for sex, region and botid 'alle'")
+
+    indicator = load_catalogue().get(args.indicator)
+    result = trends.fit_trend(rows["year"], rows["value"], breaks=indicator.breaks, window=args.window)
+    level_unit = fmt.difference_unit(rows["unit"].iloc[0])  # prosent → prosentpoeng
+    slope_unit = f"{level_unit} per år"
+    if args.format == "json":
+        record = {"indicator": args.indicator, "group": args.group, "age": age,
+                  "slope_unit": slope_unit, **result.to_dict()}
+        print(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
+        return 0
+
+    lines = [f"{indicator.name} ({args.indicator}), {args.group}, alder {age}"]
+    if result.years_used:
+        lines.append(f"Observasjoner: {result.n}, {fmt.year_range(*result.years_used)}")
+    if not result.fitted:
+        lines.append(f"Trend: {trends.NOT_FITTED}. {result.reason}")
+    else:
+        lines.append(f"Trend: {fmt.number(result.slope, 2, sign=True)} {slope_unit} "
+                     f"({_ci_text(result.ci_low, result.ci_high, result.alpha)}): {result.classification}")
+        what = {b.year: b.what for b in indicator.breaks}
+        for year, (estimate, low, high) in result.level_shifts.items():
+            lines.append(f"Nivåskift ved brudd i {year}: {fmt.number(estimate, 2, sign=True)} {level_unit} "
+                         f"({_ci_text(low, high, result.alpha)}). {what.get(year, '')}".rstrip())
+    lines.append(f"Metode: {result.method}")
+    print("\n".join(lines))
+    return 0
+
+
+def _ci_text(low: float, high: float, alpha: float) -> str:
+    from indikatorer.report import fmt
+
+    return f"{100 * (1 - alpha):g} prosent konfidensintervall {fmt.number(low, 2)} til {fmt.number(high, 2)}"
+
+
+def command_verify_edition(args: argparse.Namespace) -> int:
+    from indikatorer.publish import editions
+
+    edition_dir = Path(args.edition)
+    print(f"Bygger {edition_dir} på nytt i en midlertidig mappe og sammenligner …", flush=True)
+    differences = editions.verify_edition(edition_dir)
+    if not differences:
+        print(f"OK: every output of {edition_dir} matches its manifest and the rebuild.")
+        return 0
+    print(f"{len(differences)} output(s) of {edition_dir} differ:")
+    for d in differences:
+        print(f"  {d.path}: {d.reason}")
+        print(f"      recorded {d.expected or '-'}, found {d.found or '-'}")
+    return 1
+
+
+def command_diff_editions(args: argparse.Namespace) -> int:
+    from indikatorer.publish import editions
+
+    diff = editions.diff_editions(Path(args.a), Path(args.b))
+    if args.format == "json":
+        sys.stdout.write(json.dumps(diff, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(editions.format_diff(diff))
+    return 0
