@@ -321,3 +321,15 @@ def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(real_edi
     rows = obs[(obs["indicator"] == "sysselsatte_andel") & (obs["sex"] == "alle") & (obs["other_dim"] == "")]
     merged = botid.merge(rows[keys + ["value"]], on=keys, how="left", suffixes=("", "_obs"))
     assert len(merged) == len(botid) and np.allclose(merged["value"], merged["value_obs"])
+
+
+def test_botid_table_shows_each_number_with_the_decimals_ssb_printed(tmp_path, capsys):
+    """SSB printed Irak's shares as whole numbers ("35"): the table must not say "35,0"."""
+    obs = botid_obs()
+    irak = (obs["region"] == "land:Irak") & (obs["group"] == "innvandrere")
+    obs.loc[irak, "decimals"] = 0
+    composition.present_botid_profile(params(), observations=obs, catalogue=fake_catalogue((2005, 2015, 2017)),
+                                      out_dir=tmp_path / "figures")
+    out = capsys.readouterr().out
+    assert "| Irak, 15–74 år | 2009 | 25 | 41 | 47 | .. |" in out
+    assert "| Irak, 15–74 år | 2014 | 35 | 40 | 46 | 69,4 |" in out   # the reference keeps its 1
