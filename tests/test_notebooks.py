@@ -251,7 +251,11 @@ def test_the_oslo_edition_shows_what_exists_there_and_lists_the_rest_once(book):
 
 def test_labels_are_unique_across_the_book_and_every_figure_is_listed_last(book):
     outputs = {rel: all_output(executed(book["edition"], rel)) for rel in [*THEMES, *CHAPTERS]}
-    ids = [i for rel, out in outputs.items() if rel != LAST for i in re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", out)]
+    # A table printed in parts repeats its label in the print-only copy (figures.publish_table):
+    # once per format, as Quarto sees it (test_quarto_compat checks that per format).
+    web = {rel: re.sub(r'::: \{\.content-hidden when-format="html"\}\n.*?\n:::\n', "", out, flags=re.DOTALL)
+           for rel, out in outputs.items()}
+    ids = [i for rel, out in web.items() if rel != LAST for i in re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", out)]
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
     appendix = outputs[LAST]
     for label in ids:
