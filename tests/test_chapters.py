@@ -46,7 +46,7 @@ def indicator(id="test_andel", **changes) -> Indicator:
                   definition="Andel i test.", unit="prosent",
                   population="20–66 år", direction="higher_better",
                   reference_group="befolkningen_uten_innvandrere", frequency="yearly",
-                  sources=[{"kind": "ssb_api", "table": "11607"}], caveats=["Et forbehold."])
+                  sources=[{"kind": "ssb_api", "table": "11607", "status": "unconfirmed"}], caveats=["Et forbehold."])
     return Indicator(**{**fields, **changes})
 
 
@@ -483,7 +483,7 @@ def test_only_the_requested_breakdowns_are_shown(capsys, tmp_path):
 
 
 def test_indicator_without_data_gets_a_visible_note_and_no_figure(capsys, tmp_path):
-    ind = indicator(id="tom_andel", name="Tom indikator", sources=[{"kind": "ssb_api", "table": "12424"}])
+    ind = indicator(id="tom_andel", name="Tom indikator", sources=[{"kind": "ssb_api", "table": "12424", "status": "unconfirmed"}])
     out = present(capsys, tmp_path, ind, [row(year=2005)])  # outside the edition's years
     assert "Ingen tall i denne utgaven" in out and "tabell 12424" in out and "(2010–2023)" in out
     assert "#fig-" not in out and not (tmp_path / "figures").exists()
