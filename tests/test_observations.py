@@ -460,14 +460,16 @@ def test_introduction_programme_years_are_cohorts_only(real_table):
     rows = real_table[real_table["indicator"] == "intro_arbeid_utdanning_andel"]
     assert (rows["other_dim"] == "avslutningsår (kohort)").all()
     assert (rows["other_value"] == rows["year"].astype(str)).all()
-    assert sorted(_of(real_table, "intro_arbeid_utdanning_andel")["year"]) == [2011, 2012, 2013, 2018, 2019, 2020, 2021]
+    assert sorted(_of(real_table, "intro_arbeid_utdanning_andel")["year"]) == [
+        2011, 2012, 2013, 2014, 2015, 2017, 2018, 2019, 2020, 2021]
 
 
 def test_norwegian_training_keeps_the_later_years_of_the_ordinary_scheme(real_table):
     rows = _of(real_table, "norskopplaering_deltakere", age="alle")
     rows = rows[~rows["other_dim"].isin(["innvandringsgrunn"])]
     assert rows.set_index("year")["value"].to_dict() == {
-        2012: 36912.0, 2013: 38691.0, 2018: 40342.0, 2019: 33846.0, 2021: 22199.0, 2022: 28379.0}
+        2011: 37261.0, 2012: 36912.0, 2013: 38691.0, 2018: 40342.0, 2019: 33846.0, 2020: 26123.0, 2021: 22199.0,
+        2022: 28379.0}
     assert not real_table["other_value"].eq("norskopplæring for asylsøkere").any()
 
 
