@@ -98,8 +98,8 @@ def test_edition_defaults_come_from_the_data():
 
 
 def test_param_arguments_are_yaml_but_geography_stays_a_code():
-    assert parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "geography=03"]) == {
-        "first_year": 2012, "breakdowns": ["sex", "botid"], "geography": "03"}
+    assert parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "geography=0301"]) == {
+        "first_year": 2012, "breakdowns": ["sex", "botid"], "geography": "0301"}
     with pytest.raises(UserError, match="NAME=VALUE"):
         parse_param_args(["first_year"])
 
@@ -114,6 +114,9 @@ def test_param_arguments_are_yaml_but_geography_stays_a_code():
     (2020, {"first_year": 2021}, ["first_year 2021 is after year 2020"]),
     (2020, {"breakdowns": ["sex", "alder"]}, ["unknown breakdown(s) 'alder'",
                                               "sex, botid, region, reason"]),
+    (2020, {"geography": "F99"}, ["notebooks/01-alfa.ipynb", "geography 'F99' is not in the data snapshot",
+                                  "data/published/geographies.csv"]),
+    (2020, {"region": "0"}, ["no parameter 'region'"]),
 ])
 def test_bad_parameters_stop_the_build_before_any_kernel_starts(
         tmp_path, monkeypatch, year, overrides, expected):

@@ -197,7 +197,8 @@ def test_without_weights_the_section_says_so_and_draws_nothing(tmp_path, capsys)
     show_composition(rates_only, params(), tmp_path / "figures")
     out = capsys.readouterr().out
     assert "Dekomponeringen kan ikke beregnes" in out
-    assert "vektene" in out and "indikatorer data fetch" in out
+    assert "vektene" in out and "statistikkbank" in out
+    assert "indikatorer data fetch" not in out and "catalogue.yml" not in out  # no developer words
     assert "{#fig-" not in out
     assert not (tmp_path / "figures").exists()
 
@@ -329,3 +330,14 @@ def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(real_edi
                              suffixes=("", "_obs"))
     assert len(merged) == len(botid_csv) and (merged["source_ref"] == merged["source_ref_obs"]).all()
     assert (merged["released"] == merged["released_obs"]).all() and np.allclose(merged["value"], merged["value_obs"])
+
+
+def test_botid_table_shows_each_number_with_the_decimals_ssb_printed(tmp_path, capsys):
+    """SSB printed Irak's shares as whole numbers ("35"): the table must not say "35,0"."""
+    obs = botid_obs()
+    irak = (obs["region"] == "land:Irak") & (obs["group"] == "innvandrere")
+    obs.loc[irak, "decimals"] = 0
+    show_botid(obs, params(), tmp_path / "figures", breaks=(2005, 2015, 2017))
+    out = capsys.readouterr().out
+    assert "| Irak, 15–74 år | 2009 | 25 | 41 | 47 | .. |" in out
+    assert "| Irak, 15–74 år | 2014 | 35 | 40 | 46 | 69,4 |" in out   # the reference keeps its 1

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indikatorer.analysis import decomposition
-from indikatorer.data import ssb
+from indikatorer.data import jsonstat, pxquery
 from indikatorer.report import fmt
 
 SYMBOLS = [None, "..", "...", ":", ".", "-"]
@@ -57,7 +57,7 @@ def sparse(doc: dict) -> dict:
 @settings(max_examples=150, deadline=None)
 @given(datasets())
 def test_jsonstat_has_one_row_per_cell_in_row_major_order(doc):
-    frame = ssb.parse_jsonstat(doc)
+    frame = jsonstat.parse_jsonstat(doc)
     assert len(frame) == math.prod(doc["size"])
     # Row-major: the last dimension varies fastest, as itertools.product orders them.
     expected = list(itertools.product(*[[f"{d}c{j}" for j in range(s)]
@@ -68,13 +68,13 @@ def test_jsonstat_has_one_row_per_cell_in_row_major_order(doc):
 @settings(max_examples=150, deadline=None)
 @given(datasets())
 def test_jsonstat_sparse_equals_dense(doc):
-    pd.testing.assert_frame_equal(ssb.parse_jsonstat(sparse(doc)), ssb.parse_jsonstat(doc))
+    pd.testing.assert_frame_equal(jsonstat.parse_jsonstat(sparse(doc)), jsonstat.parse_jsonstat(doc))
 
 
 @settings(max_examples=150, deadline=None)
 @given(datasets())
 def test_jsonstat_symbols_mean_no_number_and_nil_is_zero(doc):
-    frame = ssb.parse_jsonstat(doc)
+    frame = jsonstat.parse_jsonstat(doc)
     for (value, symbol), (_, row) in zip(zip(doc["value"], doc["status"]), frame.iterrows()):
         if symbol in ("..", "...", ":", "."):
             assert math.isnan(row["value"]) and row["status"] != "ok"
@@ -147,7 +147,7 @@ def selections(draw):
 @given(selections())
 def test_split_selection_covers_the_query_exactly_within_the_limit(case):
     metadata, selection, max_cells = case
-    parts = ssb.split_selection(metadata, selection, max_cells)
+    parts = pxquery.split_selection(metadata, selection, max_cells)
     cells = []
     for part in parts:
         assert math.prod(len(v) for v in part.values()) <= max_cells

@@ -16,13 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from indikatorer.analysis.trends import Change, TrendResult, change, linear_gap_trend, linear_trend
-from indikatorer.data.selection import IndicatorSeries, gap_frame, primary_group, reference_group
+from indikatorer.data.selection import (IndicatorSeries, gap_frame, primary_group, reference_group,
+                                        trend_points)
 
 
 def fit_trend(series: IndicatorSeries, group: str, breaks=(), *, window: int | None) -> TrendResult:
     """The linear trend of ``group``'s values in the main series over the last ``window`` years,
-    with a level shift at each break (:func:`indikatorer.analysis.trends.linear_trend`)."""
-    values = series.values(group).dropna()
+    with a level shift at each break (:func:`indikatorer.analysis.trends.linear_trend`); for
+    overlapping periods only those that share no year (:func:`trend_points`)."""
+    values = trend_points(series.indicator, series.values(group).dropna())
     result = linear_trend(values.index, values.to_numpy(), breaks=breaks, window=window)
     return replace(result, group=group)
 
@@ -32,6 +34,7 @@ def gap_trend(series: IndicatorSeries, group: str, reference: str, breaks=(), *,
     """The trend of the gap ``group − reference`` over the years where both have a number."""
     series.check_group(reference)
     gaps = gap_frame(series.main, series.check_group(group), reference)
+    gaps = gaps.loc[trend_points(series.indicator, gaps["gap"]).index]
     result = linear_gap_trend(gaps.index, gaps["group"], gaps["reference"], reference=reference,
                               breaks=breaks, window=window)
     return replace(result, group=group)

@@ -51,6 +51,11 @@ class EditionParams:
     def years(self) -> tuple[int, int]:
         return self.first_year, self.year
 
+    @property
+    def regional(self) -> bool:
+        """A county or municipality edition (not the whole country)."""
+        return self.geography != NATIONAL
+
     @classmethod
     def from_cell(cls, year, first_year, breakdowns=EDITION_BREAKDOWNS, geography=NATIONAL,
                   window=DEFAULT_WINDOW) -> EditionParams:

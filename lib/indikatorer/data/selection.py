@@ -16,6 +16,7 @@ models on it (:mod:`indikatorer.analysis.models`) and hands both to the presenta
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from indikatorer.core.codes import load_codes, ordered_codes
 from indikatorer.core.errors import UserError
 from indikatorer.core.params import NATIONAL, EditionParams
 from indikatorer.core.vocab import EDITION_BREAKDOWNS
-from indikatorer.data.observations import COUNT_MATCH, SOURCE_COLUMNS, indicator_group_sizes
+from indikatorer.data.observations import COUNT_MATCH, KEY_COLUMNS, SOURCE_COLUMNS, indicator_group_sizes
 
 # breakdown → the tidy column that holds its codes
 BREAKDOWN_COLUMN = {"sex": "sex", "botid": "botid", "region": "region", "reason": "other_value"}
@@ -39,7 +40,7 @@ TWO_PART_REGIONS = ("landgruppe1", "landgruppe2", "landgruppe1_uten_eu_ost")
 # A part of a two-part grouping → the codes that complete its split of that grouping.
 TWO_PART_SPLITS = {"landgruppe1_uten_eu_ost": ("eu_ost",)}
 # Distance between observations, so that a line never bridges a missing observation.
-FREQUENCY_STEP = {"yearly": 1, "every_second_year": 2, "election_years": 4}
+FREQUENCY_STEP = {"yearly": 1, "every_second_year": 2, "election_years": 4, "rolling_three_year": 1}
 # Groups that are the "rest of the population" or a total, never the group a finding is about.
 COMPARISON_GROUPS = frozenset({
     "befolkningen_ellers", "befolkningen_uten_innvandrere", "hele_befolkningen",
@@ -47,23 +48,72 @@ COMPARISON_GROUPS = frozenset({
     "alle_barn", "alle_barn_i_barnehage", "ovrige_bosatte", "ovrige_husholdninger", "i_alt",
     "uoppgitt", "fodt_i_norge_med_norskfodte_foreldre", "ikke_bosatte",
 })
-# The geographies the offline snapshot has numbers for.
-GEOGRAPHIES = (NATIONAL,)
+# Periods that overlap: trends are fitted on every `step`-th period only (counted back from the
+# newest), so that no year counts twice (three-year periods: every third).
+TREND_STEP = {"rolling_three_year": 3}
 
 
-def edition_observations(params: EditionParams, observations: pd.DataFrame | None = None
-                         ) -> pd.DataFrame:
-    """The tidy observations of the edition's years (``first_year``–``year``) and geography.
-    A geography the snapshot has no numbers for is a UserError."""
-    if params.geography not in GEOGRAPHIES:
-        raise UserError(f"geography {params.geography!r} is not in the data snapshot: only "
-                        f"{', '.join(map(repr, GEOGRAPHIES))} (hele landet) is available offline")
+@functools.lru_cache(maxsize=1)
+def _geographies() -> pd.DataFrame:
+    from indikatorer.data.published import load_geographies
+
+    return load_geographies().set_index("code")
+
+
+def check_geography(code) -> str:
+    """``code`` if the snapshot has numbers for it ("0" = Norway, else a code of
+    data/published/geographies.csv); a UserError naming some of the codes otherwise."""
+    code = str(code)
+    if code != NATIONAL and code not in _geographies().index:
+        known = _geographies()
+        examples = ", ".join(f"{c} ({label})" for c, label in zip(known.index[:4], known["label"][:4]))
+        raise UserError(f"geography {code!r} is not in the data snapshot (data/published/"
+                        f"geographies.csv lists {len(known)} codes, e.g. {examples})")
+    return code
+
+
+def geography_label(code: str) -> str:
+    """«Oslo», «Hele landet»: the name of a geography code."""
+    return "Hele landet" if code == NATIONAL else str(_geographies().loc[code, "label"])
+
+
+def same_area(code: str) -> tuple[str, ...]:
+    """The code and the codes of the same area on another level (Oslo: F03 and K0301), the
+    code itself first."""
+    if code == NATIONAL:
+        return (NATIONAL,)
+    other = _geographies().loc[code, "same_area"]
+    return (code, other) if other else (code,)
+
+
+def area_observations(params: EditionParams, observations: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The tidy observations of the edition's geography, every year up to ``year`` (the
+    decomposition and the botid profiles look before the edition's first year). A regional
+    edition takes the rows of its code and of the same area on another level (Oslo: F03 and
+    K0301); where both have a row for the same key, the edition's own code is kept. A geography
+    the snapshot has no numbers for is a UserError."""
+    check_geography(params.geography)
     if observations is None:
         from indikatorer.data.observations import load_observations
 
         observations = load_observations(year_max=params.year)
-    years = observations["year"]
-    return observations[(years >= params.first_year) & (years <= params.year)]
+    rows = observations[observations["year"] <= params.year]
+    codes = same_area(params.geography)
+    rows = rows[rows["geography"].isin(codes)]
+    if len(codes) > 1:
+        key = [c for c in KEY_COLUMNS if c != "geography"]
+        rows = (rows.assign(_own=rows["geography"] != params.geography)
+                .sort_values("_own", kind="stable").drop_duplicates(key).drop(columns="_own")
+                .sort_index())
+    return rows
+
+
+def edition_observations(params: EditionParams, observations: pd.DataFrame | None = None
+                         ) -> pd.DataFrame:
+    """The tidy observations of the edition's years (``first_year``–``year``) and geography
+    (:func:`area_observations`)."""
+    rows = area_observations(params, observations)
+    return rows[rows["year"] >= params.first_year]
 
 
 def _is_reason(other_dim: pd.Series) -> pd.Series:
@@ -239,6 +289,17 @@ def decimals_by_year(series: pd.DataFrame, group: str) -> dict[int, int]:
     return {int(y): int(d) for y, d in zip(rows["year"], rows["decimals"])}
 
 
+def trend_points(indicator: Any, values: pd.Series) -> pd.Series:
+    """The observations a trend is fitted on (``values`` indexed by year): all of them, or for
+    overlapping periods (:data:`TREND_STEP`) every n-th counted back from the newest, so that the
+    periods used do not share a year."""
+    step = TREND_STEP.get(indicator.frequency)
+    if not step or values.empty:
+        return values
+    newest = int(max(values.index))
+    return values[[(newest - int(y)) % step == 0 for y in values.index]]
+
+
 def gap_frame(series: pd.DataFrame, group: str, reference: str | None) -> pd.DataFrame:
     """Years where both the group and the reference group have a number: columns ``group``,
     ``reference`` and ``gap`` (group minus reference), indexed by year."""
@@ -256,7 +317,7 @@ def source_rows(indicator: Any, rows: pd.DataFrame, observations: pd.DataFrame) 
     years and breakdowns)."""
     if not indicator.derived:
         return rows[SOURCE_COLUMNS]
-    match = ["year", "sex", "age", "region", "botid", "other_dim", "other_value"]
+    match = ["year", "sex", "age", "geography", "region", "botid", "other_dim", "other_value"]
     base = observations[observations["indicator"] == indicator.derived["from"]]
     base = base[base["group"].isin(set(rows["group"]) | {indicator.reference_group})]
     return base.merge(rows[match].drop_duplicates(), on=match)[SOURCE_COLUMNS]

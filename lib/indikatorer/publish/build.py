@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
 
 from indikatorer.publish import manifest
 
@@ -45,12 +46,14 @@ from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 # The one parameters model (also the notebooks'); kept importable as build.EditionParams.
 from indikatorer.core.params import EditionParams, check_values
+from indikatorer.data.selection import check_geography
 
 KERNEL = "python3"
 THEME_DIR = "notebooks"
 CHAPTER_DIR = "chapters"
 # Copied as they are into the staging project; notebooks are executed into it instead.
-STATIC_SOURCES = ("_quarto.yml", "index.qmd", "references.bib", CHAPTER_DIR)
+STATIC_SOURCES = ("_quarto.yml", "index.qmd", "references.bib", "theme.scss", "typst-show.typ",
+                  CHAPTER_DIR)
 RENDER_TMP = "_render_tmp"
 NOTEBOOK_COPIES = "notatbok"  # downloadable copies of the executed notebooks, beside each chapter
 
@@ -157,6 +160,8 @@ def _check_values(name: str, params: dict, years: tuple[int, int] | None) -> Non
                             f"{first}–{last}")
     try:
         check_values(params)
+        if "geography" in params:
+            check_geography(params["geography"])
     except UserError as exc:
         raise UserError(f"{name}: {exc}") from None
 
@@ -455,6 +460,43 @@ def _remove_stale_notebooks(staging: Path, current: set[str]) -> None:
                 executed.with_suffix(".log").unlink(missing_ok=True)
 
 
+def colophon_metadata(staging: Path, project_root: Path) -> dict[str, str]:
+    """The colophon's facts (chapters/99-kolofon.qmd reads them with `{{< meta … >}}`): the
+    web edition's address (Quarto's `book: site-url`; while none is set the colophon says so,
+    it never invents one), the git commit of the code and what renders the book."""
+    from indikatorer.publish import render
+
+    config = yaml.safe_load((staging / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    url = str((config.get("book") or {}).get("site-url") or "").strip()
+    address = (f"Nettutgaven ligger på <{url}>. Filene som nevnes i den trykte utgaven, ligger "
+               "på denne adressen, i mappene som er oppgitt."
+               if url else
+               "Nettutgaven har ennå ingen fast adresse. Filene som nevnes i den trykte utgaven "
+               "(for eksempel tallene bak hver figur), ligger i nettutgaven i mappene som er oppgitt.")
+    git = manifest.git_state(project_root)
+    commit = git["git_commit"]
+    code = (f"Koden som laget tallene, figurene og teksten, er versjon (git-commit) `{commit}`"
+            + (", med endringer som ikke var lagret i git." if git["git_dirty"] is True else ".")
+            if commit != "unknown" else
+            "Koden som laget boka, var ikke en git-versjon, så versjonen kan ikke oppgis.")
+    return {"kolofon-adresse": address, "kolofon-kode": code,
+            "kolofon-gjengitt": render.renderer_statement()}
+
+
+def _write_colophon_metadata(staging: Path, project_root: Path) -> None:
+    """Append the colophon's facts to the staged _quarto.yml (top-level keys are metadata of
+    every chapter in Quarto, and the preview reads the same file)."""
+    config = staging / "_quarto.yml"
+    text = config.read_text(encoding="utf-8")
+    facts = colophon_metadata(staging, project_root)
+    clash = [k for k in facts if k in (yaml.safe_load(text) or {})]
+    if clash:
+        raise BuildError(f"_quarto.yml must not set {', '.join(clash)}: the build writes them")
+    config.write_text(text.rstrip("\n") + "\n\n# Written by the build (indikatorer.build.colophon_metadata).\n"
+                      + yaml.safe_dump(facts, allow_unicode=True, sort_keys=True, width=1000),
+                      encoding="utf-8")
+
+
 def _render_book(project_dir: Path, out_dir: Path):
     try:
         from indikatorer.publish.render import render_book
@@ -533,6 +575,7 @@ def build_edition(year: int | None = None, overrides: dict | None = None,
     for folder in (THEME_DIR, CHAPTER_DIR):
         (staging / folder).mkdir(parents=True, exist_ok=True)
     _stage_static_sources(project_root, staging)
+    _write_colophon_metadata(staging, project_root)
     _remove_stale_notebooks(staging, {nb.relative_to(project_root).as_posix()
                                       for stage in stages for nb in stage})
     print(f"Utgave {params.year} ({params.first_year}–{params.year}): {len(selected)} "

@@ -2,8 +2,9 @@
 pandoc, for the features of docs/quarto-subset.md (anything else is refused or dropped with a
 warning, never guessed).
 
-- ``.qmd``/``.md``: as written; YAML front matter gives only ``title``; shortcodes and
-  executable chunks are dropped with a warning.
+- ``.qmd``/``.md``: as written; YAML front matter gives only ``title``; ``{{< meta key >}}``
+  is replaced by the book's metadata, other shortcodes and executable chunks are dropped with a
+  warning.
 - ``.ipynb`` (executed): Markdown cells verbatim; a code cell's source (without its ``#|``
   lines) in the HTML when ``echo`` is true, folded under ``code-summary`` ("Vis koden") when
   ``code-fold`` is true, and never where the format sets ``echo: false`` (the PDF); then its
@@ -71,10 +72,25 @@ def _with_title(meta: dict, body: str) -> str:
     return body
 
 
-def qmd_markdown(text: str, where: str, warn: Warnings) -> str:
+def _meta_value(metadata: dict, key: str, where: str) -> str:
+    """Quarto's ``{{< meta key >}}``: a (dotted) key of the book's metadata, as text."""
+    value = metadata
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise UserError(f"{where}: {{{{< meta {key} >}}}} finnes ikke i _quarto.yml")
+        value = value[part]
+    if isinstance(value, (dict, list)):
+        raise UserError(f"{where}: {{{{< meta {key} >}}}} er ikke en tekst")
+    return str(value)
+
+
+def qmd_markdown(text: str, where: str, warn: Warnings, metadata: dict | None = None) -> str:
     meta, body = split_front_matter(text, where, warn)
 
     def drop_shortcode(match: re.Match) -> str:
+        words = match.group(1).split()
+        if len(words) == 2 and words[0] == "meta":
+            return _meta_value({**(metadata or {}), **meta}, words[1], where)
         warn(f"{where}: kortkoden {{{{< {match.group(1)} >}}}} støttes ikke i forhåndsvisningen; utelatt")
         return ""
 
@@ -201,12 +217,13 @@ def notebook_markdown(path: Path, ctx: NotebookContext) -> str:
     return _with_title(meta, "\n\n".join(c.strip("\n") for c in chunks if c.strip()))
 
 
-def chapter_markdown(project_dir: Path, chapter: str, fmt: str, warn: Warnings, defaults: dict) -> str:
+def chapter_markdown(project_dir: Path, chapter: str, fmt: str, warn: Warnings, defaults: dict,
+                     metadata: dict | None = None) -> str:
     path = project_dir / chapter
     if path.suffix == ".ipynb":
         return notebook_markdown(path, NotebookContext(chapter, fmt, warn, dict(defaults)))
     if path.suffix in (".qmd", ".md"):
-        return qmd_markdown(path.read_text(encoding="utf-8"), chapter, warn)
+        return qmd_markdown(path.read_text(encoding="utf-8"), chapter, warn, metadata)
     raise UserError(f"{chapter}: forhåndsvisningen kan bare lese .qmd, .md og .ipynb")
 
 
@@ -222,7 +239,7 @@ def book_markdown(project_dir: Path, config, fmt: str, warn: Warnings) -> str:
                 f'file="{chapter}"}}\n:::')
 
     def chapter_parts(kind: str, chapter: str) -> list[str]:
-        markdown = chapter_markdown(project_dir, chapter, fmt, warn, defaults)
+        markdown = chapter_markdown(project_dir, chapter, fmt, warn, defaults, config.metadata)
         if kind != "front" and not H1.search(markdown):
             warn(f"{chapter}: mangler overskrift på nivå 1 (# Tittel) og får ikke kapittelnummer")
         return [marker(kind, chapter), markdown]

@@ -25,8 +25,10 @@ them), and refuses or drops with a warning what lies outside.
   * HTML: one `index.html` with a table of contents; the files it links to and those matching
     `project: resources:` are copied next to it. PDF: pandoc writes typst, the `typst` package
     compiles it with its embedded fonts (`resources/preview.typst`).
-Both outputs carry a line saying which renderer made them; `RenderResult.versions` the versions
-that made the files (the typst compiler's own, which the PDF names as its creator).
+Which renderer made the book is said in the colophon (chapters/99-kolofon.qmd, from the
+metadata the build adds: see indikatorer.publish.build) and in the HTML's generator tag;
+`RenderResult.versions` records the programs that made the files (the typst compiler's own
+version, which the PDF names as its creator).
 """
 
 from __future__ import annotations
@@ -100,11 +102,55 @@ class BookConfig:
     resources: list[str] = field(default_factory=list)  # `project: resources:` globs
     execute: dict = field(default_factory=dict)  # global `execute:` options (output, warning, …)
     formats: dict = field(default_factory=dict)  # `format:` options per format (html, typst)
+    metadata: dict = field(default_factory=dict)  # all of _quarto.yml: `{{< meta key >}}` reads it
 
 
 def which_renderer() -> str:
     """The renderer `render_book` uses by default: Quarto if it is on PATH, else the preview."""
     return QUARTO if shutil.which("quarto") else PREVIEW
+
+
+def _quarto_version() -> str:
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise UserError("Quarto er ikke installert (fant ikke `quarto` på PATH)")
+    return subprocess.run([quarto, "--version"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def typst_compiler_version() -> str:
+    """The version of the typst compiler inside the `typst` package (the PDF's creator; the
+    package's own version number can differ)."""
+    return typst.eval(b"", "str(sys.version)", ignore_system_fonts=True).strip('"')
+
+
+def preview_versions() -> dict[str, str]:
+    """The programs the preview renders with: pandoc and the typst compiler."""
+    return {"pandoc": pypandoc.get_pandoc_version(), "typst": typst_compiler_version()}
+
+
+def _versions_text(versions: dict[str, str]) -> str:
+    return f"pandoc {versions['pandoc']} og typst {versions['typst']}"
+
+
+def renderer_label(renderer: str | None = None) -> str:
+    """What renders the book, e.g. "Quarto 1.9.38" or "forhåndsvisning med pandoc … og typst …
+    (Quarto ikke installert)": printed by the build and recorded in the manifest."""
+    renderer = renderer or which_renderer()
+    if renderer == QUARTO:
+        return f"Quarto {_quarto_version()}"
+    why = "Quarto ikke installert" if shutil.which("quarto") is None else "Quarto ikke brukt"
+    return f"forhåndsvisning med {_versions_text(preview_versions())} ({why})"
+
+
+def renderer_statement(renderer: str | None = None) -> str:
+    """The colophon's sentence on what made this copy of the book (the build writes it into
+    the staged _quarto.yml as `kolofon-gjengitt`, see indikatorer.publish.build)."""
+    renderer = renderer or which_renderer()
+    if renderer == QUARTO:
+        return f"Boka er satt med {renderer_label(renderer)}."
+    return (f"Denne utgaven er satt med forhåndsvisningen ({_versions_text(preview_versions())}), fordi "
+            "Quarto ikke var installert; produksjonsversjonen settes med Quarto og kan se litt annerledes ut.")
 
 
 def load_book_config(project_dir: Path) -> BookConfig:
@@ -142,6 +188,7 @@ def load_book_config(project_dir: Path) -> BookConfig:
         resources=[str(r) for r in resources],
         execute=dict(raw.get("execute") or {}),
         formats={name: dict(options or {}) for name, options in (raw.get("format") or {}).items()},
+        metadata=raw,
     )
 
 
@@ -186,11 +233,9 @@ def render_book(project_dir: Path, out_dir: Path, *, renderer: str | None = None
 
 
 def _render_with_quarto(project_dir: Path, out_dir: Path, config: BookConfig) -> RenderResult:
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise UserError("Quarto er ikke installert (fant ikke `quarto` på PATH)")
-    version = subprocess.run([quarto, "--version"], capture_output=True, text=True, check=True)
-    proc = subprocess.run([quarto, "render", str(project_dir)], capture_output=True, text=True)
+    label = renderer_label(QUARTO)
+    proc = subprocess.run([shutil.which("quarto"), "render", str(project_dir)], capture_output=True,
+                          text=True)
     if proc.returncode != 0:
         raise UserError(f"quarto render feilet:\n{_tail(proc.stderr)}")
     book = (project_dir / config.output_dir).resolve()
@@ -201,11 +246,11 @@ def _render_with_quarto(project_dir: Path, out_dir: Path, config: BookConfig) ->
     pdfs = sorted(out_dir.glob("*.pdf"))
     return RenderResult(
         renderer=QUARTO,
-        renderer_label=f"Quarto {version.stdout.strip()}",
+        renderer_label=label,
         html_index=out_dir / "index.html",
         pdf=pdfs[0] if pdfs else None,
         out_dir=out_dir,
-        versions={"quarto": version.stdout.strip()},
+        versions={"quarto": label.removeprefix("Quarto ")},
     )
 
 
@@ -303,20 +348,12 @@ def _pdf_name(title: str) -> str:
     return (re.sub(r"[^\w]+", "-", title).strip("-") or "book") + ".pdf"
 
 
-def typst_compiler_version() -> str:
-    """The version of the typst compiler inside the `typst` package (the PDF's creator; the
-    package's own version number can differ)."""
-    return typst.eval(b"", "str(sys.version)", ignore_system_fonts=True).strip('"')
-
-
-def _pandoc_args(tmp: Path, project_dir: Path, config: BookConfig, versions: str, why: str) -> list[str]:
-    """The options both formats share: metadata (words, renderer line), filters, citations."""
+def _pandoc_args(tmp: Path, project_dir: Path, config: BookConfig, label: str) -> list[str]:
+    """The options both formats share: metadata (words, renderer label), filters, citations."""
     metadata = {
         "title": config.title, "pagetitle": config.title, "author": config.authors,
         "lang": config.lang, "toc-title": config.language["toc-title-document"],
-        "renderer-note": f"Laget med forhåndsvisningen ({versions}); produksjonsversjonen lages med Quarto.",
-        "renderer-label": f"forhåndsvisning med {versions} ({why})",
-        "link-citations": True, **config.language,
+        "renderer-label": label, "link-citations": True, **config.language,
     }
     if config.subtitle:
         metadata["subtitle"] = config.subtitle
@@ -335,19 +372,18 @@ def check_references(project_dir: Path) -> list[str]:
     project_dir = Path(project_dir).resolve()
     config, warn = load_book_config(project_dir), Warnings()
     with tempfile.TemporaryDirectory(prefix="indikatorer-refs-") as tmp:
-        args = _pandoc_args(Path(tmp), project_dir, config, "pandoc", "kontroll")
+        args = _pandoc_args(Path(tmp), project_dir, config, "kontroll av kryssreferanser")
         _run_pandoc(book_markdown(project_dir, config, "html", warn), "html5", args, warn)
     return list(warn)
 
 
 def _render_preview(project_dir: Path, out_dir: Path, config: BookConfig) -> RenderResult:
     warn = Warnings()
-    why = "Quarto ikke installert" if shutil.which("quarto") is None else "Quarto ikke brukt"
-    made_by = {"pandoc": pypandoc.get_pandoc_version(), "typst": typst_compiler_version()}
-    versions = f"pandoc {made_by['pandoc']} og typst {made_by['typst']}"
+    made_by = preview_versions()
+    label = renderer_label(PREVIEW)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="indikatorer-render-") as tmp:
-        common = _pandoc_args(Path(tmp), project_dir, config, versions, why)
+        common = _pandoc_args(Path(tmp), project_dir, config, label)
         html_args = [f"--template={RESOURCES / 'preview.html'}",
                      f"--include-in-header={RESOURCES / 'preview-style.html'}"]
         page = _run_pandoc(book_markdown(project_dir, config, "html", warn), "html5",
@@ -359,6 +395,5 @@ def _render_preview(project_dir: Path, out_dir: Path, config: BookConfig) -> Ren
                                    [*common, f"--template={RESOURCES / 'preview.typst'}"], warn)
         pdf = out_dir / _pdf_name(config.title)
         _compile_typst(typst_source, pdf, out_dir)
-    return RenderResult(renderer=PREVIEW, renderer_label=f"forhåndsvisning med {versions} ({why})",
-                        html_index=html_index, pdf=pdf, out_dir=out_dir, warnings=list(warn),
-                        versions=made_by)
+    return RenderResult(renderer=PREVIEW, renderer_label=label, html_index=html_index, pdf=pdf,
+                        out_dir=out_dir, warnings=list(warn), versions=made_by)

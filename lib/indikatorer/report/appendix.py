@@ -15,26 +15,26 @@ import pandas as pd
 from indikatorer.core.params import EditionParams
 from indikatorer.core.vocab import UNKNOWN_TIME
 from indikatorer.data.selection import select_series
-from indikatorer.report import figures, fmt, text
+from indikatorer.report import fmt, style, text
 from indikatorer.report.findings import group_label
 from indikatorer.report.indicator import appendix_id
-from indikatorer.report.publishing import PRINT_ONLY, WEB_ONLY, emit
+from indikatorer.report.publishing import PRINT_ONLY, WEB_ONLY, emit, scroll_block
 from indikatorer.report.sources import SOURCE_KEYS, STATBANK_URL, source_line
 
 
 DIRECTION_WORDS = {"higher_better": "Høyere verdi er bedre", "lower_better": "Lavere verdi er bedre",
                    "neutral": "Ingen retning er bedre enn en annen"}
 FREQUENCY_WORDS = {"yearly": "Årlig", "every_second_year": "Annethvert år",
+                   "rolling_three_year": "Årlig, for overlappende treårsperioder",
                    "election_years": "Valgår", "survey": "Utvalgsundersøkelse, med ujevne mellomrom"}
 
 
 def _api_source_text(source: dict) -> str:
     table = source.get("table")
-    confirmed = source.get("confirmed", True)
-    if not table:
-        return "Statistikkbanken: tabell ikke funnet ennå"
+    if source.get("status") == "none" or not table:
+        return "Statistikkbanken: ingen tabell med indikatoren"
     text_ = f"Statistikkbanken, tabell [{table}]({STATBANK_URL.format(table=table)})"
-    return text_ + ("" if confirmed else " (ikke bekreftet)")
+    return text_ + ("" if source.get("status") == "confirmed" else " (spørringen ikke bekreftet)")
 
 
 def _published_pages_text(rows: pd.DataFrame) -> list[str]:
@@ -52,7 +52,6 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, sources: pd.DataFrame,
     columns of ``rows``), the years with numbers in this edition, breaks, caveats and status."""
     lines = [f"### {indicator.name} {{#{appendix_id(indicator.id)}}}", "",
              f"**Definisjon.** {indicator.definition}", "",
-             f"- **Id:** `{indicator.id}`",
              f"- **Enhet:** {indicator.unit}; **populasjon:** {indicator.population}",
              f"- **Retning:** {DIRECTION_WORDS[indicator.direction]}",
              f"- **Sammenlignes med:** "
@@ -62,9 +61,8 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, sources: pd.DataFrame,
     if indicator.derived:
         lines.append(f"- **Beregnet fra:** «{indicator.derived['from']}», gruppens verdi minus "
                      "sammenligningsgruppens (prosentpoeng)")
-    for source in indicator.api_sources + indicator.unconfirmed_api_sources:
-        if source in indicator.api_sources or not source.get("table"):
-            lines.append(f"- **Kilde (direkte fra SSB):** {_api_source_text(source)}")
+    for source in indicator.statbank_sources:
+        lines.append(f"- **Kilde (direkte fra SSB):** {_api_source_text(source)}")
     pages = _published_pages_text(sources) if not rows.empty else []
     if pages:
         lines.append("- **Publiserte tall brukt i denne utgaven:** " + "; ".join(pages))
@@ -73,7 +71,7 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, sources: pd.DataFrame,
         lines.append(f"- **Tall i denne utgaven:** ingen for {fmt.year_range(*params.years)}")
     else:
         groups = text.and_join([text.lower_first(group_label(g))
-                            for g in figures.ordered_codes(with_numbers["group"], "groups")])
+                            for g in style.ordered_codes(with_numbers["group"], "groups")])
         lines.append(f"- **Tall i denne utgaven:** {text.years_text(with_numbers['year'])} ({groups})")
     for brk in indicator.breaks:
         lines.append(f"- **Brudd i serien {brk.year}:** {brk.what}")
@@ -114,6 +112,7 @@ def figure_records(chapter_dir: str | Path = ".") -> list[dict]:
             record = json.loads(path.read_text(encoding="utf-8"))
             if record.get("kind") in ("figure", "table"):
                 record["_dir"] = os.path.relpath(folder, chapter_dir).replace(os.sep, "/")
+                record["_web"] = os.path.relpath(folder, chapter_dir.parent).replace(os.sep, "/")
                 records.append(record)
     return records
 
@@ -181,12 +180,13 @@ def show_figures_appendix(chapter_dir: str | Path = ".") -> None:
                              key=lambda r: (place.get(_reference(r)[1:], len(place)), r["label"])):
             indicators = ", ".join(f"`{i}`" for i in record.get("indicators", []))
             source = source_line(record["sources"]).removeprefix("Kilde: ")
-            # A link on the web; in the PDF the file's name (a relative link would lead nowhere).
+            # A link on the web; in the PDF where the file lives in the web edition (a relative
+            # link would lead nowhere; the colophon gives the edition's address).
             data = (f"[[{record['csv']}]({record['_dir']}/{record['csv']})]{WEB_ONLY}"
-                    f"[{record['csv']}]{PRINT_ONLY}")
+                    f"[`{record['_web']}/{record['csv']}`]{PRINT_ONLY}")
             cells = [_reference(record), indicators, source, data]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        blocks.append("\n".join(lines))
+        blocks.append(scroll_block("\n".join(lines), f"Figurer og tabeller i {_chapter_title(nb, notebook)}"))
 
     used_by: dict[tuple, tuple[dict, list[str]]] = {}
     files: dict[tuple[str, str], set[str]] = {}
@@ -207,14 +207,14 @@ def show_figures_appendix(chapter_dir: str | Path = ".") -> None:
     for _, (source, refs) in sorted(used_by.items(), key=lambda item: (item[1][0]["released"], item[0])):
         cells = [source_line([source]).removeprefix("Kilde: "), ", ".join(refs)]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    blocks.append("\n".join(lines))
+    blocks.append("\n".join(lines[:4]) + "\n" + scroll_block("\n".join(lines[4:]), "Kildene"))
     lines = ["## Datagrunnlaget", "",
              "Alle figurene og tabellene bygger på disse filene i datagrunnlaget. Sjekksummen "
              "(sha256) kontrolleres hver gang en fil leses (`indikatorer data verify`).", "",
              "| Fil | sha256 | Publisert | Hentet |", "|:---|:---|:---|:---|"]
     for (path, digest), (released, retrieved) in sorted(files.items()):
         lines.append(f"| `{path}` | `{digest}` | {_span(released)} | {_span(retrieved)} |")
-    blocks.append("\n".join(lines))
+    blocks.append("\n".join(lines[:4]) + "\n" + scroll_block("\n".join(lines[4:]), "Filene i datagrunnlaget"))
     emit(blocks)
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from indikatorer.analysis.composition import GROUP, INDICATOR, Panel
 from indikatorer.core.params import EditionParams
-from indikatorer.report import figures, fmt, text
+from indikatorer.report import fmt, style, text
 from indikatorer.report.composition import left_out
 from indikatorer.report.publishing import emit, publish_figure, publish_table
 from indikatorer.report.sources import SOURCE_KEYS
@@ -29,23 +29,22 @@ BOTID_TICKS = {"0-3": "Under 4", "4-6": "4–6", "7+": "7 og mer", "0": "Under 1
 
 
 def _panel_group(region: str) -> str:
-    return "innvandrere" if region == "alle" else f"innvandrere fra {figures.label(region, 'regions')}"
+    return "innvandrere" if region == "alle" else f"innvandrere fra {style.label(region, 'regions')}"
 
 
 def _panel_title(panel: Panel) -> str:
-    who = "Alle innvandrere" if panel.region == "alle" else figures.label(panel.region, "regions")
+    who = "Alle innvandrere" if panel.region == "alle" else style.label(panel.region, "regions")
     return f"{who}, {text.age_text(panel.age)}"
 
 
 def _botid_text(code: str) -> str:
-    label = figures.label(code, "botid")
+    label = style.label(code, "botid")
     return label[:1].lower() + label[1:]
 
 
 def _year_colours(years: Sequence[int]) -> dict[int, str]:
-    palette = (figures.OTHER_PALETTE[0], figures.OTHER_PALETTE[6], figures.OTHER_PALETTE[3],
-               figures.OTHER_PALETTE[4], figures.OTHER_PALETTE[1], figures.OTHER_PALETTE[8])
-    return {y: palette[i % len(palette)] for i, y in enumerate(sorted(set(years)))}
+    ordered = sorted(set(years))
+    return dict(zip(ordered, style.ordered_colours(len(ordered))))  # years are ordered
 
 
 def botid_figure_data(panels: Sequence[Panel], profiles: pd.DataFrame, reference_group: str
@@ -73,10 +72,10 @@ def draw_botid(panels: Sequence[Panel], data: pd.DataFrame, reference_group: str
     ncols = min(2, len(panels))
     nrows = -(-len(panels) // ncols)
     fig, axes = plt.subplots(nrows, ncols, sharey=True, squeeze=False, layout="constrained",
-                             figsize=(figures.FIGSIZE[0], 2.5 * nrows + 1.0))
+                             figsize=(style.FIGSIZE[0], 2.5 * nrows + 1.0))
     colours = _year_colours([y for p in panels for y in p.shown])
-    ref_colour = figures.colour_for(reference_group, "groups")
-    ref_name = figures.label(reference_group, "groups")
+    ref_colour = style.colour_for(reference_group, "groups")
+    ref_name = style.label(reference_group, "groups")
     for ax, panel in zip(axes.flat, panels):
         rows = data[data["panel"] == panel.key]
         positions = {code: i for i, code in enumerate(panel.botid)}
@@ -123,7 +122,7 @@ def botid_findings(panels: Sequence[Panel], profiles: pd.DataFrame, reference_gr
     shortest botid between the drawn years, and the gap of the longest botid to the reference
     group where published."""
     sentences = []
-    ref_name = figures.label(reference_group, "groups")
+    ref_name = style.label(reference_group, "groups")
     for panel in panels:
         rows = profiles[profiles["panel"] == panel.key]
         newest = rows[(rows["year"] == panel.shown[-1])].dropna(subset=["value"])
@@ -175,7 +174,7 @@ def _botid_column(code: str) -> str:
 
 def _botid_header(code: str) -> str:
     """The botid label without its explanation: "1 år (fra 1 inntil 2 år)" → "1 år"."""
-    return figures.label(code, "botid").split(" (")[0]
+    return style.label(code, "botid").split(" (")[0]
 
 
 def botid_tables(panels: Sequence[Panel], profiles: pd.DataFrame, reference_group: str
@@ -188,7 +187,7 @@ def botid_tables(panels: Sequence[Panel], profiles: pd.DataFrame, reference_grou
     for panel in panels:
         if panel.botid not in schemes:
             schemes.append(panel.botid)
-    ref_name = figures.label(reference_group, "groups")
+    ref_name = style.label(reference_group, "groups")
     out = []
     for codes in schemes:
         keys = [p.key for p in panels if p.botid == codes]
@@ -200,16 +199,23 @@ def botid_tables(panels: Sequence[Panel], profiles: pd.DataFrame, reference_grou
         wide["_order"] = wide["panel"].map({k: i for i, k in enumerate(keys)})
         wide = wide.sort_values(["_order", "year"]).reset_index(drop=True)
         table = pd.DataFrame({"gruppe": wide["panel"].map(titles), "year": wide["year"]})
+        # Each number with the decimals SSB printed it with ("35" stays 35, not 35,0).
+        printed = rows.pivot(index=["panel", "year"], columns="botid", values="decimals") \
+            .reindex(columns=list(codes)).reindex(pd.MultiIndex.from_frame(wide[["panel", "year"]])) \
+            if "decimals" in rows.columns else None
+        formats = {"reference_value": "prosent"}
         for code in codes:
             table[_botid_column(code)] = wide[code].astype(float)
+            decimals = None if printed is None else \
+                [None if fmt.is_missing(d) else int(d) for d in printed[code]]
+            formats[_botid_column(code)] = "prosent" if decimals is None else ("prosent", decimals)
         table["reference_value"] = wide["reference_value"].astype(float)
-        formats = {_botid_column(c): "prosent" for c in codes} | {"reference_value": "prosent"}
         headers = {"gruppe": "Landbakgrunn og alder", "year": "År",
                    **{_botid_column(c): _botid_header(c) for c in codes}, "reference_value": ref_name}
         caption = ("Andel sysselsatte blant innvandrere etter botid, alle år med tall i "
                    f"datagrunnlaget. Prosent. Siste kolonne: {ref_name[:1].lower() + ref_name[1:]} "
                    "samme år og i samme aldersgruppe, der SSB har publisert det.")
-        explained = [figures.label(c, "botid") for c in codes if " (" in figures.label(c, "botid")]
+        explained = [style.label(c, "botid") for c in codes if " (" in style.label(c, "botid")]
         if explained:
             caption += f" Botid i hele år: {explained[0]}, og så videre."
         out.append((table, formats, headers, caption, rows))
@@ -242,7 +248,7 @@ def show_botid_profile(panels: Sequence[Panel], profiles: pd.DataFrame, obs: pd.
     data = _with_row_sources(data, obs)
     fig = draw_botid(panels, data, reference)
     shown = sorted({y for p in panels for y in p.shown})
-    ref_name = figures.label(reference, "groups")
+    ref_name = style.label(reference, "groups")
     caption = (f"Andel sysselsatte blant innvandrere etter botid, {text.years_text(shown)}. Prosent. "
                "Ett panel per landbakgrunn, aldersgruppe og inndeling i botid slik SSB publiserte "
                "dem; i hvert panel det første og det siste året innenfor samme sammenlignbare "

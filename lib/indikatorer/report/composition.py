@@ -19,14 +19,15 @@ import pandas as pd
 from indikatorer.analysis.composition import (INDICATOR, WEIGHT_INDICATOR, Choice, Composition,
                                               NoDecomposition)
 from indikatorer.core.params import EditionParams
-from indikatorer.report import figures, fmt, text
+from indikatorer.report import fmt, style, text
 from indikatorer.report.publishing import emit, publish_figure, publish_table
 from indikatorer.report.sources import SOURCE_KEYS
+from indikatorer.report.style import FIGSIZE, NEUTRALS, label, ordered_codes
 
 FIGURE_LABEL = "sysselsatte-andel-sammensetning"
 # Colours of the two parts (neither is a group colour, so they are never read as one).
-WITHIN_COLOUR = figures.OKABE_ITO["bluish_green"]
-COMPOSITION_COLOUR = figures.OTHER_PALETTE[7]  # Tol muted "wine"
+WITHIN_COLOUR = style.PALETTE["green"]
+COMPOSITION_COLOUR = style.PALETTE["rose"]
 WITHIN_WORD = "endringer innen regionene"
 COMPOSITION_WORD = "endret sammensetning"
 
@@ -62,7 +63,7 @@ def decomposition_sentence(total: float, within: float, composition: float, *,
 
 
 def _region_label(code: str) -> str:
-    return figures.label(code, "regions")
+    return label(code, "regions")
 
 
 def findings(result: Composition) -> list[str]:
@@ -178,11 +179,11 @@ def draw_composition(data: pd.DataFrame):
     """Horizontal bars: per region (all regions first) the within and composition parts."""
     import matplotlib.pyplot as plt
 
-    regions = ["alle"] + [r for r in figures.ordered_codes(data["region"], "regions") if r != "alle"]
+    regions = ["alle"] + [r for r in ordered_codes(data["region"], "regions") if r != "alle"]
     names = ["Alle regioner"] + [_region_label(r) for r in regions[1:]]
     height = 0.38
     fig, ax = plt.subplots(layout="constrained",
-                           figsize=(figures.FIGSIZE[0], 1.4 + 0.55 * len(regions)))
+                           figsize=(FIGSIZE[0], 1.4 + 0.55 * len(regions)))
     for j, (part, colour) in enumerate((("within", WITHIN_COLOUR), ("composition", COMPOSITION_COLOUR))):
         values = data[data["part"] == part].set_index("region")["value"].reindex(regions)
         offsets = np.arange(len(regions)) + (j - 0.5) * height
@@ -191,8 +192,8 @@ def draw_composition(data: pd.DataFrame):
             ax.annotate(fmt.number(val, 2, sign=True), xy=(val, off),
                         xytext=(3 if val >= 0 else -3, 0), textcoords="offset points",
                         ha="left" if val >= 0 else "right", va="center", fontsize=8)
-    ax.axvline(0, color=figures.NEUTRALS["black"], linewidth=0.8)
-    ax.axhline(0.5, color=figures.NEUTRALS["grey"], linewidth=0.6)
+    ax.axvline(0, color=NEUTRALS["black"], linewidth=0.8)
+    ax.axhline(0.5, color=NEUTRALS["grey"], linewidth=0.6)
     ax.set_yticks(np.arange(len(regions)), names)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
@@ -247,9 +248,9 @@ def _no_composition(choice: Choice) -> str:
 
 
 def _refresh_text() -> str:
-    return ("En oppdatering fra SSBs statistikkbank (`indikatorer data fetch`) vil fylle inn "
-            "nyere år når tabellen over sysselsatte innvandrere etter verdensregion, med både antall "
-            "og andel, er bekreftet i indikatorkatalogen (data/catalogue.yml).")
+    return ("Nyere år kommer med når tallene hentes direkte fra SSBs statistikkbank, fra en tabell "
+            "over sysselsatte innvandrere etter verdensregion med både antall og andel "
+            "(vedlegget Slik er tallene laget forklarer hvordan tallene hentes).")
 
 
 def show_composition(result: Composition | Choice, params: EditionParams, *,

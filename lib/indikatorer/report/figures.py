@@ -1,20 +1,11 @@
-"""House style and charts: the theme, fixed colours, labels, line charts and small multiples.
-
-Every notebook calls :func:`setup` first. Charts are drawn with the helpers here
-(:func:`line_chart`, :func:`small_multiples`, :func:`draw_chart`) and published with
-:func:`indikatorer.report.publishing.publish_figure`.
-
-Colours: each group code has ONE fixed colour across the whole book (:data:`GROUP_COLOURS`, from
-the Okabe–Ito colour-blind-safe palette, reference groups in neutral greys/black). Other codes
-(regions, botid, sex) get a colour from a separate colour-blind-safe palette (Paul Tol's "muted"),
-chosen by the code's position in ``data/codes.yml`` — never by plotting order — so a region has the
-same colour in every figure.
+"""Charts in the house style (:mod:`indikatorer.report.style`): lines and small multiples that
+never bridge a missing year or a break, trend bands, and an indicator's chart (:func:`draw_chart`)
+with exactly the rows it draws. Each figure carries its description (:mod:`chart_text`); it is
+published with :func:`indikatorer.report.publishing.publish_figure`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,148 +14,21 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from indikatorer.core.vocab import COUNT_UNITS
 from indikatorer.report import fmt, text
+from indikatorer.report.chart_text import (_break_year, _describe_bars, _describe_lines, _panel_pattern,
+                                          _value_text)
+from indikatorer.report.style import (FIGSIZE, KIND_OF_COLUMN, NEUTRALS, ORDINAL_KINDS, UNIT_AXIS_LABELS,
+                                      chart_colours, colour_for, label, marker_for, ordered_codes)
 
-from indikatorer.core import vocab
-from indikatorer.core.codes import load_codes, ordered_codes  # noqa: F401 (ordered_codes: part of the API)
-
-SEED = 20240101
-DPI = 150
-FIGSIZE = (7.0, 4.2)
-FONT = "DejaVu Sans"  # ships with matplotlib: the same glyphs, hence the same PNG bytes, everywhere
-
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with all common colour-vision
-# deficiencies.
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-NEUTRALS = {"black": "#000000", "dark_grey": "#555555", "grey": "#8C8C8C"}
-
-GROUP_COLOURS = {
-    "innvandrere": OKABE_ITO["blue"],
-    "norskfodte": OKABE_ITO["orange"],
-    "innvandrerbakgrunn": OKABE_ITO["reddish_purple"],
-    "flyktningbakgrunn": OKABE_ITO["vermillion"],
-    # reference groups: neutral, so the eye goes to the immigrant groups
-    "befolkningen_ellers": NEUTRALS["grey"],
-    "befolkningen_uten_innvandrere": NEUTRALS["dark_grey"],
-    "hele_befolkningen": NEUTRALS["black"],
-}
-TOTAL_COLOUR = NEUTRALS["black"]  # the code "alle" (all regions / both sexes / all botid)
-
-# Paul Tol's "muted" qualitative palette (colour-blind safe), for codes without a fixed colour.
-OTHER_PALETTE = (
-    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
-    "#DDCC77", "#CC6677", "#882255", "#AA4499",
-)
-
-# Which codes.yml list labels a tidy column.
-KIND_OF_COLUMN = {"group": "groups", "region": "regions", "botid": "botid", "sex": "sex"}
-
-UNIT_AXIS_LABELS = vocab.UNIT_AXIS_LABELS
-
-# Long category labels (e.g. «Asia, Afrika, … (landgruppe 2)») are wrapped at this many characters
-# on an axis, so they never squeeze the plot area away.
 WRAP_WIDTH = 28
 LINE_HEIGHT_IN = 0.16   # one line of 9-point tick or legend text, in inches
 LEGEND_ROWS_IN_FIGSIZE = 2  # legend rows FIGSIZE leaves room for; more rows make a figure taller
 BREAK_LABEL = "Brudd i serien"
 
 
-
-# ---------------------------------------------------------------------------------------------
-# Setup
-
-
-def setup() -> None:
-    """The one setup call every notebook makes first: theme, deterministic output, seeds, display.
-
-    Safe to call more than once.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)  # files only; the book shows the saved PNGs
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", context="notebook", font=FONT)
-    plt.rcParams.update({
-        "figure.figsize": FIGSIZE,
-        "figure.dpi": 100,
-        "savefig.dpi": DPI,
-        "savefig.bbox": "tight",
-        "svg.hashsalt": "indikatorer",  # fixed ids in SVG output
-        "svg.fonttype": "path",
-        "pdf.fonttype": 42,
-        "font.family": FONT,
-        "font.size": 10,
-        "axes.titlesize": 11,
-        "axes.labelsize": 10,
-        "xtick.labelsize": 9,
-        "ytick.labelsize": 9,
-        "legend.fontsize": 9,
-        "axes.unicode_minus": True,
-        "axes.formatter.useoffset": False,
-        "lines.linewidth": 2.0,
-        "lines.markersize": 5,
-    })
-    np.random.seed(SEED)  # any stray use of the legacy global RNG is reproducible
-    pd.set_option("display.max_columns", 30)
-    pd.set_option("display.max_rows", 60)
-    pd.set_option("display.width", 120)
-    pd.set_option("display.precision", 3)
-
-
-# ---------------------------------------------------------------------------------------------
-# Codes, labels and colours
-
-
-def labels(kind: str) -> dict[str, str]:
-    """``{code: label}`` for one vocabulary of ``data/codes.yml`` (``groups``, ``regions``,
-    ``botid``, ``sex``, ``ages``), in the file's display order (:func:`indikatorer.core.codes.load_codes`)."""
-    return load_codes().labels(kind)
-
-
-def label(code: str, kind: str | None = "groups") -> str:
-    """The Norwegian label of a code; ``land:<Navn>`` gives ``<Navn>``; unknown codes, and any
-    code when ``kind`` is None (a column without a vocabulary), show as-is."""
-    known = labels(kind) if kind else {}
-    if code in known:
-        return known[code]
-    return code.split(":", 1)[1] if code.startswith("land:") else code
-
-
-def colour_for(code: str, kind: str | None = None) -> str:
-    """The fixed colour of a code: a group colour, black for ``alle``, else a palette colour keyed
-    by the code's position in ``data/codes.yml`` (or, for codes not listed, by a hash of the code)."""
-    if code in GROUP_COLOURS:
-        return GROUP_COLOURS[code]
-    if code == "alle":
-        return TOTAL_COLOUR
-    for k in [kind] if kind else list(KIND_OF_COLUMN.values()):
-        listed = list(labels(k))
-        if code in listed:
-            return OTHER_PALETTE[listed.index(code) % len(OTHER_PALETTE)]
-    digest = hashlib.sha256(code.encode("utf-8")).digest()
-    return OTHER_PALETTE[int.from_bytes(digest[:4], "big") % len(OTHER_PALETTE)]
-
-
 # ---------------------------------------------------------------------------------------------
 # Plot helpers
-
-
-def _break_year(brk) -> int:
-    """A break as a catalogue ``Break`` (``.year``), a dict (``["year"]``) or a plain year."""
-    if isinstance(brk, Mapping):
-        return int(brk["year"])
-    return int(getattr(brk, "year", brk))
 
 
 def split_segments(years, values, *, breaks=(), step: int = 1) -> list[tuple[list, list]]:
@@ -201,14 +65,18 @@ def _check_unique(df: pd.DataFrame, keys: list[str]) -> None:
                          f"{dupes.head(10).to_string()}")
 
 
-def _draw_lines(ax, df: pd.DataFrame, *, x: str, y: str, hue: str, breaks, step: int) -> None:
+def _draw_lines(ax, df: pd.DataFrame, *, x: str, y: str, hue: str, breaks, step: int,
+                colours: Mapping[str, str] | None = None) -> None:
+    """One line per ``hue`` code (colours: :func:`chart_colours` of the whole chart), with the
+    code's marker; a code with no number draws nothing here (see :func:`empty_codes`)."""
     _check_unique(df, [hue, x])
     kind = KIND_OF_COLUMN.get(hue)
-    for code in ordered_codes(df[hue].astype(str), kind):
+    codes = ordered_codes(df[hue].astype(str), kind)
+    colours = colours or chart_colours(codes, kind)
+    for code in codes:
         rows = df[df[hue].astype(str) == code]
-        colour = colour_for(code, kind)
         for i, (xs, ys) in enumerate(split_segments(rows[x], rows[y], breaks=breaks, step=step)):
-            ax.plot(xs, ys, color=colour, marker="o",
+            ax.plot(xs, ys, color=colours[code], marker=marker_for(code, codes),
                     label=label(code, kind) if i == 0 else "_nolegend_")
 
 
@@ -285,6 +153,23 @@ def _handles(axes) -> dict:
     return seen
 
 
+NO_NUMBERS_TEXT = "Ingen tall å vise"
+
+
+def _mark_no_numbers(ax) -> None:
+    """An axes with nothing to draw says so in the picture too."""
+    ax.text(0.5, 0.5, NO_NUMBERS_TEXT, transform=ax.transAxes, ha="center", va="center",
+            fontsize=10, color=NEUTRALS["dark_grey"])
+
+
+def _count_axis_from_zero(ax, unit: str, axis: str = "y") -> None:
+    """A count axis (units counted from zero) starts at zero: above it, small differences look big."""
+    if unit in COUNT_UNITS:
+        low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
+        if low > 0:
+            (ax.set_ylim if axis == "y" else ax.set_xlim)(0, high)
+
+
 def line_chart(df: pd.DataFrame, x: str = "year", y: str = "value", hue: str = "group", *,
                breaks=(), title: str | None = None, unit: str = "prosent",
                trend: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None, step: int = 1):
@@ -292,27 +177,54 @@ def line_chart(df: pd.DataFrame, x: str = "year", y: str = "value", hue: str = "
 
     A line never bridges a missing year (see :func:`split_segments`) nor a declared break
     (drawn as a dashed vertical marker). ``trend`` is one fitted-values frame (drawn in the colour
-    of the only group, or grey) or ``{code: frame}``.
+    of the only group, or grey) or ``{code: frame}``. A count axis (:data:`COUNT_UNITS`) starts
+    at zero. The figure carries its :class:`ChartDescription` (``fig.description``): codes with
+    no number or a single point are named there, and an axes with no number says so.
     """
     import matplotlib.pyplot as plt
 
     _check_unit(unit)
     fig, ax = plt.subplots(layout="constrained")
-    _draw_lines(ax, df, x=x, y=y, hue=hue, breaks=breaks, step=step)
+    kind = KIND_OF_COLUMN.get(hue)
+    codes = ordered_codes(df[hue].astype(str), kind)
+    colours = chart_colours(codes, kind)
+    _draw_lines(ax, df, x=x, y=y, hue=hue, breaks=breaks, step=step, colours=colours)
     if trend is not None:
-        kind = KIND_OF_COLUMN.get(hue)
         if isinstance(trend, pd.DataFrame):
-            codes = df[hue].astype(str).unique()
-            add_trend(ax, trend, colour_for(codes[0], kind) if len(codes) == 1 else NEUTRALS["dark_grey"])
+            add_trend(ax, trend, colours[codes[0]] if len(codes) == 1 else NEUTRALS["dark_grey"])
         else:
             for code, frame in sorted(trend.items()):
-                add_trend(ax, frame, colour_for(code, kind))
+                add_trend(ax, frame, colours.get(code, colour_for(code, kind)))
     _mark_breaks(ax, breaks)
     _style_year_axes(ax, unit)
+    description = _describe_lines(df, x=x, y=y, hue=hue, unit=unit, breaks=breaks, kind="Linjediagram")
+    if not description.series:
+        _mark_no_numbers(ax)
+    _count_axis_from_zero(ax, unit)
     if title:
         ax.set_title(title)
     _grow_for_legend(fig, _legend(fig, _handles([ax])))
+    fig.description = description
     return fig
+
+
+def _bar_order(data: pd.DataFrame, facets: list[str], facet: str, facet_kind: str | None,
+               hues: list[str], hue: str, y: str) -> list[str]:
+    """The rows of a bar chart: ordered categories (botid, ages) in their order; others sorted
+    by the first drawn code's value, largest first, rows without a number last; the total
+    (``alle``) stays on top."""
+    if facet_kind in ORDINAL_KINDS or not hues:
+        return facets
+    first = next((h for h in hues if data.loc[data[hue].astype(str) == h, y].notna().any()), None)
+    if first is None:
+        return facets
+    values = dict(zip(data.loc[data[hue].astype(str) == first, facet].astype(str),
+                      data.loc[data[hue].astype(str) == first, y]))
+    total = [f for f in facets if f == "alle"]
+    rest = [f for f in facets if f != "alle"]
+    rest.sort(key=lambda f: (fmt.is_missing(values.get(f)), -(values.get(f) or 0)
+                             if not fmt.is_missing(values.get(f)) else 0))
+    return total + rest
 
 
 def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year", y: str = "value",
@@ -323,11 +235,13 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
 
     ``kind="line"``: one panel per facet code, lines as in :func:`line_chart`, shared y-axis.
     ``kind="bar"``: grouped horizontal bars for one ``year`` (default: the newest), one row per
-    facet code, one bar per ``hue`` code, value printed at the bar end; a missing value gets
-    ``..`` instead of a bar, so it is never read as zero.
+    facet code — sorted by value (:func:`_bar_order`) unless the codes are ordered categories —,
+    one bar per ``hue`` code, value printed at the bar end with its published decimals; a
+    missing value gets ``..`` instead of a bar, so it is never read as zero.
 
     Long labels (panel titles, category names) are wrapped (:func:`wrap_label`) and the figure
     grows with the number of panels or categories, their label lines and the legend rows.
+    The figure carries its :class:`ChartDescription` (``fig.description``).
     """
     import matplotlib.pyplot as plt
 
@@ -336,18 +250,24 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
     hue_kind = KIND_OF_COLUMN.get(hue)
     facets = ordered_codes(df[facet].astype(str), facet_kind)
     hues = ordered_codes(df[hue].astype(str), hue_kind)
+    colours = chart_colours(hues, hue_kind)
+    panel_labels = [label(code, facet_kind) for code in facets]
 
     if kind == "line":
         ncols = min(col_wrap, len(facets))
         nrows = -(-len(facets) // ncols)
-        titles = [wrap_label(label(code, facet_kind), WRAP_WIDTH * 3 // ncols) for code in facets]
+        titles = [wrap_label(name, WRAP_WIDTH * 3 // ncols) for name in panel_labels]
         title_lines = max(t.count("\n") for t in titles)  # beyond the first line
         fig, axes = plt.subplots(nrows, ncols, sharey=True, squeeze=False, layout="constrained",
                                  figsize=(FIGSIZE[0],
                                           (2.2 + title_lines * LINE_HEIGHT_IN) * nrows + 0.8))
-        for ax, code, panel_title in zip(axes.flat, facets, titles):
-            _draw_lines(ax, df[df[facet].astype(str) == code], x=x, y=y, hue=hue, breaks=breaks,
-                        step=step)
+        empty_panels = []
+        for ax, code, panel_title, name in zip(axes.flat, facets, titles, panel_labels):
+            rows = df[df[facet].astype(str) == code]
+            _draw_lines(ax, rows, x=x, y=y, hue=hue, breaks=breaks, step=step, colours=colours)
+            if not rows[y].notna().any():
+                _mark_no_numbers(ax)
+                empty_panels.append(name)
             _mark_breaks(ax, breaks)
             _style_year_axes(ax, unit, max_year_ticks=4)
             ax.set_title(panel_title, fontsize=9)
@@ -355,60 +275,75 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
             ax.set_visible(False)
         for ax in axes[:, 1:].flat:
             ax.set_ylabel("")
+        _count_axis_from_zero(axes.flat[0], unit)
         _grow_for_legend(fig, _legend(fig, _handles(axes.flat)) + 1)  # 0.8 in: one row
+        description = _describe_lines(df, x=x, y=y, hue=hue, unit=unit, breaks=breaks,
+                                      kind="Små linjediagrammer", panels=panel_labels)
+        description.empty += [f"panelet {name}" for name in empty_panels]
+        description.pattern = _panel_pattern(df, facet, facet_kind, hue, hue_kind, x, y, unit)
     elif kind == "bar":
         year = int(df[x].max()) if year is None else int(year)
         data = df[df[x] == year]
         _check_unique(data, [facet, hue])
+        facets = _bar_order(data, facets, facet, facet_kind, hues, hue, y)
         bar_height = 0.8 / max(len(hues), 1)
         ticks = [wrap_label(label(f, facet_kind)) for f in facets]
         # Each category needs room for its bars and for every line of its label.
         rows_height = sum(max(0.3 * max(len(hues), 1), (t.count("\n") + 1) * LINE_HEIGHT_IN + 0.1)
                           for t in ticks)
         fig, ax = plt.subplots(layout="constrained", figsize=(FIGSIZE[0], 1.2 + rows_height))
-        default = fmt.DECIMALS.get(unit, 1)  # a value's own decimals (column `decimals`) win
         for j, code in enumerate(hues):
             offsets = np.arange(len(facets)) + (j - (len(hues) - 1) / 2) * bar_height
             rows = data[data[hue].astype(str) == code]
             by_facet = dict(zip(rows[facet].astype(str), rows[y]))
             values = [by_facet.get(f, np.nan) for f in facets]
             shown = dict(zip(rows[facet].astype(str), rows["decimals"])) if "decimals" in rows else {}
-            decimals = [int(shown[f]) if not fmt.is_missing(shown.get(f)) else default for f in facets]
             ax.barh(offsets, np.nan_to_num(values, nan=0.0), height=bar_height,
-                    color=colour_for(code, hue_kind), label=label(code, hue_kind))
-            for off, val, dec in zip(offsets, values, decimals):
-                text = ".." if fmt.is_missing(val) else fmt.number(val, dec)
-                ax.annotate(text, xy=(0 if fmt.is_missing(val) else val, off), xytext=(3, 0),
+                    color=colours[code], label=label(code, hue_kind))
+            for off, val, f in zip(offsets, values, facets):
+                shown_text = ".." if fmt.is_missing(val) else _value_text(val, shown.get(f), unit)
+                ax.annotate(shown_text, xy=(0 if fmt.is_missing(val) else val, off), xytext=(3, 0),
                             textcoords="offset points", va="center", fontsize=8)
         ax.set_yticks(np.arange(len(facets)), ticks)
         ax.invert_yaxis()  # first code on top
         ax.xaxis.set_major_formatter(fmt.axis_formatter())
         ax.set_xlabel(f"{UNIT_AXIS_LABELS[unit]}, {year}")
         ax.grid(axis="y", visible=False)
+        if not data[y].notna().any():
+            _mark_no_numbers(ax)
         _grow_for_legend(fig, _legend(fig, _handles([ax])) + 1)  # 1.2 in: one row
+        description = _describe_bars(data, facets, facet, facet_kind, hues, hue, hue_kind, y,
+                                     unit, year)
     else:
         raise ValueError(f"kind must be 'line' or 'bar', not {kind!r}")
     if title:
         fig.suptitle(title)
+    fig.description = description
     return fig
 
 
-def split_label(text: str) -> tuple[str, str | None]:
-    """A label with a closing explanation in parentheses, split for a table heading or cell:
-    ``"Befolkningen ellers (uten innvandrere …)"`` → ``("Befolkningen ellers",
-    "Befolkningen ellers: uten innvandrere ….")``; a label without one → ``(text, None)``."""
-    match = re.fullmatch(r"(.+?)\s+\(([^()]+)\)", str(text).strip())
-    if not match:
-        return str(text), None
-    short, explanation = match.groups()
-    return short, f"{short}: {explanation.rstrip('.')}."
+def legend_colours(fig) -> dict[str, str]:
+    """``{legend entry: colour}`` of what a figure tells apart by colour: its lines with markers
+    and its bars (not the break marker, a dashed line named by its form)."""
+    from matplotlib.colors import to_hex
+    from matplotlib.lines import Line2D
 
-
-def header_label(code: str, kind: str | None = "groups") -> str | tuple[str, str]:
-    """A code's label as a table heading for :func:`publish_table`: the label, or — where it
-    ends with an explanation in parentheses — ``(short heading, note under the table)``."""
-    short, note = split_label(label(code, kind))
-    return (short, note) if note else short
+    found: dict[str, str] = {}
+    for ax in fig.axes:
+        for artist in ax.get_lines():
+            name = str(artist.get_label() or "")
+            if not name or name.startswith("_"):
+                continue
+            if isinstance(artist, Line2D) and artist.get_marker() not in (None, "None", "", " "):
+                found.setdefault(name, to_hex(artist.get_color()).upper())
+            elif isinstance(artist, Line2D) and artist.get_linestyle() == "--" \
+                    and not name.startswith(BREAK_LABEL):
+                found.setdefault(name, to_hex(artist.get_color()).upper())
+        for container in ax.containers:
+            name = str(container.get_label() or "")
+            if name and not name.startswith("_") and container.patches:
+                found.setdefault(name, to_hex(container.patches[0].get_facecolor()).upper())
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

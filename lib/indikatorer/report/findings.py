@@ -19,7 +19,7 @@ from indikatorer.core.params import EditionParams
 from indikatorer.data.selection import (COMPARISON_GROUPS, IndicatorSeries, break_between,
                                         decimals_by_year, gap_frame, primary_group, reference_group,
                                         values_by_year)
-from indikatorer.report import figures, fmt, text
+from indikatorer.report import fmt, style, text
 
 THIN_YEARS = 5        # fewer years with numbers in the chapter: say so
 # Where the data have only a total, the findings say which group they have no numbers for:
@@ -31,7 +31,7 @@ SURVEY_CAUTION = ("Tallene bygger på en utvalgsundersøkelse og har utvalgsusik
 
 
 def group_label(code: str) -> str:
-    return figures.label(code, "groups")
+    return style.label(code, "groups")
 
 
 @dataclass(frozen=True)
@@ -191,10 +191,10 @@ def facet_sentence(chart_rows: pd.DataFrame, facet: str, group: str, year: int, 
     rows = rows.dropna(subset=["value"]).sort_values(["value", facet])
     if rows.empty:
         return ""
-    kind_of = figures.KIND_OF_COLUMN.get(facet)
+    kind_of = style.KIND_OF_COLUMN.get(facet)
 
     def category(code: str) -> str:
-        shown = figures.split_label(figures.label(code, kind_of))[0]  # the table has it in full
+        shown = style.split_label(style.label(code, kind_of))[0]  # the table has it in full
         if facet == "sex":
             return f"blant {text.lower_first(shown)}"
         return f"ved botid {text.lower_first(shown)}" if facet == "botid" else f"for {shown}"

@@ -25,10 +25,10 @@ import pandas as pd
 
 from indikatorer.analysis.trends import Change, TrendResult
 from indikatorer.core.params import EditionParams
-from indikatorer.data.selection import (BREAKDOWN_COLUMN, IndicatorSeries, SeriesBreak,
+from indikatorer.data.selection import (BREAKDOWN_COLUMN, TREND_STEP, IndicatorSeries, SeriesBreak,
                                         distribution_dimension, primary_group, reference_group,
                                         series_breaks)
-from indikatorer.report import figures, fmt, text
+from indikatorer.report import figures, fmt, style, text
 from indikatorer.report.findings import Findings, facet_sentence, findings, group_label
 from indikatorer.report.model_details import details_block, method_text, model_lines
 from indikatorer.report.publishing import emit, publish_figure, publish_table
@@ -81,7 +81,7 @@ def caption_ages(series: pd.DataFrame) -> str:
 
 def groups_text(data: pd.DataFrame) -> str:
     return text.and_join([text.lower_first(group_label(g))
-                          for g in figures.ordered_codes(data.dropna(subset=["value"])["group"], "groups")])
+                          for g in style.ordered_codes(data.dropna(subset=["value"])["group"], "groups")])
 
 
 def drawn_rows(rows: pd.DataFrame, chart: figures.Chart) -> pd.DataFrame:
@@ -101,7 +101,8 @@ def method_callout(series: IndicatorSeries, shown: pd.DataFrame, params: Edition
     ``shown`` in the section, breaks, caveats, the trend model, and a reference to the appendix
     entry."""
     indicator = series.indicator
-    lines = [f'::: {{.callout-note collapse="true" title="Om tallene: {indicator.name}"}}',
+    # Not collapsible: Quarto's folded callouts carry data-bs-* toggles that axe-core flags.
+    lines = [f'::: {{.callout-note title="Om tallene: {indicator.name}"}}',
              f"**Definisjon.** {indicator.definition}", "",
              f"**Populasjon.** {indicator.population}."]
     if indicator.reference_group:
@@ -119,7 +120,14 @@ def method_callout(series: IndicatorSeries, shown: pd.DataFrame, params: Edition
         lines += ["", "**Utvalgsundersøkelse.** Tallene har utvalgsusikkerhet."]
     if trend is not None and trend.fitted:
         lines += ["", f"**Trend.** {method_text(trend)}. Beregnet for årene "
-                      f"{fmt.year_range(*trend.years_used)} (vindu på inntil {params.window} år)."]
+                      f"{fmt.year_range(*trend.years_used)} (vindu på inntil {params.window} år)."
+                      + (f" Periodene overlapper, så trenden bygger bare på hver "
+                         f"{TREND_STEP[indicator.frequency]}. periode, regnet bakover fra den nyeste, "
+                         "slik at ingen år telles to ganger." if indicator.frequency in TREND_STEP else "")]
+    sources = series.sources(shown) if not shown.empty else shown
+    if not indicator.derived and not shown.empty and (sources["source_kind"] == "derived").any():
+        lines += ["", "**Avledede tall.** Tallene for hele landet er summert av oss over fylkene eller "
+                      "kommunene; kilden publiserer dem ikke. Metoden står i vedlegget «Slik er tallene laget»."]
     lines += ["", f"Mer om indikatoren i @{appendix_id(indicator.id)}.", ":::"]
     return "\n".join(lines)
 

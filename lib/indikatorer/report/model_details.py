@@ -8,7 +8,7 @@ the one place that maps them to Norwegian.
 from __future__ import annotations
 
 from indikatorer.analysis.trends import Change, ChangeReason, Direction, GapChange, TrendResult
-from indikatorer.report import figures, fmt, text
+from indikatorer.report import fmt, style, text
 
 DIRECTION_WORDS = {
     Direction.RISING: "stigende",
@@ -36,9 +36,9 @@ def method_text(result: TrendResult) -> str:
 
 
 def _whose(result: TrendResult) -> str:
-    group = text.lower_first(figures.label(result.group)) if result.group else "gruppen"
+    group = text.lower_first(style.label(result.group)) if result.group else "gruppen"
     if result.is_gap:
-        return f"Trend i forskjellen {group} minus {text.lower_first(figures.label(result.reference))}"
+        return f"Trend i forskjellen {group} minus {text.lower_first(style.label(result.reference))}"
     return f"Trend for {group}"
 
 
@@ -67,7 +67,7 @@ def trend_line(result: TrendResult, unit: str) -> str:
 def change_line(change: Change, unit: str) -> str:
     """The change from the previous observation to the newest, with its uncertainty or why
     there is none."""
-    group = text.lower_first(figures.label(change.group)) if change.group else "gruppen"
+    group = text.lower_first(style.label(change.group)) if change.group else "gruppen"
     head = f"Endring for {group} fra {change.from_year} til {change.to_year}"
     if change.change is None:
         return f"{head}: kan ikke beregnes."

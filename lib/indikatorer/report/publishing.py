@@ -23,8 +23,9 @@ import pandas as pd
 
 from indikatorer.data.snapshot import sha256_file
 from indikatorer.report import fmt
-from indikatorer.report.figures import DPI, KIND_OF_COLUMN, labels
+from indikatorer.report.figures import legend_colours
 from indikatorer.report.sources import _md_escape, source_line, source_records
+from indikatorer.report.style import DPI, KIND_OF_COLUMN, labels
 
 LABEL_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 COLUMN_PATTERN = re.compile(r"[a-z0-9_]+")
@@ -124,7 +125,11 @@ def _footer(link_dir: str, label_: str, sources, notes) -> str:
         links.append(f'[Notatboken som laget figuren](notatbok/{name}){{download="{name}"}}')
     # The local links work only on the web (a standalone PDF has no figures/ beside it): a
     # Quarto span shows them in the HTML only; the source line, with absolute URLs, stays.
-    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}")
+    # Print names where the data file lives in the web edition (the colophon gives its address).
+    folder = Path(notebook).parent.as_posix() if notebook else ""
+    where = f"{folder}/{link_dir}" if folder not in ("", ".") else link_dir
+    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}"
+                 f"[ · Data i nettutgaven: `{where}/{label_}.csv`]{PRINT_ONLY}")
     return "\n".join(lines)
 
 
@@ -139,13 +144,22 @@ def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFram
     column names, a ``value`` column and per row ``source_ref`` and ``released`` — sorted by its
     other columns, see :func:`_write_csv`) and ``<out_dir>/<label>.json`` (label, caption, alt,
     notes, indicators, sources with the CSV rows each one gave (:func:`sources_by_row`), file
-    names and sha256, the cell's execution_count and ``$INDIKATORER_NOTEBOOK``).
+    names and sha256, the legend's colours, the cell's execution_count and
+    ``$INDIKATORER_NOTEBOOK``).
     """
     import matplotlib.pyplot as plt
 
     _check_label(label)
     if not _one_line(caption) or not _one_line(alt):
         raise ValueError(f"figure {label!r} needs a caption and an alt text")
+    description = getattr(fig, "description", None)
+    if description is not None:
+        # What the chart is (type, unit, groups, period, panels, the pattern) before what it
+        # shows; what was asked for but not drawn goes in the caption too.
+        alt = f"{description.alt_text()} {_one_line(alt)}"
+        missing_notes = [n for n in description.notes() if n not in caption]
+        caption = " ".join([_one_line(caption)] + missing_notes)
+    colours = legend_colours(fig)
     if "value" not in data.columns:
         raise ValueError("data must have a 'value' column holding the plotted numbers")
     if not set(ROW_SOURCE_COLUMNS) <= set(data.columns):
@@ -166,6 +180,7 @@ def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFram
         "kind": "figure", "label": label, "caption": _one_line(caption), "alt": _one_line(alt),
         "notes": notes, "indicators": sorted(set(indicators)), "sources": sources_by_row(sources, ordered),
         "png": png.name, "png_sha256": sha256_file(png), "csv": csv.name, "csv_sha256": sha256_file(csv),
+        "colours": colours,
     })
 
     alt_attr = _one_line(alt).replace("\\", "\\\\").replace('"', '\\"')
@@ -206,11 +221,10 @@ def _cell_formatter(column: str, series: pd.Series, spec) -> Callable[[object], 
     return lambda v: "" if v is None or fmt.is_missing(v) else str(v)
 
 
-# Column widths of tables (see :func:`column_widths`), in characters of body text.
+# Column widths of tables (see :func:`column_widths`), in characters of table text.
 PANDOC_COLUMNS = 72   # pandoc's default --columns: a longer pipe-table line makes widths relative
-TABLE_WIDTH = 86      # the PDF's text block (A4, 2,5 cm margins, 10,5 pt) holds about this many
+TABLE_WIDTH = 96      # the PDF's text block (A4, 2,5 cm margins) holds about this many in 9 pt
 CELL_PADDING = 2      # a cell's inset on both sides, in characters
-MAX_HEADER_WORD = 12  # a longer word in a heading is hyphenated rather than widen a number column
 MIN_TEXT_WIDTH = 8    # a text column is never squeezed below this (nor below its longest word)
 MAX_TEXT_WORD = 12    # … unless that word is longer than this: then it is hyphenated
 MIN_SQUEEZED = 5      # the narrowest a text column gets when even the floors do not fit
@@ -221,36 +235,46 @@ def _longest_word(text: str) -> int:
     return max((len(w) for w in str(text).split()), default=0)
 
 
-def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool],
-                  width: int = TABLE_WIDTH) -> list[int]:
-    """Relative widths (characters, padding included) for a table's columns.
-
-    Number columns, and text columns whose longest text is at most :data:`SHORT_TEXT`
-    characters ("15–74 år"), are fixed: they get what their longest cell needs and never wrap,
-    plus room for their heading's longest word — up to :data:`MAX_HEADER_WORD` characters, less
-    when the table would not fit ``width`` (a long heading word is hyphenated before a number
-    wraps). Longer text columns share what is left in proportion to their longest text, but
-    none gets less than its longest word (up to :data:`MAX_TEXT_WORD`) or
-    :data:`MIN_TEXT_WIDTH`.
-    """
+def _column_floors(headers: list[str], cells: list[list[str]], numeric: list[bool]
+                   ) -> tuple[list[bool], list[int], list[int]]:
+    """(fixed, floor, want) per column, without padding: see :func:`column_widths`."""
     n = len(headers)
     longest = [max((len(c) for c in column), default=0) for column in cells]
     fixed = [numeric[i] or longest[i] <= SHORT_TEXT for i in range(n)]
     heading_word = [_longest_word(h) for h in headers]
     floors, wants = [0] * n, [0] * n
     for i in range(n):
-        if not fixed[i]:
-            word = max([heading_word[i]] + [_longest_word(c) for c in cells[i]])
-            floors[i] = min(max(word, MIN_TEXT_WIDTH), MAX_TEXT_WORD)
+        if fixed[i]:
+            floors[i] = wants[i] = max(longest[i], heading_word[i], 1)
+        else:
+            word = max([_longest_word(c) for c in cells[i]], default=0)
+            floors[i] = max(heading_word[i], min(max(word, MIN_TEXT_WIDTH), MAX_TEXT_WORD))
             wants[i] = max(longest[i], len(headers[i]) // 2, floors[i])
+    return fixed, floors, wants
+
+
+def min_table_width(headers: list[str], cells: list[list[str]], numeric: list[bool]) -> int:
+    """The narrowest a table can be set (characters, padding included) without breaking a
+    number, a short text or a word of a heading."""
+    _, floors, _ = _column_floors(headers, cells, numeric)
+    return sum(floors) + CELL_PADDING * len(headers)
+
+
+def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool],
+                  width: int = TABLE_WIDTH) -> list[int]:
+    """Relative widths (characters, padding included) for a table's columns.
+
+    Number columns, and text columns whose longest text is at most :data:`SHORT_TEXT`
+    characters ("15–74 år"), are fixed: they get what their longest cell or their heading's
+    longest word needs, so a number never wraps and a heading is never hyphenated. Longer
+    text columns share what is left in proportion to their longest text, but none gets less
+    than its heading's longest word, its own longest word (up to :data:`MAX_TEXT_WORD`) or
+    :data:`MIN_TEXT_WIDTH`. A table whose floors do not fit ``width`` is split for print
+    (:func:`split_columns`); if even one part cannot fit, text columns are squeezed.
+    """
+    n = len(headers)
+    fixed, floors, wants = _column_floors(headers, cells, numeric)
     flexible = [i for i in range(n) if not fixed[i]]
-    room = width - CELL_PADDING * n - sum(floors)
-    for cap in range(MAX_HEADER_WORD, 0, -1):  # heading words yield first
-        for i in range(n):
-            if fixed[i]:
-                wants[i] = floors[i] = max(longest[i], min(heading_word[i], cap), 1)
-        if sum(wants[i] for i in range(n) if fixed[i]) <= room:
-            break
     if sum(wants) + CELL_PADDING * n <= width:
         return [w + CELL_PADDING for w in wants]
     # Too wide: fixed columns keep their width, text columns shrink towards their floors —
@@ -278,12 +302,49 @@ def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool
     return [w + CELL_PADDING for w in widths]
 
 
+def split_columns(headers: list[str], cells: list[list[str]], numeric: list[bool],
+                  width: int = TABLE_WIDTH) -> list[list[int]]:
+    """The columns of each printed part of a table too wide for ``width`` without breaking a
+    heading word or a number: the leading key columns (text, and the year) start every part;
+    the other columns fill the parts in order. One part when the table fits."""
+    n = len(headers)
+    keys = []
+    for i in range(n):
+        if numeric[i] and headers[i] != "År":
+            break
+        keys.append(i)
+    if min_table_width(headers, cells, numeric) <= width or len(keys) == n:
+        return [list(range(n))]
+
+    def fits(columns: list[int]) -> bool:
+        return min_table_width([headers[i] for i in columns], [cells[i] for i in columns],
+                               [numeric[i] for i in columns]) <= width
+
+    parts: list[list[int]] = [list(keys)]
+    for i in range(len(keys), n):
+        if len(parts[-1]) > len(keys) and not fits(parts[-1] + [i]):
+            parts.append(list(keys))
+        parts[-1].append(i)
+    return parts
+
+
 def _separator(numeric: list[bool], widths: list[int] | None) -> str:
     """The pipe table's header separator; with ``widths`` its dash counts carry them."""
     if widths is None:
         return "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"
     return "|" + "|".join(("-" * (max(w, 3) - 1) + ":") if n else (":" + "-" * (max(w, 3) - 1))
                           for n, w in zip(numeric, widths)) + "|"
+
+
+def scroll_block(markdown: str, name: str) -> str:
+    """Markdown (a table) in a block that scrolls sideways by itself where the screen is too
+    narrow (CSS ``.table-scroll`` in the preview's and the Quarto theme's stylesheets), so the
+    page never does; reachable by keyboard (``tabindex``) and named for screen readers
+    (``role="region"`` with the first sentence of ``name``)."""
+    first = _one_line(name).split(". ")[0].rstrip(".")
+    words = first if len(first) <= 80 else first[:77].rsplit(" ", 1)[0] + " …"
+    label_ = ("Tabell: " + words).replace("\\", "").replace('"', "'")
+    return f'::: {{.table-scroll tabindex="0" role="region" aria-label="{label_}"}}\n{markdown}\n:::'
 
 
 def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
@@ -294,8 +355,7 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
                   columns: Iterable[str] | None = None) -> str:
     """A Markdown pipe table (Norwegian numbers, numeric columns right-aligned) with caption
     ``: <caption> {#tbl-<label>}``, source line and data link; writes ``<label>.csv`` (``df`` as
-    given, every column, decimal point) and ``<label>.json`` beside it. Returns the
-    Markdown.
+    given, every column, decimal point) and ``<label>.json`` beside it. Returns the Markdown.
 
     ``formats``: per column a catalogue unit (``"prosent"`` …, no unit word in cells), a pair
     (unit, the decimals of each row as published; ``None`` for the unit's default) or a
@@ -329,16 +389,32 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
                for c in shown]
     cells = [list(map(_cell_formatter(c, df[c], formats.get(c)), df[c])) for c in shown]
-    rows = list(zip(*cells)) if cells else []
 
     def line(values) -> str:
         return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"
 
-    body = [line(headings)] + [line(r) for r in rows]
-    separator = _separator(numeric, None)
-    if max(len(x) for x in body + [separator]) > PANDOC_COLUMNS:
-        separator = _separator(numeric, column_widths(headings, cells, numeric))
-    table = [body[0], separator] + body[1:]
+    def pipe_table(columns: list[int]) -> str:
+        heads, nums = [headings[i] for i in columns], [numeric[i] for i in columns]
+        body = [line(heads)] + [line(row) for row in zip(*(cells[i] for i in columns))]
+        separator = _separator(nums, None)
+        if max(len(x) for x in body + [separator]) > PANDOC_COLUMNS:
+            separator = _separator(nums, column_widths(heads, [cells[i] for i in columns], nums))
+        return "\n".join([body[0], separator] + body[1:])
+
+    caption_line = f": {_one_line(caption)} {{#tbl-{label}}}"
+    whole = scroll_block(f"{pipe_table(list(range(len(shown))))}\n\n{caption_line}", caption)
+    parts = split_columns(headings, cells, numeric)
+    if len(parts) == 1:
+        tables = whole
+    else:
+        # Print cannot scroll: a table too wide for the page without hyphenated headings or
+        # wrapped numbers is printed in parts, the key columns repeated in each.
+        printed = [f"{pipe_table(parts[0])}\n\n: {_one_line(caption)} Del 1 av {len(parts)}. "
+                   f"{{#tbl-{label}}}"]
+        printed += [f"{pipe_table(part)}\n\n: Fortsettelse av @tbl-{label}, del {k} av {len(parts)}."
+                    for k, part in enumerate(parts[1:], start=2)]
+        tables = (f"::: {WEB_ONLY}\n{whole}\n:::\n\n::: {PRINT_ONLY}\n"
+                  + "\n\n".join(printed) + "\n:::")
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -349,4 +425,4 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
         "notes": notes, "indicators": sorted(set(indicators)), "sources": source_records(sources),
         "csv": csv.name, "csv_sha256": sha256_file(csv),
     })
-    return "\n".join(table) + f"\n\n: {_one_line(caption)} {{#tbl-{label}}}\n\n{footer}\n"
+    return f"{tables}\n\n{footer}\n"

@@ -55,6 +55,20 @@ def _page_titles(path: Path) -> dict[str, str]:
     return dict(zip(pages["url"], pages["title"]))
 
 
+# pages.csv `statistic` of the exports that other publishers made (tools/import_exports.py).
+PUBLISHERS = {"imdi": "IMDi", "fhi": "FHI"}
+
+
+def _page_publishers(path: Path) -> dict[str, str]:
+    """Page URL → publisher's short name for the pages not made by SSB (IMDi's and FHI's exports)."""
+    if not path.exists():
+        return {}
+    pages = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "statistic" not in pages.columns:
+        return {}
+    return {u: PUBLISHERS[s] for u, s in zip(pages["url"], pages["statistic"]) if s in PUBLISHERS}
+
+
 def _md_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
@@ -82,7 +96,12 @@ def _derived_part(records: list[dict], titles: Mapping[str, str]) -> str | None:
         if not refs:
             raise ValueError("a derived source row must name its inputs in source_ref")
         inputs.update(refs)
+    publishers = _page_publishers(PAGES_FILE)
+    other = {publishers[i] for i in inputs if i in publishers}
     links = sorted({_input_link(i, titles) for i in inputs})  # two queries of one table: once
+    if other and len(other) == len({publishers.get(i, "SSB") for i in inputs}):
+        # a national figure summed from another publisher's regional figures
+        return f"egne beregninger fra {text.and_join(sorted(other))}, {text.and_join(links)}"
     if len(links) > MAX_LISTED_PAGES:
         return (f"SSB, egne beregninger fra {len(links)} tabeller"
                 " (alle er listet i figurens proveniensfil)")
@@ -94,7 +113,8 @@ def source_line(sources) -> str:
     ``Kilde: SSB, <page title> (ssb.no, publisert 2021-03-19)``; table numbers and titles link
     to SSB. A published page counts once per release, as :func:`source_records` lists it; more
     than :data:`MAX_LISTED_PAGES` are summarised as a count and a date range of their releases
-    (all are listed in the figure's JSON). A derived row (``source_kind`` derived,
+    (all are listed in the figure's JSON). Pages of other publishers (IMDi's and FHI's exports)
+    are named by their publisher. A derived row (``source_kind`` derived,
     e.g. a gap computed from two rows) is told as ``SSB, egne beregninger fra <its inputs>``."""
     records = source_records(sources)
     parts = []
@@ -111,6 +131,11 @@ def source_line(sources) -> str:
             raise ValueError(f"unknown source_kind {r['source_kind']!r} "
                              "(expected ssb_api, published or derived)")
     titles = _page_titles(PAGES_FILE)
+    publishers = _page_publishers(PAGES_FILE)
+    for url, released in [k for k in pages if k[0] in publishers]:  # IMDi's and FHI's exports
+        r = pages.pop((url, released))
+        parts.append(f"{publishers[url]}, [{_md_escape(titles.get(url) or r['source_table'])}]({url})"
+                     f" ({released[:4]})")
     if len(pages) > MAX_LISTED_PAGES:
         dates = sorted(released[:10] for _, released in pages)
         parts.append(f"SSB, {len(pages)} tabeller publisert på ssb.no {dates[0]}–{dates[-1]}"
