@@ -171,7 +171,7 @@ def test_colours_and_png_bytes_are_the_same_in_another_process(tmp_path):
     (tmp_path / "data" / "codes.yml").write_text(CODES_YML, encoding="utf-8")
     script = textwrap.dedent(f"""
         import json, pandas as pd
-        from indikatorer.report import figures
+        from indikatorer.report import figures, style
         style.setup()
         codes = ["innvandrere", "hele_befolkningen", "asia", "land:Polen", "land:Eritrea"]
         fig = figures.line_chart(pd.read_json({str(tmp_path / 'frame.json')!r}))
