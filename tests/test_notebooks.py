@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import json
 import os
 import re
@@ -161,6 +162,20 @@ def snapshot_distributions() -> frozenset[str]:
     obs = edition_observations(EditionParams.from_cell(2024, 2010))
     return frozenset(i.id for i in load_catalogue().indicators
                      if (s := select_series(obs, i)).has_numbers and s.distribution)
+
+
+@pytest.mark.parametrize("rel", [*THEMES, *CHAPTERS])
+def test_every_name_a_notebook_imports_exists_in_the_package(rel):
+    """A renamed or moved function breaks the notebooks before any kernel starts a build."""
+    nb = nbformat.read(str(paths.PROJECT_ROOT / rel), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for statement in ast.walk(ast.parse(options_and_code(cell.source)[1])):
+            if isinstance(statement, ast.ImportFrom) and statement.module.startswith("indikatorer"):
+                module = importlib.import_module(statement.module)
+                for alias in statement.names:
+                    assert hasattr(module, alias.name), f"{rel}: {statement.module}.{alias.name}"
 
 
 @pytest.mark.parametrize("rel, theme", THEMES.items())
