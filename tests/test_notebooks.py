@@ -216,7 +216,9 @@ def test_every_catalogue_indicator_has_a_cell_that_selects_fits_and_presents(rel
 
 @pytest.mark.parametrize("rel, theme", THEMES.items())
 def test_an_indicator_with_numbers_has_its_section_and_one_without_has_none(book, rel, theme):
+    """... and one without numbers is listed once, in the summary, with what a refresh fills."""
     nb = executed(book["edition"], rel)
+    summary = all_output(executed(book["edition"], "chapters/02-sammendrag.ipynb"))
     edition = load_observations(year_max=2024).query("year >= 2010")
     for indicator in load_catalogue().by_theme(theme):
         cell = next(c for c in nb.cells if c.cell_type == "code" and f'catalogue["{indicator.id}"]' in c.source)
@@ -225,8 +227,10 @@ def test_an_indicator_with_numbers_has_its_section_and_one_without_has_none(book
         if has_numbers:
             assert out.startswith(f"## {indicator.name} {{#sec-{slug(indicator.id)}}}\n"), indicator.id
             assert f"{{#fig-{slug(indicator.id)}-" in out and f"Om tallene: {indicator.name}" in out
+            assert f"- {indicator.name}: " not in summary
         else:
             assert out == "", indicator.id
+            assert summary.count(f"- {indicator.name}: tallene ") == 1, indicator.id
 
 
 def figure_records(root: Path) -> list[tuple[Path, dict]]:

@@ -235,21 +235,28 @@ def show_population(obs: pd.DataFrame, catalogue: Any, params: EditionParams, *,
 
 
 def show_geography_coverage(obs: pd.DataFrame, catalogue: Any, params: EditionParams) -> None:
-    """In a county or municipality edition: once, which indicators have numbers for the area in
-    the edition's years and which have none (the chapters show no section for those). Prints
-    nothing for the whole country. ``obs``: the edition's observations."""
-    if not params.regional:
-        return
+    """Once, which indicators have no numbers in the edition (the chapters show no section for
+    them): for the whole country the list and what a refresh from SSB's statbank fills; in a
+    county or municipality edition also which have numbers for the area. ``obs``: the edition's
+    observations."""
     with_numbers = set(obs.loc[obs["value"].notna(), "indicator"])
     have = [i.name for i in catalogue.indicators if i.id in with_numbers]
-    lack = [i.name for i in catalogue.indicators if i.id not in with_numbers]
+    lack = [i for i in catalogue.indicators if i.id not in with_numbers]
+    years = fmt.year_range(*params.years)
+    if not params.regional:
+        if lack:
+            lines = [f"Datagrunnlaget har ingen tall i {years} for {len(lack)} av "
+                     f"{len(catalogue.indicators)} indikatorer, og kapitlene har ingen avsnitt om "
+                     "dem. En oppdatering fra SSBs statistikkbank vil fylle inn:", ""]
+            emit(["\n".join(lines + [f"- {i.name}: {what_refresh_fills(i)}" for i in lack])])
+        return
     place = geography_label(params.geography)
     codes = text.and_join(list(same_area(params.geography)))
     lines = [f"Denne utgaven gjelder {place} (områdekode {codes}). Datagrunnlaget har tall for "
-             f"{place} i {fmt.year_range(*params.years)} for {len(have)} av "
+             f"{place} i {years} for {len(have)} av "
              f"{len(catalogue.indicators)} indikatorer:", ""]
     lines += [f"- {name}" for name in have] or ["- ingen"]
     lines += ["", f"Disse {len(lack)} indikatorene har ingen tall for {place} i datagrunnlaget, og "
                   "kapitlene har ingen avsnitt om dem:", ""]
-    lines += [f"- {name}" for name in lack]
+    lines += [f"- {i.name}" for i in lack]
     emit(["\n".join(lines)])
