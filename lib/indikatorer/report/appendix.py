@@ -215,7 +215,20 @@ def show_figures_appendix(chapter_dir: str | Path = ".") -> None:
     for (path, digest), (released, retrieved) in sorted(files.items()):
         lines.append(f"| `{path}` | `{digest}` | {_span(released)} | {_span(retrieved)} |")
     blocks.append("\n".join(lines[:4]) + "\n" + scroll_block("\n".join(lines[4:]), "Filene i datagrunnlaget"))
-    emit(blocks)
+    emit(web_only(blocks, PRINTED_INSTEAD))
+
+
+# The lists above run to some twenty printed pages: the PDF names where they are instead.
+PRINTED_INSTEAD = (
+    "Nettutgaven har her en oversikt over hver figur og tabell i utgaven med indikatorene den "
+    "bygger på, kildene og filen med tallene bak; over hver side på ssb.no og hver tabell i "
+    "statistikkbanken som tallene er hentet fra; og over filene i datagrunnlaget med sjekksum. "
+    "De samme opplysningene står, maskinlesbart, i fila `manifest.json` i nettutgaven.")
+
+
+def web_only(blocks: list[str], printed: str) -> list[str]:
+    """``blocks`` on the web only, and ``printed`` in their place in the PDF."""
+    return [f"::: {PRINT_ONLY}\n{printed}\n:::", f"::: {WEB_ONLY}", *blocks, ":::"]
 
 
 def _span(dates: set[str]) -> str:

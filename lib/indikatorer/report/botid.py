@@ -20,7 +20,7 @@ from indikatorer.analysis.composition import GROUP, INDICATOR, Panel
 from indikatorer.core.params import EditionParams
 from indikatorer.report import fmt, style, text
 from indikatorer.report.composition import left_out
-from indikatorer.report.publishing import emit, publish_figure, publish_table
+from indikatorer.report.publishing import beside_figure, emit, publish_figure, publish_table
 from indikatorer.report.sources import SOURCE_KEYS
 
 BOTID_LABEL = "sysselsatte-andel-botidsprofil"
@@ -265,7 +265,8 @@ def show_botid_profile(panels: Sequence[Panel], profiles: pd.DataFrame, obs: pd.
         blocks.append(publish_table(
             table, label=f"{BOTID_LABEL}-tabell" + (f"-{i + 1}" if i else ""), caption=caption,
             sources=_profile_sources(obs, rows, reference), formats=formats,
-            headers=headers, indicators=[INDICATOR], notes=_missing_note(rows), out_dir=out_dir))
+            headers=headers, indicators=[INDICATOR], notes=_missing_note(rows), out_dir=out_dir,
+            **beside_figure(BOTID_LABEL)))
     emit(blocks)
 
 

@@ -20,7 +20,7 @@ from indikatorer.analysis.composition import (INDICATOR, WEIGHT_INDICATOR, Choic
                                               NoDecomposition)
 from indikatorer.core.params import EditionParams
 from indikatorer.report import fmt, style, text
-from indikatorer.report.publishing import emit, publish_figure, publish_table
+from indikatorer.report.publishing import beside_figure, emit, publish_figure, publish_table
 from indikatorer.report.sources import SOURCE_KEYS
 from indikatorer.report.style import FIGSIZE, NEUTRALS, label, ordered_codes
 
@@ -290,5 +290,5 @@ def show_composition(result: Composition | Choice, params: EditionParams, *,
                  "sysselsatte i regionen («Sysselsatte»), begge i prosent, og regionens bidrag til "
                  "endringen i andelen sysselsatte, i prosentpoeng."),
         sources=sources, formats=formats, headers=headers, indicators=indicators, notes=notes,
-        out_dir=out_dir))
+        out_dir=out_dir, **beside_figure(FIGURE_LABEL)))
     emit(blocks)

@@ -91,9 +91,9 @@ def findings(series: IndicatorSeries, params: EditionParams, *, trend: TrendResu
         return text.level_sentence(name, who if group == primary else group_label(group), value,
                                    latest, unit, decimals=decimals)
 
+    # The level sentence names its year; a section whose newest number is older than the
+    # edition allows is marked once under its heading (report.coverage.older_note).
     sentences.append(level(primary, values[latest]))
-    if latest < params.year:
-        sentences.append(f"Datagrunnlaget har ikke nyere tall enn for {latest}.")
     for other in ("norskfodte", "innvandrerbakgrunn"):
         if other not in (primary, reference):
             other_values = values_by_year(main, other).dropna()

@@ -28,11 +28,12 @@ from indikatorer.core.params import EditionParams
 from indikatorer.data.selection import (BREAKDOWN_COLUMN, TREND_STEP, IndicatorSeries, SeriesBreak,
                                         distribution_dimension, primary_group, reference_group,
                                         series_breaks)
+from indikatorer.data.coverage import coverage
 from indikatorer.report import figures, fmt, style, text
+from indikatorer.report.coverage import older_note
 from indikatorer.report.findings import Findings, facet_sentence, findings, group_label
 from indikatorer.report.model_details import details_block, method_text, model_lines
-from indikatorer.report.publishing import emit, publish_figure, publish_table
-from indikatorer.report.sources import source_line
+from indikatorer.report.publishing import beside_figure, emit, publish_figure, publish_table
 from indikatorer.report.tables import facet_table, status_note, wide_table
 
 # breakdown → Norwegian word, and the part of its figure label
@@ -96,10 +97,10 @@ def _csv(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def method_callout(series: IndicatorSeries, shown: pd.DataFrame, params: EditionParams,
-                   trend: TrendResult | None = None) -> str:
-    """The methodology note under an indicator: definition, population, the sources of the rows
-    ``shown`` in the section, breaks, caveats, the trend model, and a reference to the appendix
-    entry."""
+                   trend: TrendResult | None = None, breakdowns: Sequence[str] = ()) -> str:
+    """The methodology note under an indicator: definition, population, the ``breakdowns``
+    shown, breaks, caveats, the trend model, and where the sources are (under the figures, and
+    in the appendix entry it refers to). ``shown``: the rows shown in the section."""
     indicator = series.indicator
     # Not collapsible: Quarto's folded callouts carry data-bs-* toggles that axe-core flags.
     lines = [f'::: {{.callout-note title="Om tallene: {indicator.name}"}}',
@@ -107,8 +108,9 @@ def method_callout(series: IndicatorSeries, shown: pd.DataFrame, params: Edition
              f"**Populasjon.** {indicator.population}."]
     if indicator.reference_group:
         lines += ["", f"**Sammenlignes med.** {group_label(indicator.reference_group)}."]
-    if not shown.empty:
-        lines += ["", f"**Kilde.** {source_line(series.sources(shown)).removeprefix('Kilde: ')}."]
+    if breakdowns:
+        words = text.and_join([BREAKDOWN_WORD[b] for b in breakdowns])
+        lines += ["", f"**Fordelinger.** Tallene er vist etter {words}."]
     if indicator.derived:
         lines += ["", f"**Beregning.** Gruppens verdi minus referansegruppens verdi, i prosentpoeng, "
                       f"regnet ut fra de publiserte tallene for indikatoren «{indicator.derived['from']}»."]
@@ -128,7 +130,10 @@ def method_callout(series: IndicatorSeries, shown: pd.DataFrame, params: Edition
     if not indicator.derived and not shown.empty and (sources["source_kind"] == "derived").any():
         lines += ["", "**Avledede tall.** Tallene for hele landet er summert av oss over fylkene eller "
                       "kommunene; kilden publiserer dem ikke. Metoden står i vedlegget «Slik er tallene laget»."]
-    lines += ["", f"Mer om indikatoren i @{appendix_id(indicator.id)}.", ":::"]
+    # Each source is named once per section: under the figures (the tables beside them refer
+    # to them); the appendix entry lists them all.
+    lines += ["", f"Kildene står under figurene. Mer om indikatoren og kildene i "
+                  f"@{appendix_id(indicator.id)}.", ":::"]
     return "\n".join(lines)
 
 
@@ -151,7 +156,11 @@ def indicator_blocks(series: IndicatorSeries, params: EditionParams, *, trend=No
         return []
     for breakdown in params.breakdowns:  # a bad breakdown fails before any figure is written
         BREAKDOWN_COLUMN[breakdown]
-    blocks = [f"## {indicator.name} {{#{section_id(indicator.id)}}}", " ".join(intro.split())]
+    blocks = [f"## {indicator.name} {{#{section_id(indicator.id)}}}"]
+    older = older_note(coverage(series, params), indicator)
+    if older:
+        blocks.append(older)
+    blocks.append(" ".join(intro.split()))
     if indicator.status_note:
         blocks.append('::: {.callout-warning title="Avsluttet eller endret statistikk"}\n'
                       f"{indicator.status_note}\n:::")
@@ -163,17 +172,15 @@ def indicator_blocks(series: IndicatorSeries, params: EditionParams, *, trend=No
         found = findings(series, params, trend=trend, gap=gap, change=change)
         blocks.append("**Hovedfunn**\n\n" + "\n".join(f"- {s}" for s in found.sentences))
         _groups(series, found, model_lines(indicator.unit, trend, gap, change), out_dir, blocks, shown)
-    missing = []
+    # A breakdown without numbers is not shown and not mentioned here: the method box names
+    # those shown, the appendix entry the years and groups with numbers.
+    by = []
     for breakdown in params.breakdowns:
         by_rows = series.by(breakdown)
         if by_rows["value"].notna().any():
             _breakdown(series, by_rows, breakdown, found.primary, out_dir, blocks, shown)
-        else:
-            missing.append(BREAKDOWN_WORD[breakdown])
-    if missing:
-        blocks.append(f"Datagrunnlaget har ingen tall for {indicator.subject} etter "
-                      f"{text.and_join(missing, 'eller')} i {fmt.year_range(*params.years)}.")
-    blocks.append(method_callout(series, pd.concat(shown), params, found.trend))
+            by.append(breakdown)
+    blocks.append(method_callout(series, pd.concat(shown), params, found.trend, by))
     return blocks
 
 
@@ -207,7 +214,8 @@ def _groups(series: IndicatorSeries, found: Findings, models: list[str], out_dir
         table, label=f"{label}-tabell",
         caption=f"{indicator.name}. {text.UNIT_CAPTIONS[unit]}, etter gruppe og år.{caption_ages(main)}",
         sources=series.sources(main), formats=formats, headers=headers, indicators=[indicator.id],
-        notes=status_note(main), out_dir=out_dir))
+        notes=status_note(main), out_dir=out_dir,
+        **beside_figure(label)))
     shown.append(main)
 
 
@@ -238,7 +246,8 @@ def _distribution(series: IndicatorSeries, out_dir, blocks: list[str], shown: li
         table, label=f"{label}-tabell",
         caption=f"{indicator.name}{by_dimension}, {year}. {text.UNIT_CAPTIONS[unit]}.",
         sources=series.sources(in_year), formats=formats, headers=headers, indicators=[indicator.id],
-        notes=status_note(in_year), out_dir=out_dir))
+        notes=status_note(in_year), out_dir=out_dir,
+        **beside_figure(label)))
     shown.append(main)
     return primary
 
@@ -285,5 +294,6 @@ def _breakdown(series: IndicatorSeries, by_rows: pd.DataFrame, breakdown: str, p
         table, label=f"{label}-tabell",
         caption=f"{indicator.name}{by_word}, {year}. {text.UNIT_CAPTIONS[unit]}.{caption_ages(in_year)}",
         sources=series.sources(in_year), formats=formats, headers=headers, indicators=[indicator.id],
-        notes=status_note(in_year), out_dir=out_dir))
+        notes=status_note(in_year), out_dir=out_dir,
+        **beside_figure(label)))
     shown.append(by_rows)

@@ -111,7 +111,9 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _footer(link_dir: str, label_: str, sources, notes) -> str:
+def _footer(link_dir: str, label_: str, sources, notes, source_text: str | None = None) -> str:
+    """The lines under a figure or table: notes, the source line (``source_text`` instead where
+    given: a table that refers to its figure's), the links to the data and the notebook."""
     lines = []
     if notes:
         lines.append("Merknad: " + " ".join(_one_line(n) for n in notes))
@@ -128,7 +130,8 @@ def _footer(link_dir: str, label_: str, sources, notes) -> str:
     # Print names where the data file lives in the web edition (the colophon gives its address).
     folder = Path(notebook).parent.as_posix() if notebook else ""
     where = f"{folder}/{link_dir}" if folder not in ("", ".") else link_dir
-    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}"
+    source = source_line(sources)  # validates the sources also where another text is shown
+    lines.append(f"{source_text or source} [· {' · '.join(links)}]{WEB_ONLY}"
                  f"[ · Data i nettutgaven: `{where}/{label_}.csv`]{PRINT_ONLY}")
     return "\n".join(lines)
 
@@ -347,12 +350,20 @@ def scroll_block(markdown: str, name: str) -> str:
     return f'::: {{.table-scroll tabindex="0" role="region" aria-label="{label_}"}}\n{markdown}\n:::'
 
 
+def beside_figure(label_: str) -> dict:
+    """The :func:`publish_table` options of a table beside its figure ``fig-<label_>``: on the
+    web only (the PDF has the figure, whose source line names where its data file lives) and
+    its source line referring to the figure's, so that each source is said once."""
+    return {"source_text": f"Kilde: som for @fig-{label_}.", "printed": False}
+
+
 def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
                   out_dir: str | os.PathLike = "figures",
                   formats: Mapping[str, str | Callable] | None = None,
                   headers: Mapping[str, str | tuple[str, str]] | None = None,
                   indicators: Iterable[str] = (), notes: Iterable[str] = (),
-                  columns: Iterable[str] | None = None) -> str:
+                  columns: Iterable[str] | None = None, source_text: str | None = None,
+                  printed: bool = True) -> str:
     """A Markdown pipe table (Norwegian numbers, numeric columns right-aligned) with caption
     ``: <caption> {#tbl-<label>}``, source line and data link; writes ``<label>.csv`` (``df`` as
     given, every column, decimal point) and ``<label>.json`` beside it. Returns the Markdown.
@@ -364,6 +375,11 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
     label, ``År``, or the column name), or ``(heading, note)``: a short heading whose full
     meaning goes in the note under the table (see :func:`header_label`). ``columns``: the
     columns shown, in order (default: all; the CSV keeps every column).
+
+    ``source_text``: the visible source line instead of the sources' own (the table beside a
+    figure refers to the figure's: each source is said once per section); the provenance file
+    lists the sources all the same. ``printed=False``: the table is on the web only (the PDF
+    shows the figure, whose source line says where its data file lives).
 
     A table too wide for one line of Markdown gets relative column widths
     (:func:`column_widths`) in its separator line's dash counts, which pandoc and Quarto turn
@@ -384,7 +400,7 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
             if note and _one_line(note) not in notes:
                 notes.append(_one_line(note))
         headings.append(str(heading))
-    footer = _footer(Path(out_dir).name, label, sources, notes)
+    footer = _footer(Path(out_dir).name, label, sources, notes, source_text)
 
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
                for c in shown]
@@ -404,7 +420,9 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
     caption_line = f": {_one_line(caption)} {{#tbl-{label}}}"
     whole = scroll_block(f"{pipe_table(list(range(len(shown))))}\n\n{caption_line}", caption)
     parts = split_columns(headings, cells, numeric)
-    if len(parts) == 1:
+    if not printed:
+        tables = whole
+    elif len(parts) == 1:
         tables = whole
     else:
         # Print cannot scroll: a table too wide for the page without hyphenated headings or
@@ -425,4 +443,6 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
         "notes": notes, "indicators": sorted(set(indicators)), "sources": source_records(sources),
         "csv": csv.name, "csv_sha256": sha256_file(csv),
     })
+    if not printed:
+        return f"::: {WEB_ONLY}\n{tables}\n\n{footer}\n:::\n"
     return f"{tables}\n\n{footer}\n"
