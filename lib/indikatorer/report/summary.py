@@ -13,22 +13,16 @@ import pandas as pd
 from indikatorer.analysis.models import Models
 from indikatorer.analysis.trends import Direction, GapChange, TrendResult
 from indikatorer.core.params import EditionParams
+from indikatorer.data.coverage import STALE_YEARS, coverage
 from indikatorer.data.selection import (IndicatorSeries, SeriesBreak, break_between, decimals_by_year,
-                                        gap_frame, geography_label, reference_group, same_area,
+                                        gap_frame, geography_label, reference_group,
                                         select_series, values_by_year)
 from indikatorer.report import fmt, style, text
+from indikatorer.report.coverage import STATUS_WORDS
 from indikatorer.report.findings import Findings, findings, group_label
 from indikatorer.report.indicator import _breakdown, _groups
 from indikatorer.report.model_details import DIRECTION_WORDS, GAP_WORDS
 from indikatorer.report.publishing import emit, publish_table
-
-
-def what_refresh_fills(indicator: Any) -> str:
-    tables = [s["table"] for s in indicator.api_sources]
-    if tables:
-        word = "tabell" if len(tables) == 1 else "tabellene"
-        return f"tallene fra statistikkbankens {word} {text.and_join(tables)}"
-    return "tallene når en tabell i statistikkbanken er knyttet til indikatoren"
 
 
 def _gap_change_text(gaps: pd.DataFrame, breaks: Sequence[SeriesBreak], unit: str,
@@ -41,14 +35,17 @@ def _gap_change_text(gaps: pd.DataFrame, breaks: Sequence[SeriesBreak], unit: st
     (y0, g0), (y1, g1) = list(gaps["gap"].items())[-2:]
     if break_between(breaks, int(y0), int(y1)):
         return math.nan, "brudd i serien"
-    default = fmt.DECIMALS[fmt.difference_unit(unit)]
+    gap_unit = fmt.difference_unit(unit)
+    default = fmt.DECIMALS[gap_unit]
     d0, d1 = ((decimals or {}).get(int(y), default) for y in (y0, y1))
-    decimals = max(d0, d1)
-    size_change = float(fmt.round_half_up(abs(g1), d1) - fmt.round_half_up(abs(g0), d0))
+    # Two gaps of different precision (one-decimal figures one year, whole numbers the next)
+    # are compared at the coarser: 31 against 23,7 is «7 større», not «7,3».
+    decimals = min(d0, d1)
+    size_change = float(fmt.round_half_up(abs(g1), decimals) - fmt.round_half_up(abs(g0), decimals))
     if size_change == 0:
         return 0.0, f"uendret fra {y0}"
     word = "mindre" if size_change < 0 else "større"
-    return size_change, f"{fmt.number(abs(size_change), decimals)} {word} enn i {y0}"
+    return size_change, f"{fmt.value(abs(size_change), gap_unit, decimals=decimals)} {word} enn i {y0}"
 
 
 # Summary column → the column of headline_summary() holding the decimals it is shown with.
@@ -59,16 +56,18 @@ def headline_summary(headline: Sequence[IndicatorSeries], models: Sequence[Model
                      params: EditionParams) -> pd.DataFrame:
     """One row per headline indicator (``headline``, with the ``models`` fitted on each): the
     newest value for the models' group (innvandrere where published) and for the reference
-    group in the same year, the gap, how the gap changed since the previous measurement, and
-    the long-run development (the gap's trend verdict, or the level's trend direction where
-    there is no reference group) with the years of the trend in ``trend_years``."""
+    group in the same year, the gap, how the gap changed since the previous measurement, the
+    long-run development (the gap's trend verdict, or the level's trend direction where there
+    is no reference group) with the years of the trend in ``trend_years``, and the ``status``
+    of the indicator's numbers (current, older, none: :mod:`indikatorer.data.coverage`)."""
     records = []
     for series, fitted in zip(headline, models, strict=True):
         indicator, main = series.indicator, series.main
         record = {"indicator": indicator.id, "name": indicator.name, "unit": indicator.unit,
                   "group": "", "year": math.nan, "value": math.nan, "reference_group": "",
                   "reference_value": math.nan, "gap": math.nan, "gap_change": math.nan,
-                  "last_change": "", "development": "ingen tall i denne utgaven", "trend_years": "",
+                  "last_change": "", "development": "", "trend_years": "",
+                  "status": STATUS_WORDS[coverage(series, params).status],
                   # decimals as published (a gap: the larger of its two values'), for showing only
                   **dict.fromkeys(SUMMARY_DECIMALS.values(), fmt.DECIMALS.get(indicator.unit, 1))}
         if series.has_numbers and not series.distribution:
@@ -93,7 +92,7 @@ def headline_summary(headline: Sequence[IndicatorSeries], models: Sequence[Model
                 verdict = found.gap_verdict if indicator.derived else found.trend and found.trend.direction
                 record.update(**_development(verdict, found.trend))
         elif series.has_numbers:
-            record.update(development="fordeling; se kapitlet")
+            record.update(development="fordeling; se kapitlet", year=coverage(series, params).newest)
         records.append(record)
     return pd.DataFrame.from_records(records)
 
@@ -110,7 +109,7 @@ def show_summary_table(headline: Sequence[IndicatorSeries], models: Sequence[Mod
                        params: EditionParams, *, out_dir: str | Path = "figures") -> None:
     """Print the summary table of every headline indicator (#tbl-sammendrag)."""
     frame = headline_summary(headline, models, params)
-    shown = ["name", "group", "year", "value", "reference_group", "reference_value", "gap",
+    shown = ["name", "group", "year", "status", "value", "reference_group", "reference_value", "gap",
              "last_change", "development", "unit"]  # the CSV keeps every column of the frame
     number = {c: ("antall", frame[d].astype(int).tolist()) for c, d in SUMMARY_DECIMALS.items()}
     frame = frame.drop(columns=list(SUMMARY_DECIMALS.values()))  # the CSV: values as published
@@ -121,7 +120,7 @@ def show_summary_table(headline: Sequence[IndicatorSeries], models: Sequence[Mod
             if note and note not in label_notes:
                 label_notes.append(note)
         number[column] = lambda v: style.split_label(v)[0]
-    headers = {"name": "Indikator", "group": "Gruppe", "year": "År", "value": "Verdi",
+    headers = {"name": "Indikator", "group": "Gruppe", "year": "Nyeste år", "status": "Status", "value": "Verdi",
                "reference_group": "Sammenlignet med", "reference_value": "Verdi",
                "gap": "Forskjell", "last_change": "Forskjellen siden forrige måling",
                "development": "Utvikling over tid", "unit": "Enhet"}
@@ -135,10 +134,13 @@ def show_summary_table(headline: Sequence[IndicatorSeries], models: Sequence[Mod
               f"{geography_label(params.geography)} i {fmt.year_range(*params.years)}."])
         return
     sources = pd.concat([s.sources(s.main) for s in headline if not s.main.empty], ignore_index=True)
-    caption = (f"Hovedindikatorene i {params.year}-utgaven: siste år med tall for gruppen og "
-               "sammenligningsgruppen, forskjellen mellom dem (prosentpoeng for andeler) og "
-               f"utviklingen i forskjellen over inntil {params.window} år.")
-    notes = ["«Utvikling over tid» er trenden i forskjellen (gapet minker/øker) der indikatoren har en "
+    caption = (f"Hovedindikatorene i {params.year}-utgaven: nyeste år med tall for gruppen og "
+               "sammenligningsgruppen, om tallene er oppdaterte, forskjellen mellom gruppene "
+               f"(prosentpoeng for andeler) og utviklingen i forskjellen over inntil {params.window} år.")
+    notes = [f"«Status»: oppdatert når de nyeste tallene er fra {params.year - STALE_YEARS} eller "
+             "senere, eldre tall når de er eldre, ingen tall når datagrunnlaget ikke har tall i "
+             f"{fmt.year_range(*params.years)}.",
+             "«Utvikling over tid» er trenden i forskjellen (gapet minker/øker) der indikatoren har en "
              "sammenligningsgruppe, ellers trenden i nivået; retning oppgis bare når 95 prosent "
              "konfidensintervall ikke omfatter null. Årene trenden bygger på, står i kapitlene og i "
              "datafila.", *label_notes]
@@ -159,16 +161,12 @@ def show_population(obs: pd.DataFrame, catalogue: Any, params: EditionParams, *,
     """Print the section «Befolkningen»: how many immigrants and Norwegian-born to
     immigrant parents live in Norway, by world region; persons with refugee background;
     immigrants and immigrations by reason — each with a figure and a table where the data have
-    them. ``obs``: the edition's observations. In a county or municipality edition what the
-    area has no numbers for is not noted here (:func:`show_geography_coverage` lists it once)."""
+    them. ``obs``: the edition's observations. What the edition has no numbers for is not noted
+    here: the coverage table lists it once (:func:`indikatorer.report.coverage.show_coverage`)."""
     def main(indicator_id: str) -> pd.DataFrame:
         return select_series(obs, catalogue.get(indicator_id)).main
 
     sentences, blocks, shown = [], [], []
-
-    def no_data(markdown: str) -> None:
-        if not params.regional:
-            blocks.append(markdown)
 
     counts = main("befolkning_antall")
     immigrants, born_here = _newest(counts, "innvandrere"), _newest(counts, "norskfodte")
@@ -193,25 +191,16 @@ def show_population(obs: pd.DataFrame, catalogue: Any, params: EditionParams, *,
         sentences.append(text.sentence(words))
     if sentences:
         blocks.append(" ".join(sentences))
-    else:
-        no_data(text.no_data_note("befolkningen etter innvandringskategori",
-                                  what_refresh_fills(catalogue.get("befolkning_antall")), years=params.years))
 
     population = select_series(obs, catalogue.get("befolkning_antall"))
     by_region = population.by("region")
     by_region = by_region[by_region["group"].isin(["innvandrere", "norskfodte"])]
     if by_region["value"].notna().any():
         _breakdown(population, by_region, "region", "innvandrere", out_dir, blocks, shown)
-    else:
-        no_data("Datagrunnlaget har ingen tall for befolkningen etter landbakgrunn i "
-                f"{fmt.year_range(*params.years)}.")
 
     if refugees.has_numbers:
         found = Findings(sentences[-1:], "flyktningbakgrunn", headline=tuple(sentences[-1:]))
         _groups(refugees, found, [], out_dir, blocks, shown)
-    else:
-        no_data(text.no_data_note(refugees.indicator.name, what_refresh_fills(refugees.indicator),
-                                  years=params.years))
 
     stock = next((i for i in catalogue.indicators if i.id == "innvandrere_grunn_antall"), None)
     if stock is not None:  # a catalogue without immigrants by reason (a test's, or an older one)
@@ -221,42 +210,9 @@ def show_population(obs: pd.DataFrame, catalogue: Any, params: EditionParams, *,
             blocks.append(f"{stock.name} i {geography_label(params.geography).replace('Hele landet', 'Norge')} "
                           f"({stock.population.lower()}):")
             _breakdown(stock_series, by_stock_reason, "reason", "innvandrere", out_dir, blocks, shown)
-        else:
-            no_data(text.no_data_note(stock.name.lower(), what_refresh_fills(stock), years=params.years))
 
     reasons = select_series(obs, catalogue.get("innvandringer_grunn_antall"))
     by_reason = reasons.by("reason")
     if by_reason["value"].notna().any():
         _breakdown(reasons, by_reason, "reason", "innvandrere", out_dir, blocks, shown)
-    else:
-        no_data(text.no_data_note("innvandringer etter innvandringsgrunn",
-                                  what_refresh_fills(reasons.indicator), years=params.years))
     emit(blocks)
-
-
-def show_geography_coverage(obs: pd.DataFrame, catalogue: Any, params: EditionParams) -> None:
-    """Once, which indicators have no numbers in the edition (the chapters show no section for
-    them): for the whole country the list and what a refresh from SSB's statbank fills; in a
-    county or municipality edition also which have numbers for the area. ``obs``: the edition's
-    observations."""
-    with_numbers = set(obs.loc[obs["value"].notna(), "indicator"])
-    have = [i.name for i in catalogue.indicators if i.id in with_numbers]
-    lack = [i for i in catalogue.indicators if i.id not in with_numbers]
-    years = fmt.year_range(*params.years)
-    if not params.regional:
-        if lack:
-            lines = [f"Datagrunnlaget har ingen tall i {years} for {len(lack)} av "
-                     f"{len(catalogue.indicators)} indikatorer, og kapitlene har ingen avsnitt om "
-                     "dem. En oppdatering fra SSBs statistikkbank vil fylle inn:", ""]
-            emit(["\n".join(lines + [f"- {i.name}: {what_refresh_fills(i)}" for i in lack])])
-        return
-    place = geography_label(params.geography)
-    codes = text.and_join(list(same_area(params.geography)))
-    lines = [f"Denne utgaven gjelder {place} (områdekode {codes}). Datagrunnlaget har tall for "
-             f"{place} i {years} for {len(have)} av "
-             f"{len(catalogue.indicators)} indikatorer:", ""]
-    lines += [f"- {name}" for name in have] or ["- ingen"]
-    lines += ["", f"Disse {len(lack)} indikatorene har ingen tall for {place} i datagrunnlaget, og "
-                  "kapitlene har ingen avsnitt om dem:", ""]
-    lines += [f"- {i.name}" for i in lack]
-    emit(["\n".join(lines)])
