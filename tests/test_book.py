@@ -197,9 +197,10 @@ def test_every_record_points_at_the_cell_that_made_it(edition):
         assert record["execution_count"] == entry["execution_count"], entry["label"]
 
 
-def test_caption_method_box_and_provenance_count_the_same_sources(edition):
-    """Fig. sysselsatte-andel-grupper (3.1): the source line under it, the method box of its
-    section and its provenance file name the same number of publications (page and release)."""
+def test_source_line_and_provenance_count_the_same_sources_said_once_per_section(edition):
+    """Fig. sysselsatte-andel-grupper (3.1): the source line under it and its provenance file
+    name the same number of publications (page and release); the table beside it and the
+    method box refer to it instead of repeating the sources."""
     result, _, _ = edition
     record = json.loads((result.staging_dir / "notebooks/figures/sysselsatte-andel-grupper.json")
                         .read_text(encoding="utf-8"))
@@ -207,9 +208,34 @@ def test_caption_method_box_and_provenance_count_the_same_sources(edition):
     out = next("".join(o.get("text", "") for o in c.outputs) for c in nb.cells
                if c.cell_type == "code" and 'catalogue["sysselsatte_andel"]' in c.source)
     caption = out.split("{#fig-sysselsatte-andel-grupper ", 1)[1].split("Kilde: SSB, ", 1)[1]
-    method = out.split("**Kilde.** SSB, ", 1)[1]
-    counts = {int(re.match(r"(\d+) tabeller", text).group(1)) for text in (caption, method)}
-    assert counts == {len(record["sources"])}, (counts, len(record["sources"]))
+    assert int(re.match(r"(\d+) tabeller", caption).group(1)) == len(record["sources"])
+    table = out.split("{#tbl-sysselsatte-andel-grupper-tabell}", 1)[1].split("{#fig-", 1)[0]
+    assert "Kilde: som for @fig-sysselsatte-andel-grupper." in table and "Kilde: SSB" not in table
+    assert "**Kilde.**" not in out and "Kildene står under figurene." in out
+    table_record = json.loads((result.staging_dir / "notebooks/figures/sysselsatte-andel-grupper-tabell.json")
+                              .read_text(encoding="utf-8"))
+    assert table_record["sources"]  # the table's provenance still lists its sources
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The page count of a PDF: the /Count of its page tree's root (the largest /Pages node).
+    (Counting «/Type /Page» would count /PageLabel entries too.)"""
+    nodes = re.findall(rb"<<(?:(?!<<|>>).)*?/Type\s*/Pages\b(?:(?!<<|>>).)*?>>", pdf, flags=re.S)
+    counts = [int(re.search(rb"/Count\s+(\d+)", node).group(1)) for node in nodes]
+    assert counts, "no page tree found"
+    return max(counts)
+
+
+MAX_PAGES = 95  # issue 10: a reader's book; what the PDF leaves out stays in the HTML and the data files
+
+
+def test_the_pdf_is_a_readers_book_of_at_most_95_pages_and_the_web_keeps_what_it_leaves_out(edition):
+    result, html, _ = edition
+    pages = pdf_pages(result.pdf.read_bytes())
+    assert 10 <= pages <= MAX_PAGES, pages
+    # Left out of print, kept on the web: the tables beside the figures and the audit lists.
+    assert 'id="tbl-sysselsatte-andel-grupper-tabell"' in html
+    assert 'id="sec-kildene"' in html and "sha256" in html
 
 
 def test_every_parameter_and_the_renderers_that_made_the_files_are_recorded(edition):

@@ -520,7 +520,18 @@ def test_an_indicator_cell_prints_its_section_findings_figures_models_tables_and
     alt = out.split('fig-alt="', 1)[1].split('"}', 1)[0]         # alt text states the finding,
     assert alt.startswith("Linjediagram, prosent, for innvandrere og befolkningen eksklusive innvandrere, 2011–2023.")
     assert "Andelen i testen blant innvandrere var 66,0 prosent i 2023." in alt  # in the catalogue's words
-    assert "etter botid eller innvandringsgrunn i 2010–2023." in out  # one sentence for the missing ones
+    # A breakdown without numbers is not mentioned (no "no figures" per breakdown); the method
+    # box names the breakdowns shown, and the sources stand once, under the figures.
+    assert "botid" not in out.split("callout-note")[1].split(":::")[0].split("**Fordelinger.**")[0]
+    assert "**Fordelinger.** Tallene er vist etter kjønn og landbakgrunn." in out
+    assert "Datagrunnlaget har ingen tall" not in out and "**Kilde.**" not in out
+    assert "Kildene står under figurene." in out
+    # The table beside the figure is on the web only and refers to the figure's source line.
+    opened = '::: {.content-visible when-format="html"}\n::: {.table-scroll'
+    table = out.split("{#tbl-test-andel-grupper-tabell}", 1)[1].split("{#fig-", 1)[0]
+    assert opened in out.split("{#tbl-test-andel-grupper-tabell}", 1)[0].rsplit("{#fig-", 1)[1]
+    assert "Kilde: som for @fig-test-andel-grupper." in table and "Kilde: SSB" not in table
+    assert out.count("Kilde: SSB") == out.count("{#fig-")  # one source line per figure
     assert '::: {.callout-note title="Om tallene: Testandel"}' in out  # never folded
     assert "SSB bruker 20–66 år fra 2017." in out and "@sec-om-test-andel" in out
     record = json.loads((tmp_path / "figures" / "test-andel-grupper.json").read_text(encoding="utf-8"))
@@ -630,8 +641,9 @@ def test_headline_summary_has_level_reference_gap_and_direction():
     first = table.iloc[0]
     assert (first["year"], first["value"], first["reference_value"]) == (2023, 66.0, pytest.approx(72.4))
     assert first["gap"] == pytest.approx(-6.4)
-    assert first["last_change"] == "0,3 mindre enn i 2022" and first["development"].startswith("gapet minker")
-    assert table.iloc[1]["development"] == "ingen tall i denne utgaven"
+    assert first["last_change"] == "0,3 prosentpoeng mindre enn i 2022"  # with its unit
+    assert first["development"].startswith("gapet minker") and first["status"] == "oppdatert"
+    assert table.iloc[1]["status"] == "ingen tall" and table.iloc[1]["development"] == ""
 
 
 def test_summary_table_is_narrow_enough_to_read_in_the_pdf(capsys, tmp_path):
@@ -642,14 +654,14 @@ def test_summary_table_is_narrow_enough_to_read_in_the_pdf(capsys, tmp_path):
     header = next(i for i, ln in enumerate(lines) if ln.startswith("| Indikator |"))
     cells = [c.strip() for c in lines[header].strip("|").split("|")]
     # One group throughout: it heads its values instead of filling a column of its own.
-    assert cells == ["Indikator", "År", "Innvandrere", "Sammenlignet med", "Verdi", "Forskjell",
-                     "Forskjellen siden forrige måling", "Utvikling over tid", "Enhet"]
+    assert cells == ["Indikator", "Nyeste år", "Status", "Innvandrere", "Sammenlignet med", "Verdi",
+                     "Forskjell", "Forskjellen siden forrige måling", "Utvikling over tid", "Enhet"]
     first = [c.strip() for c in lines[header + 2].strip("|").split("|")]
-    assert first[:3] == ["Testandel", "2023", "66,0"]
-    assert first[7].startswith("gapet minker") and "(" not in first[7]  # no years in the cell
-    # Relative column widths in the separator's dashes: the text columns are wider than «År».
+    assert first[:4] == ["Testandel", "2023", "oppdatert", "66,0"]
+    assert first[8].startswith("gapet minker") and "(" not in first[8]  # no years in the cell
+    # Relative column widths in the separator's dashes: the names are wider than the years.
     dashes = [len(c) for c in lines[header + 1].strip("|").split("|")]
-    assert dashes[0] > dashes[1] and dashes[6] > dashes[1]
+    assert dashes[0] > dashes[1]
     data = pd.read_csv(tmp_path / "sammendrag.csv", dtype=str, keep_default_na=False)
     assert list(data["indicator"]) == ["test_andel", "tom_andel"]  # the CSV keeps every column
     assert re.fullmatch(r"\d{4}–\d{4}", data.loc[0, "trend_years"])

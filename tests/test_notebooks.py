@@ -102,6 +102,15 @@ def all_output(nb) -> str:
     return "\n".join(cell_output(c) for c in nb.cells if c.cell_type == "code")
 
 
+def coverage_rows(summary: str) -> list[str]:
+    """The indicator names of the summary's coverage table (report.coverage.coverage_table)."""
+    if "{#sec-dekning}" not in summary:
+        return []
+    section = summary.split("{#sec-dekning}", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("| ")]
+    return [line.split(" | ")[0].removeprefix("| ") for line in lines[1:]]
+
+
 def slug(indicator_id: str) -> str:
     return indicator_id.replace("_", "-")
 
@@ -227,10 +236,10 @@ def test_an_indicator_with_numbers_has_its_section_and_one_without_has_none(book
         if has_numbers:
             assert out.startswith(f"## {indicator.name} {{#sec-{slug(indicator.id)}}}\n"), indicator.id
             assert f"{{#fig-{slug(indicator.id)}-" in out and f"Om tallene: {indicator.name}" in out
-            assert f"- {indicator.name}: " not in summary
         else:
             assert out == "", indicator.id
-            assert summary.count(f"- {indicator.name}: tallene ") == 1, indicator.id
+        # The coverage table lists each indicator without numbers once, and no other.
+        assert coverage_rows(summary).count(indicator.name) == int(not has_numbers), indicator.id
 
 
 def figure_records(root: Path) -> list[tuple[Path, dict]]:
@@ -313,17 +322,19 @@ def test_a_geography_not_in_the_snapshot_is_a_clear_error(book):
 def test_the_oslo_edition_shows_what_exists_there_and_lists_the_rest_once(book):
     summary = all_output(executed(book["oslo"], "chapters/02-sammendrag.ipynb"))
     assert summary.count("Denne utgaven gjelder Oslo (områdekode F03 og K0301)") == 1
-    have, _, lack = summary.partition("har ingen tall for Oslo i datagrunnlaget")
+    have = summary.split("{#sec-dekning}", 1)[1].split("| Indikator |", 1)[0]
+    lack = coverage_rows(summary)
     assert "- Fullført videregående opplæring (IMDis fylkestall)" in have
     assert "- Innvandrere etter innvandringsgrunn" in have
-    assert "- Sysselsatte\n" in lack and "Fullført videregående opplæring (IMDis" not in lack
+    assert "Sysselsatte" in lack and "Fullført videregående opplæring (IMDis fylkestall)" not in lack
+    assert len(lack) == len(set(lack))  # each once
     assert "Ingen tall i denne utgaven" not in summary  # no repeated no-data callouts
     education = executed(book["oslo"], "notebooks/02-utdanning.ipynb")
     text = all_output(education)
     assert "{#fig-vgo-fullfort-imdi-andel-grupper" in text and "Ingen tall i denne utgaven" not in text
     # An indicator without numbers for Oslo has no section (the summary lists it once).
     assert "{#sec-barnehage-minoritetsspraklige-andel}" not in text
-    assert "- Minoritetsspråklige barn i barnehage" in lack
+    assert "Minoritetsspråklige barn i barnehage" in lack
     # The chart holds Oslo's figures (F03), not the national sums.
     data = pd.read_csv(book["oslo"] / "notebooks/figures/vgo-fullfort-imdi-andel-grupper.csv", dtype=str)
     oslo = load_observations().query("indicator == 'vgo_fullfort_imdi_andel' and geography == 'F03' "
@@ -346,7 +357,7 @@ def test_labels_are_unique_across_the_book_and_every_figure_is_listed_last(book)
     assert "## Datagrunnlaget" in appendix and "data/published/observations.csv" in appendix
 
 
-def test_summary_starts_with_the_population_and_tables_every_headline_indicator(book):
+def test_summary_concludes_per_theme_tables_every_headline_indicator_and_shows_the_population(book):
     out = all_output(executed(book["edition"], "chapters/02-sammendrag.ipynb"))
     assert "innvandrere i Norge" in out and "#fig-befolkning-antall-landbakgrunn " in out
     assert "flyktningbakgrunn" in out and "#fig-flyktningbakgrunn-antall-grupper " in out
@@ -355,7 +366,10 @@ def test_summary_starts_with_the_population_and_tables_every_headline_indicator(
         assert f"| {indicator.name} |" in table, indicator.id
     nb = executed(book["edition"], "chapters/02-sammendrag.ipynb")
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
-    assert headings[0].startswith("## Befolkningen")
+    assert [h.split(" {")[0] for h in headings] == ["## Hovedbudskap per tema", "## Hovedindikatorene",
+                                                    "## Befolkningen"]
+    assert out.index("**Arbeid og sysselsetting**") < out.index("{#tbl-sammendrag}") \
+        < out.index("## Hva utgaven dekker {#sec-dekning}") < out.index("innvandrere i Norge")
 
 
 def test_indicator_appendix_resolves_every_reference_from_the_themes(book):
@@ -367,3 +381,173 @@ def test_indicator_appendix_resolves_every_reference_from_the_themes(book):
             assert ref in anchors
     source = "".join(c.source for c in executed(book["edition"], "chapters/90-om-indikatorene.ipynb").cells)
     assert "Kitagawas metode" in source and "Når modellene ikke bør brukes" in source
+
+
+# --------------------------------------------------------------------------- key messages
+
+
+def key_message_cell(rel: str) -> str:
+    nb = nbformat.read(str(paths.PROJECT_ROOT / rel), as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "show_key_messages(" in c.source]
+    assert len(cells) == 1, rel
+    return cells[0].source
+
+
+@pytest.mark.parametrize("rel, theme", THEMES.items())
+def test_the_key_message_cell_comes_first_and_ranks_every_indicator_of_its_chapter(rel, theme):
+    """Its code shows which indicators (all of the theme's, by id) and which models it ranks."""
+    nb = nbformat.read(str(paths.PROJECT_ROOT / rel), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "show_key_messages(" in code[2].source  # right after the parameters and the plumbing
+    options, body = options_and_code(key_message_cell(rel))
+    assert "#| echo: false" not in options  # its code is shown (folded on the web)
+    listed = re.findall(r'"(\w+)"', body.split("for i in (", 1)[1].split(")]", 1)[0])
+    assert listed == [i.id for i in load_catalogue().by_theme(theme)]
+    assert "models = [standard_models(series, window=params.window) for series in chapter]" in body
+    assert f'show_key_messages(chapter, models, params, theme="{theme}")' in body
+
+
+def _same(a, b) -> bool:
+    """Two fitted models (or None) are the same: equal records (NaN equal to NaN)."""
+    if a is None or b is None:
+        return a is b
+    return repr(a.to_dict() if hasattr(a, "to_dict") else a) == repr(b.to_dict() if hasattr(b, "to_dict") else b)
+
+
+@pytest.mark.parametrize("rel, theme", THEMES.items())
+def test_the_key_messages_rank_the_models_each_indicator_cell_fits(rel, theme):
+    """The key-message cell fits the chapter's models once, with standard_models; each
+    indicator's cell below fits its own. Run every indicator cell's code with show_indicator
+    recording what it is given: the group, trend, gap and change are the same models."""
+    from indikatorer.analysis.models import fit_trend, gap_trend, latest_change, standard_models
+    from indikatorer.data.selection import gap_frame, reference_group
+
+    params = EditionParams.from_cell(**PARAMETERS)
+    obs = edition_observations(params)
+    catalogue = load_catalogue()
+    given = {}
+
+    def record(series, params, *, intro, **models):
+        given[series.indicator.id] = models
+
+    nb = nbformat.read(str(paths.PROJECT_ROOT / rel), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "show_indicator(" in cell.source:
+            exec(options_and_code(cell.source)[1], {
+                "catalogue": catalogue, "obs": obs, "params": params, "select_series": select_series,
+                "fit_trend": fit_trend, "gap_trend": gap_trend, "latest_change": latest_change,
+                "show_indicator": record})
+    for ind in catalogue.by_theme(theme):
+        series = select_series(obs, ind)
+        standard, cell = standard_models(series, window=params.window), given[ind.id]
+        if not series.has_numbers:  # no section and not ranked: neither fits anything
+            assert standard.group is None and all(m is None or not m.fitted for m in cell.values()), ind.id
+            continue
+        for name in ("trend", "gap", "change"):
+            mine, theirs = cell.get(name), getattr(standard, name)
+            if name == "gap" and theirs is None and mine is not None:
+                # a gap model on years where the reference has no number: nothing to tell
+                assert not mine.fitted and gap_frame(series.main, mine.group, reference_group(ind)).empty
+                continue
+            assert _same(mine, theirs), (ind.id, name, mine, theirs)
+            if mine is not None:
+                assert mine.group == standard.group, (ind.id, name)
+
+
+BULLET = re.compile(r"^- \*\*\[(?P<name>[^]]+)\]\(#sec-(?P<slug>[a-z0-9-]+)\)\*\*(?P<older> \(eldre tall\))?\. "
+                    r"(?P<rest>.*)$", re.M)
+DEVELOPMENT = re.compile(r" (?P<sentence>(?:Fra (?P<first>\d{4}) til (?P<last>\d{4}) |Det er for få ).*)$")
+
+
+def key_messages_of(out: str) -> list[dict]:
+    """The key messages printed by a theme notebook's first cell, each split into the numbers
+    sentence (findings' words) and the development sentence."""
+    messages = []
+    for match in BULLET.finditer(out):
+        rest = match["rest"]
+        development = DEVELOPMENT.search(rest)
+        assert development, rest
+        messages.append({**match.groupdict(), "numbers": rest[:development.start()],
+                         "development": development["sentence"], "first": development["first"],
+                         "last": development["last"]})
+    return messages
+
+
+def section_outputs(nb) -> dict[str, str]:
+    """Indicator id → what its cell printed."""
+    out = {}
+    for cell in nb.cells:
+        match = re.match(r'ind = catalogue\["(\w+)"\]', options_and_code(cell.source)[1]) \
+            if cell.cell_type == "code" else None
+        if match and "show_indicator(" in cell.source:
+            out[match.group(1)] = cell_output(cell)
+    return out
+
+
+@pytest.mark.parametrize("rel", THEMES)
+def test_key_messages_agree_with_the_sections_below_same_numbers_same_directions(book, rel):
+    nb = executed(book["edition"], rel)
+    first = next(cell_output(c) for c in nb.cells if c.cell_type == "code" and "show_key_messages(" in c.source)
+    messages = key_messages_of(first)
+    assert 3 <= len(messages) <= 5, first
+    sections = section_outputs(nb)
+    for message in messages:
+        indicator_id = message["slug"].replace("-", "_")
+        section = " ".join(sections[indicator_id].split())
+        assert " ".join(message["numbers"].split()) in section, message  # the section's own sentence
+        words, period = message["development"], f"Fra {message['first']} til {message['last']}"
+        if words.startswith("Det er for få"):
+            assert "er ikke beregnet" in section or "Tallgrunnlaget er tynt" in section, message
+            continue
+        level, _, gap = words.partition(", ")
+        if re.search(r" (økte|gikk ned) \w+$", level.removesuffix(".")):
+            verb = "økte" if " økte " in level else "gikk ned"
+            assert f"{period} {verb} " in section and "konfidensintervall" in section, message
+        elif "ingen klar utvikling" in level or "endret verken" in level:
+            assert f"{period} var det ingen klar trend" in section, message
+        if "forskjellen ble mindre" in words or "ble forskjellen mindre" in words:
+            assert re.search(rf"{period} ble (forskjellen|.*) mindre", section), message
+        elif "forskjellen ble større" in words or "ble forskjellen større" in words:
+            assert re.search(rf"{period} ble (forskjellen|.*) større", section), message
+        elif "forskjellen endret seg ikke klart" in words or "endret verken" in words:
+            assert f"{period} var det ingen klar endring i forskjellen" in section, message
+
+
+def test_the_summary_concludes_each_theme_with_the_first_key_message_of_its_chapter(book):
+    summary = all_output(executed(book["edition"], "chapters/02-sammendrag.ipynb"))
+    catalogue = load_catalogue()
+    for rel, theme in THEMES.items():
+        nb = executed(book["edition"], rel)
+        first = next(cell_output(c) for c in nb.cells if c.cell_type == "code" and "show_key_messages(" in c.source)
+        lead = key_messages_of(first)[0]
+        title = catalogue.themes[theme]
+        conclusion = next(p.strip() for p in summary.split("\n\n") if p.strip().startswith(f"**{title}**"))
+        older = " (eldre tall)" if lead["older"] else ""
+        assert conclusion.startswith(f"**{title}**{older}. {lead['numbers']} {lead['development']} ")
+        assert conclusion.endswith(f"Se @sec-hovedbudskap-{theme}.")
+
+
+def test_older_numbers_are_marked_in_the_chapter_and_the_summary_table_and_no_figures_said_once(book):
+    """Stale: the newest number older than year − 3 — marked once under the section's heading
+    and as «eldre tall» in the summary table. «No figures» is said at most once per indicator."""
+    from indikatorer.data.coverage import Status, coverage
+
+    params = EditionParams.from_cell(**PARAMETERS)
+    obs = edition_observations(params)
+    summary = pd.read_csv(book["edition"] / "chapters/figures/sammendrag.csv", dtype=str, keep_default_na=False)
+    status_words = dict(zip(summary["indicator"], summary["status"]))
+    said = 0
+    for rel, theme in THEMES.items():
+        sections = section_outputs(executed(book["edition"], rel))
+        for ind in load_catalogue().by_theme(theme):
+            seen = coverage(select_series(obs, ind), params)
+            out = sections[ind.id]
+            assert out.count("**Eldre tall.**") == int(seen.status == Status.OLDER), ind.id
+            if ind.id in status_words:
+                expected = {Status.CURRENT: "oppdatert", Status.OLDER: "eldre tall", Status.NONE: "ingen tall"}
+                assert status_words[ind.id] == expected[seen.status], ind.id
+            shown = re.sub(r'fig-alt="(?:[^"\\]|\\.)*"', "", out)  # the text, not the alt text repeating it
+            lacking = len(re.findall(r"(?:ingen|ikke|ikke nyere) tall\b", shown))
+            assert lacking <= 1, (ind.id, lacking)
+            said += lacking
+    assert said <= 3, said  # where the data have only a total; no sentence per breakdown
