@@ -43,13 +43,13 @@ def refresh_source(indicator: Any) -> str:
     return "ingen tabell i statistikkbanken er funnet"
 
 
-def older_note(seen: Coverage, indicator: Any) -> str:
+def older_note(seen: Coverage, indicator: Any, params: EditionParams) -> str:
     """The line under the heading of a section whose newest number is older than
     ``year − STALE_YEARS``; empty for a current one."""
     if seen.status != Status.OLDER:
         return ""
-    return (f"**Eldre tall.** De nyeste tallene i datagrunnlaget er fra {seen.newest}, mer enn "
-            f"{STALE_YEARS} år før utgaveåret. Nyere tall: {refresh_source(indicator)}.")
+    return (f"**Eldre tall.** De nyeste tallene i datagrunnlaget er fra {seen.newest}, mens utgaven "
+            f"går til {params.year}. Nyere tall: {refresh_source(indicator)}.")
 
 
 def counts_sentence(coverages: Sequence[Coverage], params: EditionParams) -> str:

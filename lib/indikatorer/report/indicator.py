@@ -157,7 +157,7 @@ def indicator_blocks(series: IndicatorSeries, params: EditionParams, *, trend=No
     for breakdown in params.breakdowns:  # a bad breakdown fails before any figure is written
         BREAKDOWN_COLUMN[breakdown]
     blocks = [f"## {indicator.name} {{#{section_id(indicator.id)}}}"]
-    older = older_note(coverage(series, params), indicator)
+    older = older_note(coverage(series, params), indicator, params)
     if older:
         blocks.append(older)
     blocks.append(" ".join(intro.split()))
