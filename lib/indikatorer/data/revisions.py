@@ -48,6 +48,8 @@ def indicator_revisions(catalogue: Any, revisions: pd.DataFrame | None = None,
     for indicator in catalogue.indicators:
         for source in indicator.published_sources:
             rows = both[both["series"] == source.get("series")]
+            if rows.empty:
+                continue
             rows = select_rows(rows, source.get("where"), source.get("exclude"))
             if source.get("year_offset"):
                 rows = rows.assign(year=rows["year"] + int(source["year_offset"]))

@@ -8,6 +8,8 @@ them true:
 - Categories the figure shows but without a number that year are counted in the sentence, so a
   ranking is never read as one over all the categories shown («Bare 2 av de 8 … har tall»).
 - Categories tied at the top or the bottom (as printed) are named together.
+- A category that is no group («uoppgitt», «ukjent») is never ranked or compared
+  (:func:`is_unspecified`); the table beside the sentence shows it.
 - The categories of a distribution (education levels that split one population) are listed in
   their order with their shares, never ranked: they are parts of one whole, not groups.
 
@@ -16,12 +18,19 @@ Every number goes through :mod:`indikatorer.report.fmt` with the decimals it was
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
 from indikatorer.report import fmt, text
 
 MIN_RANKED = text.MIN_RANKED
+_UNSPECIFIED = re.compile(r"^(uoppgitt|ukjent)\b", re.IGNORECASE)
+
+
+def is_unspecified(label: str) -> bool:
+    """«Uoppgitt og annet», «Ukjent»: a category that is not a group of persons."""
+    return bool(_UNSPECIFIED.match(label.strip()))
 
 
 @dataclass(frozen=True)

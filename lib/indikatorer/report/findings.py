@@ -26,7 +26,7 @@ from indikatorer.data.selection import (COMPARISON_GROUPS, IndicatorSeries, brea
                                         decimals_by_year, gap_frame, primary_group, reference_group,
                                         values_by_year)
 from indikatorer.report import fmt, style, text
-from indikatorer.report.categories import Category, categories_sentence, distribution_sentence
+from indikatorer.report.categories import Category, categories_sentence, distribution_sentence, is_unspecified
 from indikatorer.report.tables import SUPERSEDED_SIGN
 
 THIN_YEARS = 5        # fewer years with numbers in the chapter: say so
@@ -258,15 +258,19 @@ def facet_sentence(chart_rows: pd.DataFrame, facet: str, group: str, year: int, 
     rows = rows.assign(_order=rows[facet].map(order.index)).sort_values("_order")
     categories = [Category(phrase(r[facet]), float(r["value"]), r["decimals"], label(r[facet]))
                   for _, r in rows.iterrows()]
-    who = text.group_phrase(group_label(group))
+    # «Antallet innvandrere var …», not «Blant innvandrere var antallet innvandrere …»
+    who = "" if group_label(group).casefold() in name.casefold() else text.group_phrase(group_label(group))
     if distribution:
         return distribution_sentence(who, distribution, categories, year, unit)
+    shown = drawn[facet].map(label).drop_duplicates()
+    shown = int((~shown.map(is_unspecified)).sum())  # «ukjent» is not one of the groups ranked
+    categories = [c for c in categories if not is_unspecified(c.label)]
     if share_of:
         whose = group_label(group)
-        if len(categories) == 1 and drawn[facet].nunique() == 1:
+        if len(categories) == 1 and shown == 1:
             c = categories[0]
             return text.share_of_total_sentence(share_of["total"], share_of["verb"], f"{whose} {c.phrase}",
                                                 c.value, year, unit, decimals=c.decimals)
         who, name = "", text.share_subject(share_of["total"], share_of["verb"], whose)
     return categories_sentence(who, name, categories, year, unit, noun=noun or FACET_NOUNS.get(facet, "kategoriene"),
-                               shown=drawn[facet].nunique())
+                               shown=shown)
