@@ -315,6 +315,7 @@ def _outputs(edition) -> dict[str, str]:
     "høyest for universitets- og høgskolenivå",                 # 4.4: a distribution ranked
     "høyest blant menn", "høyest blant kvinner",                # two categories «høyest/lavest»
     "lavest blant menn", "lavest blant kvinner",
+    "høyest for Kvinner", "høyest for Menn",                    # … and in a chart's alt text
     "høyest for Vest-Europa utenom Norden (0,3 prosent) og lavest for Norden",  # 3.5: 2 of 8 regions
     "var 56 prosent blant innvandrere",                         # 5.7: a share of a total
     "blant innvandrere var 56 prosent",
