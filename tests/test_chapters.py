@@ -320,7 +320,7 @@ def test_models_of_a_group_without_numbers_are_not_fitted_and_the_text_says_so()
 
 def test_findings_state_level_gap_change_and_trend_in_norwegian():
     ind = indicator(breaks=[Break(2017, "Ny aldersgruppe.")])
-    found = told(ind, frame(employment_rows()))
+    found = told(ind, frame(employment_rows(missing_year=2012)))  # 2014–2016: three years before the break
     text = "\n".join(found.sentences)
     assert "Andelen blant innvandrere" not in text  # a name of its own, not a bare "andelen"
     assert "var 66,0 prosent i 2023" in text
@@ -426,8 +426,9 @@ def test_facet_sentence_takes_the_groups_preposition_and_a_short_region_label():
     rows = frame([row(year=2015, group="hele_befolkningen", region=r, value=v)
                   for r, v in (("landgruppe1_uten_eu_ost", 60.7), ("eu_ost", 37.2))])
     sentence = facet_sentence(rows, "region", "hele_befolkningen", 2015, "andelen", "prosent")
-    assert sentence == ("I hele befolkningen var andelen høyest for Vest-Europa, Nord-Amerika, Australia og "
-                        "New Zealand (60,7 prosent) og lavest for EU-land i Øst-Europa (37,2 prosent) i 2015.")
+    # two regions are compared, never called «høyest» and «lavest»
+    assert sentence == ("I hele befolkningen var andelen høyere for Vest-Europa, Nord-Amerika, Australia og "
+                        "New Zealand (60,7 prosent) enn for EU-land i Øst-Europa (37,2 prosent) i 2015.")
 
 
 # --------------------------------------------------------------------------- charts and tables
@@ -541,9 +542,10 @@ def test_an_indicator_cell_prints_its_section_findings_figures_models_tables_and
     models = out.split("{#fig-test-andel-grupper ", 1)[1].split("{#tbl-test-andel-grupper-tabell}", 1)[0]
     assert '::: {.content-visible when-format="html"}\n```{=html}\n<details class="modeller">' in models
     assert "callout" not in models
-    assert "- Trend for innvandrere, 2014–2023 (n = 9): +0,50 prosentpoeng per år" in models
-    assert "nivåskift i 2017:" in models
-    assert "- Trend i forskjellen innvandrere minus befolkningen eksklusive innvandrere, 2014–2023" in models
+    # 2014–2015 (2016 is missing) lie alone before the 2017 break: no slope is fitted on them
+    assert "- Trend for innvandrere, 2017–2023 (n = 7): +0,50 prosentpoeng per år" in models
+    assert "nivåskift" not in models and "2014–2015 ikke med (færre enn tre år mellom brudd i serien)" in models
+    assert "- Trend i forskjellen innvandrere minus befolkningen eksklusive innvandrere, 2017–2023" in models
     assert "- Endring for innvandrere fra 2022 til 2023: +0,5 prosentpoeng" in models
     pdf_line = models.split('::: {.content-hidden when-format="html"}\n', 1)[1].split("\n:::", 1)[0]
     assert pdf_line.startswith("[Modellene bak figuren: Trend for innvandrere") and "\n" not in pdf_line
@@ -621,8 +623,11 @@ def test_population_context_counts_groups_regions_refugees_and_reasons(capsys, t
                             out_dir=tmp_path / "figures")
     out = capsys.readouterr().out
     assert "931\u00a0000 innvandrere i Norge og 221\u00a0500 norskfødte med innvandrerforeldre" in out
-    assert "norskfødte med innvandrerforeldre utgjorde 21,0 prosent av befolkningen i 2024" in out
-    assert "Samtidig hadde 315\u00a0182 personer i Norge flyktningbakgrunn" in out
+    # every number carries its own date: «Samme dag» only right after a sentence of the same date
+    assert ("Samme dag hadde 315\u00a0182 personer i Norge flyktningbakgrunn" in out
+            and "Samtidig" not in out)
+    assert ("Ved inngangen til 2024 var 21,0 prosent av befolkningen innvandrere eller norskfødte med "
+            "innvandrerforeldre." in out)
     for label in ("befolkning-antall-landbakgrunn", "flyktningbakgrunn-antall-grupper",
                   "innvandringer-grunn-antall-innvandringsgrunn"):
         assert f"#fig-{label} " in out and (tmp_path / "figures" / f"{label}.csv").exists()
@@ -641,7 +646,8 @@ def test_headline_summary_has_level_reference_gap_and_direction():
     first = table.iloc[0]
     assert (first["year"], first["value"], first["reference_value"]) == (2023, 66.0, pytest.approx(72.4))
     assert first["gap"] == pytest.approx(-6.4)
-    assert first["last_change"] == "0,3 prosentpoeng mindre enn i 2022"  # with its unit
+    # the number with its unit and the year it is compared with (not «0,3 mindre enn i 2022»)
+    assert first["last_change"] == "0,3 prosentpoeng mindre enn i 2022"
     assert first["development"].startswith("gapet minker") and first["status"] == "oppdatert"
     assert table.iloc[1]["status"] == "ingen tall" and table.iloc[1]["development"] == ""
 
@@ -756,5 +762,6 @@ def test_numbers_keep_the_decimals_they_were_printed_with(tmp_path):
                                headers=headers, out_dir=tmp_dir)
     line_2019 = next(line for line in md.splitlines() if line.startswith("| 2019"))
     line_2023 = next(line for line in md.splitlines() if line.startswith("| 2023"))
-    assert "| 36 " in line_2019 and "| 68,2 " in line_2019 and "32,2" in line_2019
+    # 36 (no decimals) against 68,2: the gap is as coarse as its coarser input (−32, not −32,2)
+    assert "| 36 " in line_2019 and "| 68,2 " in line_2019 and "| −32 |" in line_2019 and "32,2" not in line_2019
     assert "| 38 " in line_2023 and "| 69 " in line_2023 and "31" in line_2023 and "31,0" not in line_2023

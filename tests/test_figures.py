@@ -837,4 +837,8 @@ def test_alt_text_names_type_unit_groups_period_and_panels():
     alt = figures.small_multiples(df, facet="region", kind="line").description.alt_text()
     assert alt.startswith("Små linjediagrammer, prosent, for innvandrere og norskfødte med "
                           "innvandrerforeldre, 2015–2019. Ett panel for hver av Norden og Asia.")
-    assert "Innvandrere i 2019: høyest for Norden (59,0), lavest for Asia (54,0)." in alt
+    # two panels are compared, never «høyest … lavest» (issue 10)
+    assert "Innvandrere i 2019: høyere for Norden (59,0) enn for Asia (54,0)." in alt
+    df3 = pd.concat([df, df[df.region == "asia"].assign(region="afrika", value=lambda d: d.value - 10)])
+    alt3 = figures.small_multiples(df3, facet="region", kind="line").description.alt_text()
+    assert "Innvandrere i 2019: høyest for Norden (59,0), lavest for Afrika (44,0) (av 3)." in alt3

@@ -162,8 +162,12 @@ def test_a_value_keeps_the_decimals_it_was_printed_with():
     assert fmt.value(69.0 - 38.0, "prosentpoeng", decimals=fmt.difference_decimals(0, 0)) == "31 prosentpoeng"
 
 
-def test_difference_decimals_takes_the_most_and_rejects_bad_input():
-    assert fmt.difference_decimals(0, 1) == 1
+def test_difference_decimals_takes_the_coarser_and_rejects_bad_input():
+    # 2024 edition, valgdeltakelse 2015: innvandrere 40 (printed without decimals) against
+    # 63,7 from another table — the gap is −24, not the false precision −23,7.
+    assert fmt.difference_decimals(0, 1) == 0
+    assert fmt.number(40.0 - 63.7, fmt.difference_decimals(0, 1)) == "−24"
+    assert fmt.difference_decimals(1, 1) == 1
     for bad in ((), (-1,), (float("nan"),)):
         with pytest.raises(ValueError):
             fmt.difference_decimals(*bad)

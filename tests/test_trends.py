@@ -136,13 +136,73 @@ def test_too_short_series_refuses_with_reason():
 
 
 def test_breaks_raise_the_number_of_points_needed():
-    # 6 points, two breaks: 4 parameters + 3 = 7 needed.
+    # 9 points, two breaks: 4 parameters + 3 = 7 needed; each stretch has three points.
+    years = np.arange(2015, 2024)
+    result = trends.linear_trend(years, np.arange(9.0) + np.where(years >= 2018, 2.0, 0.0),
+                                 breaks=[2018, 2021])
+    assert result.fitted
+    assert (result.n, result.needed, result.breaks_used, result.left_out) == (9, 7, (2018, 2021), ())
+
+
+def test_a_stretch_between_breaks_with_fewer_than_three_points_is_left_out():
+    # The 2024 edition's sysselsatte_andel: the window 2014–2023 with breaks in 2015 and 2017
+    # holds 2014 alone and 2015–2016; only 2017–2023 can carry a slope. The trend, its band and
+    # its sentence cover 2017–2023 — never «Fra 2014 til 2023 økte …».
+    years = np.arange(2014, 2024)
+    values = np.array([62.0, 58.5, 58.9, 65.0, 65.9, 66.3, 65.4, 66.8, 68.9, 68.2])
+    result = trends.linear_trend(years, values, breaks=[2015, 2017], window=10)
+    assert result.fitted
+    assert result.years_used == (2017, 2023) and result.n == 7
+    assert result.left_out == (2014, 2015, 2016) and result.breaks_used == ()
+    assert result.fitted_values()["year"].min() == 2017
+    expected = np.polyfit(years[3:], values[3:], 1)[0]
+    assert result.slope == pytest.approx(expected, rel=1e-10)
+    words = text.trend_sentence(result, indicator_name="andelen sysselsatte", group_label="innvandrere")
+    assert words.startswith("Fra 2017 til 2023 ")
+    assert "Fra 2014" not in words
+    assert "Årene 2014–2016 er ikke med i trenden: brudd i serien skiller dem ut" in words
+    assert result.to_dict()["left_out"] == [2014, 2015, 2016]
+
+
+def test_short_stretches_between_breaks_leave_too_few_points():
+    # Six points, breaks every second year: no stretch can carry a slope.
     years = np.arange(2018, 2024)
     result = trends.linear_trend(years, np.arange(6.0), breaks=[2020, 2022])
-    assert not result.fitted
-    assert (result.n, result.needed, result.breaks_used) == (6, 7, (2020, 2022))
-    assert text.refusal_text(result) == ("For få observasjoner (6) til å beregne trend med brudd i serien "
-                                         "(2020, 2022); minst 7 trengs.")
+    assert not result.fitted and result.n == 0
+    assert result.left_out == tuple(range(2018, 2024))
+    assert result.fitted_values().empty
+    assert text.refusal_text(result) == ("Brudd i serien deler årene 2018–2023 i perioder med færre "
+                                         "enn tre år med tall, så ingen trend kan beregnes.")
+
+
+# The 2024 edition's citizenship series (statsborgerskap_overganger), with the 2020 break (new law).
+CITIZENSHIP = {2016: 13712, 2017: 21648, 2018: 10268, 2020: 19700, 2021: 41100, 2023: 37340}
+
+
+def test_counts_on_the_log_scale_have_a_band_that_never_goes_below_zero():
+    years, values = list(CITIZENSHIP), list(CITIZENSHIP.values())
+    linear = trends.linear_trend(years, values, breaks=[2020])
+    assert linear.fitted_values()["ci_low"].min() < 0  # the fault: persons below zero
+    log = trends.linear_trend(years, values, breaks=[2020], scale="log")
+    assert log.fitted and log.scale == "log"
+    band = log.fitted_values()
+    assert (band["ci_low"] > 0).all() and (band["ci_low"] < band["fit"]).all()
+    growth, low, high = log.growth
+    assert growth == pytest.approx(100 * (math.exp(log.slope) - 1))
+    assert low < growth < high
+    assert log.to_dict()["growth_percent"] == [round(x, 6) for x in log.growth]
+
+
+def test_log_scale_recovers_a_known_growth_rate():
+    rng = np.random.default_rng(3)
+    values = 20000 * 1.08 ** (YEARS - YEARS[0]) * np.exp(rng.normal(0, 0.02, len(YEARS)))
+    result = trends.linear_trend(YEARS, values, scale="log")
+    assert result.growth[0] == pytest.approx(8.0, abs=1.0)
+    assert result.direction == trends.Direction.RISING
+    words = text.trend_sentence(result, indicator_name="antallet sysselsatte", unit="personer")
+    assert re.search(r"økte antallet sysselsatte med i gjennomsnitt \d+,\d prosent per år", words), words
+    with pytest.raises(ValueError, match="above zero"):
+        trends.linear_trend(YEARS, np.r_[0.0, values[1:]], scale="log")
 
 
 def test_classification_never_claims_a_direction_when_the_ci_includes_zero():
@@ -497,11 +557,11 @@ def test_cli_trend_json(fake_data, capsys):
 
 def test_cli_trend_text_with_window_and_year(fake_data, capsys):
     code = cli.main(["trend", "--indicator", "sysselsatte_andel", "--group", "innvandrere",
-                     "--year", "2022", "--window", "6"])
+                     "--year", "2022", "--window", "7"])
     assert code == 0
     assert fake_data["year_max"] == 2022
     out = capsys.readouterr().out
-    assert "2017–2022" in out
+    assert "2016–2022" in out
     assert re.search(r"Trend: \+0,\d\d prosentpoeng per år \(95 prosent konfidensintervall 0,\d\d til 0,\d\d\): stigende", out)
     assert re.search(r"Nivåskift ved brudd i 2019: \+[12],\d\d prosentpoeng \(95 prosent konfidensintervall", out)
     assert "Ny kilde." in out
@@ -517,4 +577,7 @@ def test_cli_trend_unknown_indicator_or_group_lists_the_available(fake_data, cap
 def test_cli_trend_too_short_says_why(fake_data, capsys):
     code = cli.main(["trend", "--indicator", "sysselsatte_andel", "--group", "innvandrere", "--year", "2019"])
     assert code == 0
-    assert "For få observasjoner (4) til å beregne trend" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # 2016–2019 in the newest band, a break in 2019: 2019 alone carries no slope
+    assert "For få observasjoner (3) til å beregne trend" in out
+    assert "Året 2019 er ikke med i trenden" in out

@@ -22,7 +22,10 @@ Rules (also in data/published/README.md):
 - the same figure printed more than once (same series, year, period and codes) is kept once:
   the newest release wins (RELEASED below gives each page's release date), except that a newer
   page repeating the figure rounded does not replace the more precise one. The others go to
-  revisions.csv with the reason.
+  revisions.csv with the reason;
+- a figure SSB is known to have corrected later, where the snapshot holds only an earlier
+  version (declared with its source in tools/harvest/known_revisions.csv), keeps its value and
+  gets ``SUPERSEDED: <what SSB corrected> Kilde: <page> (<date>).`` in ``note``.
 
 The package never imports this file.
 """
@@ -51,6 +54,11 @@ import import_exports as exports  # noqa: E402  (the sibling tool: regional expo
 DEFAULT_SOURCE = Path("/work/shared/data/ssb_published")
 DEFAULT_SHARED = Path("/work/shared/data")
 HARVEST_FILE = Path(__file__).resolve().parent / "harvest" / "ssb_pages_2026.csv"
+# Figures SSB is known to have corrected after the version the snapshot holds (the source of each
+# piece of knowledge in the file): the import marks them SUPERSEDED in `note`.
+KNOWN_REVISIONS_FILE = Path(__file__).resolve().parent / "harvest" / "known_revisions.csv"
+KNOWN_REVISION_COLUMNS = ["series", "years", "first_versions_before", "source_url", "source_released",
+                          "printed_text", "what"]
 LICENCE = "Fri gjenbruk med kildehenvisning (SSB: NLOD for innhold på ssb.no, CC BY 4.0 for statistikkbanken)"
 
 # --------------------------------------------------------------------------- group labels
@@ -393,6 +401,36 @@ def read_harvest(path: Path) -> list[dict[str, str]]:
         return list(reader)
 
 
+def read_known_revisions(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames != KNOWN_REVISION_COLUMNS:
+            raise SystemExit(f"{path}: columns {reader.fieldnames} are not {KNOWN_REVISION_COLUMNS}")
+        return list(reader)
+
+
+def mark_superseded(kept: list[dict[str, str]], known: list[dict[str, str]]) -> list[str]:
+    """Mark in ``note`` (``SUPERSEDED: …``) every kept figure of a declared revision: its series,
+    one of its years, released before the corrected figures were. Returns the problems: a
+    revision that matches no figure, or a source that is not on ssb.no."""
+    problems = []
+    for revision in known:
+        years = {int(y) for y in revision["years"].split()}
+        if urlparse(revision["source_url"]).netloc.removeprefix("www.") != "ssb.no":
+            problems.append(f"known revision {revision['series']}: source {revision['source_url']} is not on ssb.no")
+        marked = 0
+        for row in kept:
+            if row["series"] == revision["series"] and int(row["year"]) in years \
+                    and row["released"] < revision["first_versions_before"]:
+                flag = (f"SUPERSEDED: {revision['what']} Kilde: {revision['source_url']} "
+                        f"(oppdatert {revision['source_released']}).")
+                row["note"] = f"{row['note']} {flag}".strip()
+                marked += 1
+        if not marked:
+            problems.append(f"known revision {revision['series']} {revision['years']}: no figure to mark")
+    return problems
+
+
 def harvest_source_rows(harvest: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[str]]:
     """The harvested figures in the reference data's row form (for :func:`map_rows`), and the
     problems: a figure that is not in the text it was read from, a page that is not SSB's, a row
@@ -730,11 +768,18 @@ def main(argv: list[str] | None = None) -> int:
     kept, rejected = choose_revisions(mapped + harvested + changes + regional + derived)
     print(f"{len(kept)} rows kept; {len(rejected)} duplicates to revisions.csv "
           f"({Counter(r['reason'].split(';')[0] for r in rejected).most_common()})")
+    revision_problems = mark_superseded(kept, read_known_revisions(KNOWN_REVISIONS_FILE))
+    if revision_problems:
+        print("\n".join(f"  - {p}" for p in revision_problems), file=sys.stderr)
+        return 1
+    print(f"{sum('SUPERSEDED:' in r['note'] for r in kept)} figures marked SUPERSEDED "
+          f"({KNOWN_REVISIONS_FILE.name})")
     source_hashes = {name: hashlib.sha256((args.source / name).read_bytes()).hexdigest()
                      for name in ("observations.csv", "pages.md", exports.RELEASE_FIGURES)}
     for export in exports.EXPORTS:
         source_hashes[f"{export.publisher}/{export.name}"] = exports.read_raw(args.raw, export)[1]["sha256"]
     source_hashes[f"harvest/{args.harvest.name}"] = hashlib.sha256(args.harvest.read_bytes()).hexdigest()
+    source_hashes[f"harvest/{KNOWN_REVISIONS_FILE.name}"] = hashlib.sha256(KNOWN_REVISIONS_FILE.read_bytes()).hexdigest()
     pages = page_rows(source, [r for r in kept if r["source_ref"] in RELEASED or r["source_ref"] in LIST_PAGES],
                       read_pages(args.source))
     pages = sorted(pages + harvest_page_rows(harvest, kept), key=lambda p: p["url"])

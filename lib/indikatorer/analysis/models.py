@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from indikatorer.analysis.trends import Change, TrendResult, change, linear_gap_trend, linear_trend
+from indikatorer.core.vocab import COUNT_UNITS
+from indikatorer.data.observations import COUNT_MATCH
 from indikatorer.data.selection import (IndicatorSeries, gap_frame, primary_group, reference_group,
                                         trend_points)
 
@@ -23,9 +25,12 @@ from indikatorer.data.selection import (IndicatorSeries, gap_frame, primary_grou
 def fit_trend(series: IndicatorSeries, group: str, breaks=(), *, window: int | None) -> TrendResult:
     """The linear trend of ``group``'s values in the main series over the last ``window`` years,
     with a level shift at each break (:func:`indikatorer.analysis.trends.linear_trend`); for
-    overlapping periods only those that share no year (:func:`trend_points`)."""
+    overlapping periods only those that share no year (:func:`trend_points`). A count (unit in
+    ``COUNT_UNITS``) is fitted on the log scale — growth in per cent per year, a band never below
+    zero — unless a year has no persons (a zero has no logarithm; then on the linear scale)."""
     values = trend_points(series.indicator, series.values(group).dropna())
-    result = linear_trend(values.index, values.to_numpy(), breaks=breaks, window=window)
+    scale = "log" if series.indicator.unit in COUNT_UNITS and bool((values > 0).all()) else "linear"
+    result = linear_trend(values.index, values.to_numpy(), breaks=breaks, window=window, scale=scale)
     return replace(result, group=group)
 
 
@@ -40,15 +45,28 @@ def gap_trend(series: IndicatorSeries, group: str, reference: str, breaks=(), *,
     return replace(result, group=group)
 
 
+def group_sizes(series: IndicatorSeries, group: str) -> dict[int, float]:
+    """Year → the number of persons behind ``group``'s share in the main series, where the
+    catalogue names a count for the indicator (``counts``) and the data have it."""
+    if series.sizes.empty:
+        return {}
+    rows = series.main[series.main["group"] == group]
+    known = rows[COUNT_MATCH].merge(series.sizes[COUNT_MATCH + ["n"]], on=COUNT_MATCH).dropna(subset=["n"])
+    return {int(y): float(n) for y, n in zip(known["year"], known["n"])}
+
+
 def latest_change(series: IndicatorSeries, group: str) -> Change | None:
     """The change in ``group``'s value from its previous observation to its newest (None with
-    fewer than two years with a number). Without the number of persons behind each share there
-    is no uncertainty (the published series hold shares only)."""
+    fewer than two years with a number), with its uncertainty — a Wald interval and z-test for
+    two proportions (:func:`indikatorer.analysis.trends.change_test`) — where the number of
+    persons behind both shares is known (:func:`group_sizes`); otherwise the change says why
+    there is none (``ChangeReason.SHARES_ONLY``)."""
     values = series.values(group).dropna()
     if len(values) < 2:
         return None
     latest, previous = int(values.index[-1]), int(values.index[-2])
-    return replace(change(values.to_dict(), previous, latest), group=group)
+    counts = group_sizes(series, group) if series.indicator.unit == "prosent" else {}
+    return replace(change(values.to_dict(), previous, latest, counts), group=group)
 
 
 @dataclass(frozen=True)

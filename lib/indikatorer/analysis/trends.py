@@ -7,9 +7,15 @@ book is in the appendix «Om indikatorene og dataene» (chapters/90-om-indikator
 
 - **Trend**: OLS of value on year over the window (normally the last ten years); years without a
   number are left out, never filled in. A declared break gives a level shift from its year (a
-  common slope, separate levels; lines never joined across it). The slope's CI is t-based; a
-  direction (:class:`Direction`) only when the CI excludes zero. No trend with fewer than five
+  common slope, separate levels; lines never joined across it). A stretch between breaks with
+  fewer than three observations (:data:`MIN_SEGMENT_POINTS`) carries no slope of its own: it is
+  left out of the fit (``left_out``), so no line, band or sentence covers it and the years used
+  are those of the stretches that remain. The slope's CI is t-based; a direction
+  (:class:`Direction`) only when the CI excludes zero. No trend with fewer than five
   observations or fewer than three more than the model's parameters.
+- **Counts** (``scale="log"``): OLS of the logarithm of the count, so the slope is a growth
+  rate (``growth``: per cent per year, with its CI) and the band, back on the count scale, is
+  never below zero.
 - **Gap**: group minus reference, with its own trend; whether the gap narrows
   (:class:`GapChange`) is judged on its size, whichever side the group is on.
 - **Change between two years**: in the value's unit; a Wald CI and z-test for two proportions
@@ -58,6 +64,10 @@ class ChangeReason(str, Enum):
 
 DIRECTIONS = ("higher_better", "lower_better", "neutral")  # the catalogue's `direction`
 MIN_POINTS = 5
+# A stretch between breaks needs this many observations to take part in a trend: with one or two
+# its level shift absorbs them and the line drawn over them says nothing about the slope.
+MIN_SEGMENT_POINTS = 3
+SCALES = ("linear", "log")
 # Results are rounded to this many decimals in to_dict(), and the classification looks at the CI
 # rounded the same way: a constant series otherwise gets a "significant" slope of 1e-15 from
 # floating-point noise.
@@ -74,7 +84,10 @@ class TrendResult:
     observations the model needs (``min_points``, more with breaks). ``group`` and
     ``reference`` say whose series it is (set by :mod:`indikatorer.analysis.models`; a
     reference means the trend is of the gap group − reference). ``size_change``: whether the
-    fitted line is closer to zero at the end of the window (read for gaps)."""
+    fitted line is closer to zero at the end of the window (read for gaps). ``left_out``: years
+    in the window not used because their stretch between breaks has fewer than
+    MIN_SEGMENT_POINTS observations. ``scale``: ``log`` for a count fitted on its logarithm —
+    slope, CIs and level shifts are then in log units; :attr:`growth` gives them in per cent."""
 
     fitted: bool
     slope: float | None
@@ -93,6 +106,8 @@ class TrendResult:
     alpha: float = 0.05
     group: str | None = None
     reference: str | None = None
+    left_out: tuple[int, ...] = ()
+    scale: str = "linear"
     # The statsmodels results, kept for fitted_values(); not part of the record.
     _ols: Any = field(default=None, repr=False, compare=False)
     _centre: float = field(default=0.0, repr=False, compare=False)
@@ -100,6 +115,18 @@ class TrendResult:
     @property
     def is_gap(self) -> bool:
         return self.reference is not None
+
+    @property
+    def growth(self) -> tuple[float, float, float] | None:
+        """A log-scale trend's growth in per cent per year with its CI (estimate, low, high);
+        None for a linear trend or one not fitted."""
+        if self.scale != "log" or not self.fitted:
+            return None
+        return tuple(_percent(x) for x in (self.slope, self.ci_low, self.ci_high))
+
+    def shift_percent(self, year: int) -> tuple[float, float, float]:
+        """A log-scale trend's level shift at ``year`` in per cent (estimate, low, high)."""
+        return tuple(_percent(x) for x in self.level_shifts[year])
 
     @property
     def segments(self) -> tuple[tuple[int, int], ...]:
@@ -125,6 +152,8 @@ class TrendResult:
         segment = np.searchsorted(np.array(self.breaks_used, dtype=int), year_arr, side="right")
         fit, low, high = _predict(self._ols, self._centre, len(self.breaks_used), year_arr, segment,
                                   self.alpha)
+        if self.scale == "log":  # back on the count scale: never below zero
+            fit, low, high = np.exp(fit), np.exp(low), np.exp(high)
         return pd.DataFrame(
             {"year": year_arr, "segment": segment.astype(int), "fit": fit, "ci_low": low, "ci_high": high}
         )
@@ -153,7 +182,15 @@ class TrendResult:
             "alpha": self.alpha,
             "group": self.group,
             "reference": self.reference,
+            "left_out": list(self.left_out),
+            "scale": self.scale,
+            "growth_percent": ([_rounded(x) for x in self.growth] if self.growth else None),
         }
+
+
+def _percent(log_change: float) -> float:
+    """A change in log units as per cent (0.0770 → 8.0)."""
+    return 100 * math.expm1(log_change)
 
 
 def _predict(ols, centre: float, n_breaks: int, years: np.ndarray, segment: np.ndarray, alpha: float):
@@ -173,8 +210,10 @@ def linear_trend(
     window: int | None = None,
     min_points: int = MIN_POINTS,
     alpha: float = 0.05,
+    scale: str = "linear",
 ) -> TrendResult:
-    """OLS of value on year, with a level shift at each declared break inside the window.
+    """OLS of value (``scale="log"``: its logarithm) on year, with a level shift at each
+    declared break inside the window.
 
     - ``years``/``values``: one value per year; NaN values are dropped, never interpolated.
     - ``breaks``: break years (ints, or objects with ``.year``). A break at year B means values
@@ -183,6 +222,9 @@ def linear_trend(
       it and in its own segment (a segment with no observations has no level to estimate; the
       jump is then carried by the next break).
     - ``window``: keep the last ``window`` calendar years, ending at the newest year with a value.
+    - A stretch between breaks with fewer than MIN_SEGMENT_POINTS observations is left out
+      (``left_out``); the years used are those of the stretches that remain.
+    - ``scale="log"``: for counts; every value must be above zero.
     - Refuses (``fitted=False``) when fewer than ``max(min_points, parameters + 3)`` values remain.
 
     Standard errors: plain OLS with t-based intervals. With ~10 annual points a simulation
@@ -204,6 +246,10 @@ def linear_trend(
         raise ValueError("values must be finite or NaN")
     if window is not None and window < 2:
         raise ValueError(f"window must be at least 2 years, got {window}")
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+    if scale == "log" and np.any(value_arr[~np.isnan(value_arr)] <= 0):
+        raise ValueError("a log-scale trend needs values above zero")
 
     keep = ~np.isnan(value_arr)
     order = np.argsort(year_arr[keep])
@@ -212,13 +258,18 @@ def linear_trend(
     if window is not None and len(obs_years):
         in_window = obs_years >= obs_years[-1] - window + 1
         obs_years, obs_values = obs_years[in_window], obs_values[in_window]
+    keep = _in_long_segments(obs_years, breaks)
+    left_out = tuple(int(y) for y in obs_years[~keep])
+    obs_years, obs_values = obs_years[keep], obs_values[keep]
+    if scale == "log":
+        obs_values = np.log(obs_values)
 
     n = len(obs_years)
     years_used = (int(obs_years[0]), int(obs_years[-1])) if n else None
     breaks_used = _breaks_in_window(obs_years, breaks)
     needed = max(min_points, 2 + len(breaks_used) + 3)
     common = dict(n=n, needed=needed, min_points=min_points, years_used=years_used,
-                  breaks_used=breaks_used, alpha=alpha)
+                  breaks_used=breaks_used, alpha=alpha, left_out=left_out, scale=scale)
     if n < needed:
         return TrendResult(fitted=False, slope=None, ci_low=None, ci_high=None, se=None, p_value=None,
                            level_shifts={}, direction=Direction.NOT_FITTED, **common)
@@ -268,6 +319,21 @@ def _size_change(ols, centre: float, years_used: tuple[int, int], n_breaks: int,
     if size_end > size_start:
         return GapChange.WIDENING
     return GapChange.NO_CLEAR_CHANGE
+
+
+def _in_long_segments(obs_years: np.ndarray, breaks: Iterable) -> np.ndarray:
+    """Which observations lie in a stretch between declared breaks that holds at least
+    MIN_SEGMENT_POINTS of them. Without a break inside the years there is one stretch, kept
+    whole (too few points are then refused as a whole)."""
+    if len(obs_years) == 0:
+        return np.ones(0, dtype=bool)
+    inside = sorted({int(getattr(b, "year", b)) for b in breaks
+                     if obs_years[0] < int(getattr(b, "year", b)) <= obs_years[-1]})
+    if not inside:
+        return np.ones(len(obs_years), dtype=bool)
+    segment = np.searchsorted(np.array(inside), obs_years, side="right")
+    counts = np.bincount(segment)
+    return counts[segment] >= MIN_SEGMENT_POINTS
 
 
 def _breaks_in_window(obs_years: np.ndarray, breaks: Iterable) -> tuple[int, ...]:

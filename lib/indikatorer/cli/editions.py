@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from indikatorer.core.errors import UserError
+from indikatorer.core.vocab import COUNT_UNITS
 
 
 def command_build(args: argparse.Namespace) -> int:
@@ -50,8 +51,12 @@ def command_trend(args) -> int:
         raise UserError(f"{args.indicator} / {args.group} has no series for sex, region and botid 'alle'")
 
     indicator = load_catalogue().get(args.indicator)
-    result = trends.linear_trend(rows["year"], rows["value"], breaks=indicator.breaks, window=args.window)
-    level_unit = fmt.difference_unit(rows["unit"].iloc[0])  # prosent → prosentpoeng
+    unit = rows["unit"].iloc[0]
+    # counts on the log scale (growth in per cent per year), as in the book
+    scale = "log" if unit in COUNT_UNITS and bool((rows["value"].dropna() > 0).all()) else "linear"
+    result = trends.linear_trend(rows["year"], rows["value"], breaks=indicator.breaks, window=args.window,
+                                 scale=scale)
+    level_unit = "prosent" if scale == "log" else fmt.difference_unit(unit)  # prosent → prosentpoeng
     slope_unit = f"{level_unit} per år"
     if args.format == "json":
         record = {"indicator": args.indicator, "group": args.group, "age": age,
@@ -66,10 +71,13 @@ def command_trend(args) -> int:
     if not result.fitted:
         lines.append(f"Trend: {words}. {text.refusal_text(result)}")
     else:
-        lines.append(f"Trend: {fmt.number(result.slope, 2, sign=True)} {slope_unit} "
-                     f"({_ci_text(result.ci_low, result.ci_high, result.alpha)}): {words}")
+        slope, low, high = result.growth or (result.slope, result.ci_low, result.ci_high)
+        lines.append(f"Trend: {fmt.number(slope, 2, sign=True)} {slope_unit} "
+                     f"({_ci_text(low, high, result.alpha)}): {words}")
         what = {b.year: b.what for b in indicator.breaks}
-        for year, (estimate, low, high) in result.level_shifts.items():
+        for year in result.level_shifts:
+            estimate, low, high = (result.shift_percent(year) if scale == "log"
+                                   else result.level_shifts[year])
             lines.append(f"Nivåskift ved brudd i {year}: {fmt.number(estimate, 2, sign=True)} {level_unit} "
                          f"({_ci_text(low, high, result.alpha)}). {what.get(year, '')}".rstrip())
     lines.append(f"Metode: {model_details.method_text(result)}")

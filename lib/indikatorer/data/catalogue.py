@@ -33,6 +33,11 @@ SOURCE_KINDS = ("ssb_api", "published")
 # none        – no statbank table carries the indicator (survey-only, discontinued …): `reason`.
 API_STATUSES = ("confirmed", "unconfirmed", "none")
 DERIVED_OPS = ("gap",)
+# What a value is (`measure`), which decides how a sentence may tell it: level (a rate, count or
+# amount within each group; default); share_of_total (each group's share of a total across groups,
+# «56 prosent av utbetalt økonomisk sosialhjelp gikk til innvandrere», needs `share_of: {total,
+# verb}`); distribution (categories that split one population, e.g. education levels: listed, never ranked).
+MEASURES = ("level", "share_of_total", "distribution")
 # Where the count behind a rate comes from (`counts: {indicator, role}`): the numerator is the
 # persons with the outcome (group size = numerator ÷ rate × 100), the denominator the group.
 COUNT_ROLES = ("numerator", "denominator")
@@ -50,6 +55,8 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "caveats": [],
     "status_note": None,
     "counts": None,
+    "measure": "level",
+    "share_of": None,
 }
 KNOWN_FIELDS = set(REQUIRED_FIELDS) | set(OPTIONAL_DEFAULTS) | {"sources", "derived"}
 
@@ -87,6 +94,8 @@ class Indicator:
     caveats: list[str] = field(default_factory=list)
     status_note: str | None = None
     counts: dict | None = None   # {indicator: <count id>, role: numerator | denominator}
+    measure: str = "level"       # level | share_of_total | distribution (MEASURES)
+    share_of: dict | None = None  # share_of_total: {total: "utbetalt økonomisk sosialhjelp", verb: "gikk til"}
 
     @property
     def is_derived(self) -> bool:
@@ -241,6 +250,7 @@ def _indicator_problems(ind: dict, themes: dict, groups: set[str], ids: list) ->
     if ind.get("status_note") is not None and not isinstance(ind["status_note"], str):
         problems.append("'status_note' must be a text or null")
     problems += _break_problems(ind.get("breaks", []))
+    problems += _measure_problems(ind)
 
     has_sources, has_derived = "sources" in ind, "derived" in ind
     if has_sources == has_derived:
@@ -250,6 +260,24 @@ def _indicator_problems(ind: dict, themes: dict, groups: set[str], ids: list) ->
     if has_derived:
         problems += _derived_problems(ind["derived"], ind.get("id"), ids, groups)
     return problems
+
+
+def _measure_problems(ind: dict) -> list[str]:
+    """`measure` is one of MEASURES; a share of a total says of which total and with which verb
+    the group takes its share (`share_of: {total, verb}`), and only a share of a total has it."""
+    measure = ind.get("measure", "level")
+    if measure not in MEASURES:
+        return [f"unknown measure '{measure}' (known: {', '.join(MEASURES)})"]
+    share_of = ind.get("share_of")
+    if measure != "share_of_total":
+        return ["'share_of' is only for measure share_of_total"] if share_of is not None else []
+    if ind.get("unit") != "prosent":
+        return [f"measure share_of_total is a share in per cent, not unit '{ind.get('unit')}'"]
+    if not (isinstance(share_of, dict) and set(share_of) == {"total", "verb"}
+            and all(isinstance(v, str) and v.strip() and v == v.strip() for v in share_of.values())):
+        return ["measure share_of_total needs 'share_of: {total, verb}' (texts): «<share> av <total> "
+                "<verb> <group>», e.g. {total: utbetalt økonomisk sosialhjelp, verb: gikk til}"]
+    return []
 
 
 def _subject_problems(subject: Any) -> list[str]:
@@ -359,6 +387,31 @@ def _published_source_problems(src: dict) -> list[str]:
     else:
         for n, entry in enumerate(exclude, start=1):
             problems += _filter_problems(entry, f"exclude #{n}", empty_ok=False)
+    return problems + _reshape_problems(src)
+
+
+def _reshape_problems(src: dict) -> list[str]:
+    """A published source's declared changes to its rows (``observations._published_rows``):
+    ``year_offset`` (added to the printed year: −1 where a table prints the status year);
+    ``dimension`` (the part kept of a compound dimension that `where` fixes, «statsborgerskap;
+    innvandringsgrunn») with ``labels`` (printed label → label shown)."""
+    problems = []
+    offset = src.get("year_offset")
+    if offset is not None and (not isinstance(offset, int) or isinstance(offset, bool) or offset == 0):
+        problems.append("'year_offset' must be a non-zero integer")
+    dimension, labels = src.get("dimension"), src.get("labels")
+    if dimension is not None:
+        compound = (src.get("where") or {}).get("other_dim")
+        if not (isinstance(dimension, str) and isinstance(compound, str)
+                and dimension in [part.strip() for part in compound.split(";")]):
+            problems.append("'dimension' must name a part of the compound dimension that "
+                            "'where: {other_dim: …}' fixes")
+    if labels is not None:
+        if dimension is None:
+            problems.append("'labels' relabels the kept 'dimension'; name it")
+        elif not (isinstance(labels, dict) and labels
+                  and all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in labels.items())):
+            problems.append("'labels' must map printed labels to the labels shown")
     return problems
 
 
@@ -438,6 +491,8 @@ def _indicator_from_raw(ind: dict) -> Indicator:
         caveats=[c.strip() for c in values["caveats"]],
         status_note=values["status_note"],
         counts=dict(values["counts"]) if values.get("counts") else None,
+        measure=values["measure"],
+        share_of=dict(values["share_of"]) if values.get("share_of") else None,
     )
 
 

@@ -111,7 +111,30 @@ def _published_rows(indicator_id: str, source: Mapping, published: pd.DataFrame)
                                 f"{' page ' + repr(source['page']) if source.get('page') else ''}"
                                 f" where {source.get('where') or {}}"
                                 f"{' exclude ' + repr(source['exclude']) if source.get('exclude') else ''}")
+    if source.get("year_offset"):
+        rows = rows.assign(year=rows["year"] + int(source["year_offset"]))
+    if source.get("dimension"):
+        rows = _keep_dimension(indicator_id, rows, source["dimension"], source.get("labels") or {})
     return rows.assign(indicator=indicator_id, _release=rows["released"].astype(str).str[:10])[TIDY_COLUMNS + ["_release"]]
+
+
+def _keep_dimension(indicator_id: str, rows: pd.DataFrame, dimension: str,
+                    labels: Mapping[str, str]) -> pd.DataFrame:
+    """Rows printed with a compound dimension («statsborgerskap; innvandringsgrunn» /
+    «norske statsborgere; Refugee background») as rows of its part ``dimension`` alone (the
+    other parts are fixed by the source's `where`), the value's label through ``labels`` where
+    given (the printed label goes into ``note``)."""
+    dims = rows["other_dim"].str.split(";").map(lambda parts: [p.strip() for p in parts])
+    values = rows["other_value"].str.split(";").map(lambda parts: [p.strip() for p in parts])
+    bad = [i for i, (d, v) in enumerate(zip(dims, values)) if dimension not in d or len(d) != len(v)]
+    if bad:
+        raise ObservationsError(f"{indicator_id}: rows without the dimension {dimension!r} in "
+                                f"{sorted(set(rows['other_dim'].iloc[bad]))}")
+    printed = [v[d.index(dimension)] for d, v in zip(dims, values)]
+    shown = [labels.get(label, label) for label in printed]
+    notes = [f"{note} Trykt som «{p}».".strip() if p != s else note
+             for note, p, s in zip(rows["note"], printed, shown)]
+    return rows.assign(other_dim=dimension, other_value=shown, note=notes)
 
 
 def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
@@ -225,7 +248,8 @@ def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.
         region_label=pairs["region_label"],
         unit="prosentpoeng",
         value=np.where(usable, pairs["value"] - pairs["value_ref"], np.nan),
-        decimals=np.maximum(pairs["decimals"], pairs["decimals_ref"]),  # a gap is as precise as its inputs
+        # a gap is no more precise than its coarser input (40 − 63,7 → −24)
+        decimals=np.minimum(pairs["decimals"], pairs["decimals_ref"]),
         status=status,
         source_kind="derived",
         source_table=both("source_table", " | "),

@@ -47,6 +47,10 @@ GEOGRAPHY_COLUMNS = ["code", "label", "level", "from_year", "to_year", "same_are
 FILE_SOURCE_KINDS = ("published", "derived")
 
 UNROUNDED_DECIMALS = 4
+# The import's mark in `note` on a figure SSB is known to have corrected later, where the snapshot
+# holds only the earlier version (tools/harvest/known_revisions.csv): what SSB corrected, where it
+# says so, follows the mark.
+SUPERSEDED_MARK = "SUPERSEDED:"
 # A printed number after Norwegian formats were converted: 65.4, 2493510, -0.7.
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -89,6 +93,23 @@ def _decimals(frame: pd.DataFrame) -> pd.Series:
     decimals = decimals.where(~(decimals > UNROUNDED_DECIMALS), defaults)
     column_max = decimals.groupby([frame["series"], frame["source_ref"]]).transform("max")
     return decimals.fillna(column_max).fillna(defaults).astype("int64")
+
+
+def superseded(notes: pd.Series) -> pd.Series:
+    """Per row, what SSB corrected later (the text after :data:`SUPERSEDED_MARK` in ``note``,
+    Norwegian, with its source), or "" where the figure is the newest version known."""
+    notes = notes.fillna("").astype(str)
+    return notes.str.partition(SUPERSEDED_MARK)[2].str.strip()
+
+
+def load_revisions(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
+    """``revisions.csv``: every printed figure the snapshot does not use because another
+    printing of it was kept (a newer release, a more precise one), with the kept value and the
+    reason; checked against its sidecar. ``year`` as integer, values as printed (text)."""
+    file = Path(path) / REVISIONS_FILE
+    data, _ = read_verified(file)
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
+    return frame.assign(year=frame["year"].astype("int64"))
 
 
 def load_published(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:

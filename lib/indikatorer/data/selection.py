@@ -39,6 +39,9 @@ REASON_DIMENSIONS = ("innvandringsgrunn",)  # other_dim values that mean "reason
 TWO_PART_REGIONS = ("landgruppe1", "landgruppe2", "landgruppe1_uten_eu_ost")
 # A part of a two-part grouping → the codes that complete its split of that grouping.
 TWO_PART_SPLITS = {"landgruppe1_uten_eu_ost": ("eu_ost",)}
+# Where an indicator has no number by world region, its country figures are its breakdown by
+# country background — up to this many countries in a year (more are named, not drawn).
+MAX_COUNTRIES = 20
 # Distance between observations, so that a line never bridges a missing observation.
 FREQUENCY_STEP = {"yearly": 1, "every_second_year": 2, "election_years": 4, "rolling_three_year": 1}
 # Groups that are the "rest of the population" or a total, never the group a finding is about.
@@ -140,7 +143,8 @@ def series_rows(rows: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
     ``by`` is None (the groups' totals) or a breakdown (sex, botid, region, reason). Every other
     breakdown is "alle"; the region breakdown shows world regions (the two-part «landgrupper»
-    only in years without a finer grouping, never ``land:`` countries); the reason breakdown is the
+    only in years without a finer grouping; ``land:`` countries only where the indicator has no
+    world region with a number, and at most MAX_COUNTRIES in a year); the reason breakdown is the
     ``innvandringsgrunn`` dimension. Otherwise rows have no extra dimension or only a qualifier
     (a row without one is preferred) — except where an indicator has no such rows but a
     distribution (e.g. utdanningsnivå): then that dimension is kept and ``other_value`` is part
@@ -179,8 +183,22 @@ def series_rows(rows: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return out.sort_values(key).reset_index(drop=True)
 
 
+def country_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of single countries (``land:``) with a number."""
+    return rows[rows["region"].str.startswith("land:") & rows["value"].notna()]
+
+
 def _world_regions(rows: pd.DataFrame) -> pd.DataFrame:
-    rows = rows[~rows["region"].str.startswith("land:")]
+    countries = rows[rows["region"].str.startswith("land:")]
+    regions = _grouped_regions(rows[~rows["region"].str.startswith("land:")])
+    with_numbers = country_rows(countries)
+    if not regions["value"].notna().any() and not with_numbers.empty \
+            and with_numbers.groupby("year")["region"].nunique().max() <= MAX_COUNTRIES:
+        return countries  # the only breakdown by country background the data hold
+    return regions
+
+
+def _grouped_regions(rows: pd.DataFrame) -> pd.DataFrame:
     region, year = rows["region"], rows["year"]
     grouping = region.isin(TWO_PART_REGIONS)
     for part, completing in TWO_PART_SPLITS.items():

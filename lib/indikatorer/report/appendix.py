@@ -237,3 +237,64 @@ def _span(dates: set[str]) -> str:
     if not known:
         return "ukjent"
     return known[0] if len(known) == 1 else f"{known[0]} – {known[-1]}"
+
+
+def _printed(value: str) -> str:
+    """A value as revisions.csv holds it (printed, decimal point) in Norwegian format."""
+    if not value:
+        return ".."
+    decimals = len(value.partition(".")[2])
+    return fmt.number(float(value), decimals)
+
+
+def _category(row) -> str:
+    """The breakdown a revised figure belongs to, in words ("Afrika", "Kvinner", "" for a total)."""
+    parts = [style.label(row["region"], "regions") if row["region"] != "alle" else "",
+             style.label(row["sex"], "sex") if row["sex"] != "alle" else "",
+             f"botid {style.label(row['botid'], 'botid')}" if row["botid"] != "alle" else ""]
+    return ", ".join(p for p in parts if p)
+
+
+def show_revisions(catalogue: Any, obs: pd.DataFrame, params: EditionParams) -> None:
+    """Print the section «Reviderte tall»: one vintage per value. Where SSB printed a figure of
+    the edition's indicators more than once with different values, the newest printing is used
+    and the older one is listed here; then the figures SSB has corrected since the version the
+    data hold (marked * in the chapters' tables). ``obs``: the edition's observations."""
+    from indikatorer.data.revisions import indicator_revisions, superseded_rows
+
+    first, last = params.years
+    names = {i.id: i.name for i in catalogue.indicators}
+    revised = indicator_revisions(catalogue)
+    revised = revised[revised["year"].between(first, last) & (revised["geography"] == params.geography)]
+    blocks = ["## Reviderte tall {#sec-reviderte-tall}",
+              "Der SSB har publisert samme tall flere ganger, bruker boka den nyeste publiseringen "
+              "i datagrunnlaget; en nyere side som bare gjentar tallet avrundet, erstatter ikke det "
+              "mer presise tallet. Alle publiseringene som ikke brukes, står med årsak i "
+              "datagrunnlagets fil `data/published/revisions.csv`."]
+    if revised.empty:
+        blocks.append(f"Ingen tall i indikatorene i {fmt.year_range(first, last)} ble publisert "
+                      "med en annen verdi tidligere.")
+    else:
+        lines = ["| Indikator | År | Gruppe | Kategori | Først publisert | Brukt i boka |",
+                 "|:---|---:|:---|:---|:---|:---|"]
+        for _, row in revised.iterrows():
+            cells = [names[row["indicator"]], str(row["year"]), group_label(row["group"]), _category(row),
+                     f"{_printed(row['value'])} ([{row['released']}]({row['source_ref']}))",
+                     f"{_printed(row['kept_value'])} ([{row['kept_released']}]({row['kept_source_ref']}))"]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        blocks.append(f"Tall i utgavens indikatorer som SSB først publiserte med en annen verdi "
+                      f"({len(revised)}):")
+        blocks.append(scroll_block("\n".join(lines), "Tall som er revidert, med første og brukte verdi"))
+    old = superseded_rows(obs)
+    old = old[old["value"].notna()]
+    for corrected, rows in old.groupby("corrected", sort=False):  # one paragraph per correction
+        lines = ["| Indikator | År | Gruppe | Kategori | Tall i datagrunnlaget |", "|:---|---:|:---|:---|---:|"]
+        for _, row in rows.sort_values(["indicator", "year", "region", "other_value"]).iterrows():
+            category = ", ".join(p for p in (_category(row), row["other_value"]) if p)
+            cells = [names[row["indicator"]], str(row["year"]), group_label(row["group"]), category,
+                     fmt.cell(row["value"], row["unit"], decimals=int(row["decimals"]))]
+            lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+        blocks.append(f"Tall som SSB har rettet etter den publiseringen datagrunnlaget har: {corrected} "
+                      "Tallene står med første publisering i kapitlene, merket * i tabellene.")
+        blocks.append(scroll_block("\n".join(lines), "Tall som SSB har rettet senere"))
+    emit(blocks)

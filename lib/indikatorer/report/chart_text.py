@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from indikatorer.report import fmt, text
+from indikatorer.report.categories import MIN_RANKED, is_unspecified
 from indikatorer.report.style import KIND_OF_COLUMN, ORDINAL_KINDS, UNIT_AXIS_LABELS, label, ordered_codes
 
 MAX_DESCRIBED_BARS = 6  # a bar chart's alt text names the first three and last two rows beyond this
@@ -118,20 +119,29 @@ def _describe_lines(df: pd.DataFrame, *, x: str, y: str, hue: str, unit: str, br
 
 
 def _panel_pattern(df, facet, facet_kind, hue, hue_kind, x, y, unit) -> list[str]:
-    """Small multiples: for the first drawn code, the highest and lowest panel in the newest year."""
+    """Small multiples: for the first drawn code, the panels in the newest year — the highest
+    and lowest of three or more, two compared («høyere for Kvinner (9,3) enn for Menn (9,0)»),
+    by the rules of :mod:`indikatorer.report.categories` (an unknown category never ranked)."""
     shown = df.dropna(subset=[y])
     if shown.empty:
         return []
     code = ordered_codes(shown[hue].astype(str), hue_kind)[0]
     rows = shown[shown[hue].astype(str) == code]
-    newest = rows[rows[x] == rows[x].max()].reset_index(drop=True)
+    newest = rows[rows[x] == rows[x].max()]
+    newest = newest[~newest[facet].astype(str).map(lambda c: is_unspecified(label(c, facet_kind)))]
+    newest = newest.reset_index(drop=True)
     if len(newest) < 2:
         return []
     high, low = newest.loc[newest[y].idxmax()], newest.loc[newest[y].idxmin()]
     dec = newest["decimals"] if "decimals" in newest else pd.Series(np.nan, index=newest.index)
-    return [f"{label(code, hue_kind)} i {int(newest[x].iloc[0])}: høyest for "
-            f"{label(str(high[facet]), facet_kind)} ({_value_text(high[y], dec.loc[high.name], unit)}), "
-            f"lavest for {label(str(low[facet]), facet_kind)} ({_value_text(low[y], dec.loc[low.name], unit)})"]
+    first = (f"{label(str(high[facet]), facet_kind)} ({_value_text(high[y], dec.loc[high.name], unit)})")
+    second = (f"{label(str(low[facet]), facet_kind)} ({_value_text(low[y], dec.loc[low.name], unit)})")
+    head = f"{label(code, hue_kind)} i {int(newest[x].iloc[0])}"
+    if len(newest) < MIN_RANKED:
+        if _value_text(high[y], dec.loc[high.name], unit) == _value_text(low[y], dec.loc[low.name], unit):
+            return [f"{head}: like høy for {label(str(high[facet]), facet_kind)} og {second}"]
+        return [f"{head}: høyere for {first} enn for {second}"]
+    return [f"{head}: høyest for {first}, lavest for {second} (av {len(newest)})"]
 
 
 def _describe_bars(data, facets, facet, facet_kind, hues, hue, hue_kind, y, unit, year

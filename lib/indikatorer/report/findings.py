@@ -7,6 +7,11 @@ first group of codes.yml with a number that is not the reference group or a tota
 by the gap's size, never by its sign. Where the data have only a total (hele befolkningen, alle
 barn), the findings first say which group there are no numbers for. Where the group is the
 indicator's population (personer som fikk norsk statsborgerskap), the sentences leave it out.
+A share of a total (catalogue ``measure: share_of_total``) is told as a share of that total
+(«56 prosent av utbetalt økonomisk sosialhjelp gikk til innvandrere»), with no gap to a
+reference group. A change between two shares gives its confidence interval where the persons
+behind both shares are known (the catalogue's ``counts``), else says that its uncertainty cannot
+be computed.
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 import pandas as pd
 
-from indikatorer.analysis.trends import Change, GapChange, TrendResult
+from indikatorer.analysis.trends import Change, ChangeReason, GapChange, TrendResult
 from indikatorer.core.params import EditionParams
+from indikatorer.data.published import superseded
 from indikatorer.data.selection import (COMPARISON_GROUPS, IndicatorSeries, break_between,
                                         decimals_by_year, gap_frame, primary_group, reference_group,
                                         values_by_year)
 from indikatorer.report import fmt, style, text
+from indikatorer.report.categories import Category, categories_sentence, distribution_sentence, is_unspecified
+from indikatorer.report.tables import SUPERSEDED_SIGN
 
 THIN_YEARS = 5        # fewer years with numbers in the chapter: say so
 # Where the data have only a total, the findings say which group they have no numbers for:
@@ -81,10 +89,17 @@ def findings(series: IndicatorSeries, params: EditionParams, *, trend: TrendResu
             params.years))
     who = None if group_label(primary).casefold() == indicator.population.casefold() \
         else group_label(primary)
+    share_of = indicator.share_of if indicator.measure == "share_of_total" else None
+    if share_of:  # «andelen av utbetalt økonomisk sosialhjelp som gikk til innvandrere»
+        name, who = text.share_subject(share_of["total"], share_of["verb"], group_label(primary)), None
+        reference = None  # shares of one total: no gap to a reference group
     gap_of = indicator.reference_group and group_label(indicator.reference_group)
 
     def level(group: str, value) -> str:
         decimals = decimals_by_year(main, group).get(latest)
+        if share_of:
+            return text.share_of_total_sentence(share_of["total"], share_of["verb"], group_label(group),
+                                                value, latest, unit, decimals=decimals)
         if indicator.derived:
             return text.gap_level_sentence(name, group_label(group), gap_of, value, latest, unit,
                                            decimals=decimals)
@@ -109,7 +124,8 @@ def findings(series: IndicatorSeries, params: EditionParams, *, trend: TrendResu
                                      reference_decimals=decimals_by_year(main, reference).get(common))
         sentences.append(gap_text)
 
-    cautioned = _change_sentences(sentences, series, primary, values, shown, who, change)
+    sentences += superseded_sentences(main[main["group"] == primary])
+    cautioned = _change_sentences(sentences, series, primary, values, shown, name, who, change)
     one_year = len(values) == 1  # no development to tell; the caution below says so
     verdict = None
     if indicator.derived and trend is not None:  # the values are gaps already
@@ -136,12 +152,28 @@ def findings(series: IndicatorSeries, params: EditionParams, *, trend: TrendResu
     return Findings(sentences, primary, headline, latest, trend, gap if not gaps.empty else None, verdict)
 
 
+def superseded_sentences(rows: pd.DataFrame) -> list[str]:
+    """Where the numbers told include figures SSB has corrected since the version the data
+    hold: which years, and what SSB corrected (without the source address, which the table's
+    note gives)."""
+    what = superseded(rows["note"])
+    old = rows[what != ""].dropna(subset=["value"])
+    if old.empty:
+        return []
+    years = text.years_text(old["year"])
+    which = f"Tallet for {years} er" if old["year"].nunique() == 1 else f"Tallene for {years} er"
+    corrected = " ".join(dict.fromkeys(w.partition(" Kilde: ")[0] for w in what[what != ""]))
+    return [f"{which} SSBs første publisering og er senere rettet (merket {SUPERSEDED_SIGN} i tabellen). "
+            f"{corrected}"]
+
+
 def _change_sentences(sentences: list[str], series: IndicatorSeries, primary: str, values: pd.Series,
-                      shown: dict[int, int], who: str | None, change: Change | None) -> bool:
-    """The change since the previous observation (appended to ``sentences``); True when it
-    already says the series has only two years."""
+                      shown: dict[int, int], name: str, who: str | None, change: Change | None) -> bool:
+    """The change since the previous observation (appended to ``sentences``), with its
+    uncertainty where ``change`` has one and a sentence that it cannot be computed where only
+    shares are published; True when it already says the series has only two years."""
     indicator = series.indicator
-    name, unit = indicator.subject, indicator.unit
+    unit = indicator.unit
     latest = int(values.index.max())
     earlier = values[values.index < latest]
     if earlier.empty:
@@ -158,14 +190,18 @@ def _change_sentences(sentences: list[str], series: IndicatorSeries, primary: st
         sentences.append(text.gap_change_sentence(
             previous, latest, values[previous], values[latest], indicator_name=name,
             group_label=group, reference_label=group_label(indicator.reference_group),
-            unit=fmt.difference_unit(unit), decimals=(shown.get(previous), shown.get(latest)), **few))
+            unit=fmt.difference_unit(unit), decimals=(shown.get(previous), shown.get(latest)),
+            shares_only=unit in ("prosent", "prosentpoeng"), **few))
     elif unit in ("prosent", "prosentpoeng"):
         if change is None or (change.from_year, change.to_year) != (previous, latest):
             return False  # the cell fitted no change between these years: none is told
         n = series.fewest_persons(primary, (previous, latest))
-        sentences.append(text.change_sentence(previous, latest, change.change, indicator_name=name,
-                                              group_label=who, unit=unit, n=n, **few,
-                                              decimals=fmt.difference_decimals(shown[previous], shown[latest])))
+        test = change.uncertainty
+        sentences.append(text.change_sentence(
+            previous, latest, change.change, ci=(test.ci_low, test.ci_high) if test else None,
+            indicator_name=name, group_label=who, unit=unit, n=n, **few,
+            decimals=fmt.difference_decimals(shown[previous], shown[latest]),
+            shares_only=change.reason is ChangeReason.SHARES_ONLY))
     else:
         sentences.append(text.relative_change_sentence(name, who, previous, latest, values[previous],
                                                        values[latest], unit,
@@ -183,28 +219,58 @@ def _gap_side(gaps: pd.Series, result: TrendResult | None) -> int | None:
     return -1 if (shown < 0).all() else 1 if (shown > 0).all() else None
 
 
+# facet → its categories in the definite plural, for «… av de 8 landbakgrunnene med tall»
+FACET_NOUNS = {"region": "landbakgrunnene", "botid": "botidsgruppene", "sex": "kjønnene",
+               "other_value": "kategoriene"}
+
+
 def facet_sentence(chart_rows: pd.DataFrame, facet: str, group: str, year: int, name: str,
-                   unit: str) -> str:
-    """"Blant innvandrere var andelen sysselsatte høyest for Norden (78,2 prosent) og lavest
-    for Afrika (49,1 prosent) i 2023." — a breakdown in one year, for one group."""
-    rows = chart_rows[(chart_rows["group"] == group) & (chart_rows["year"] == year)]
-    rows = rows.dropna(subset=["value"]).sort_values(["value", facet])
+                   unit: str, *, noun: str | None = None, distribution: str | None = None,
+                   share_of: dict | None = None) -> str:
+    """A breakdown in one year, for one group, by the rules of
+    :mod:`indikatorer.report.categories`: «Blant innvandrere var andelen sysselsatte høyest for
+    Norden (78,2 prosent) og lavest for Afrika (49,1 prosent) av de 8 landbakgrunnene med tall for
+    2023.»; two categories compared («høyere blant menn … enn blant kvinner …»); the levels of a
+    ``distribution`` (its dimension, e.g. «utdanningsnivå») listed. ``chart_rows``: the rows the
+    figure draws (the categories it shows are counted); ``noun``: the categories in the definite
+    plural (default by facet); ``share_of``: the catalogue's ``{total, verb}`` of a share of a
+    total, told as such."""
+    drawn = chart_rows[chart_rows["group"] == group].dropna(subset=["value"])
+    rows = drawn[drawn["year"] == year]
     if rows.empty:
         return ""
     kind_of = style.KIND_OF_COLUMN.get(facet)
 
-    def category(code: str) -> str:
-        shown = style.split_label(style.label(code, kind_of))[0]  # the table has it in full
+    def label(code: str) -> str:
+        return style.split_label(style.label(code, kind_of))[0]  # the table has it in full
+
+    def phrase(code: str) -> str:
+        shown = label(code)
         if facet == "sex":
             return f"blant {text.lower_first(shown)}"
-        return f"ved botid {text.lower_first(shown)}" if facet == "botid" else f"for {shown}"
+        if facet == "botid":
+            return f"ved botid {text.lower_first(shown)}"
+        if facet == "region":  # names of places keep their capital
+            return f"med landbakgrunn {shown}" if share_of else f"for {shown}"
+        return f"for {text.lower_first(shown)}"  # reasons, levels: common nouns
 
-    who = text.group_phrase(group_label(group))
-    low, high = rows.iloc[0], rows.iloc[-1]
-    if len(rows) == 1 or high["value"] == low["value"]:
-        return text.sentence(f"{who} var {name} {fmt.value(high['value'], unit, decimals=high['decimals'])} "
-                              f"{category(high[facet])} i {year}")
-    return text.sentence(
-        f"{who} var {name} høyest {category(high[facet])} "
-        f"({fmt.value(high['value'], unit, decimals=high['decimals'])}) "
-        f"og lavest {category(low[facet])} ({fmt.value(low['value'], unit, decimals=low['decimals'])}) i {year}")
+    order = style.ordered_codes(drawn[facet].astype(str), kind_of)  # the table's order
+    rows = rows.assign(_order=rows[facet].map(order.index)).sort_values("_order")
+    categories = [Category(phrase(r[facet]), float(r["value"]), r["decimals"], label(r[facet]))
+                  for _, r in rows.iterrows()]
+    # «Antallet innvandrere var …», not «Blant innvandrere var antallet innvandrere …»
+    who = "" if group_label(group).casefold() in name.casefold() else text.group_phrase(group_label(group))
+    if distribution:
+        return distribution_sentence(who, distribution, categories, year, unit)
+    shown = drawn[facet].map(label).drop_duplicates()
+    shown = int((~shown.map(is_unspecified)).sum())  # «ukjent» is not one of the groups ranked
+    categories = [c for c in categories if not is_unspecified(c.label)]
+    if share_of:
+        whose = group_label(group)
+        if len(categories) == 1 and shown == 1:
+            c = categories[0]
+            return text.share_of_total_sentence(share_of["total"], share_of["verb"], f"{whose} {c.phrase}",
+                                                c.value, year, unit, decimals=c.decimals)
+        who, name = "", text.share_subject(share_of["total"], share_of["verb"], whose)
+    return categories_sentence(who, name, categories, year, unit, noun=noun or FACET_NOUNS.get(facet, "kategoriene"),
+                               shown=shown)

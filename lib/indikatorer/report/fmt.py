@@ -14,8 +14,8 @@ the conventions live in one place:
 - No false precision: a value is shown with the decimals it was published with (the tidy
   table's ``decimals``; ``decimals=`` on every function), so SSB's printed "38" stays "38" and
   "68,2" stays "68,2". :data:`DECIMALS` is only the default for a number without that
-  information. A difference of two published values has the larger of their decimals
-  (:func:`difference_decimals`: 38 and 68,2 differ by 30,2; 38 and 69 by 31); model output
+  information. A difference of two published values has the fewer of their decimals
+  (:func:`difference_decimals`: 38 and 68,2 differ by 30, not 30,2; 38 and 69 by 31); model output
   (trend slopes, confidence limits, relative changes) keeps its own documented precision.
 - Rates are in ``prosent``; differences between rates are in ``prosentpoeng``; ``prosent`` is used
   for a difference only when it is a relative change.
@@ -141,13 +141,15 @@ def cell(x, unit: str, *, decimals: int | None = None, placeholder: str = PLACEH
 
 
 def difference_decimals(*decimals) -> int:
-    """The decimals of a difference (or any sum) of published values: the most of its inputs'
-    (``difference_decimals(0, 1)`` → 1). Raises ValueError for none, a negative or a missing one."""
+    """The decimals of a difference (or any sum) of published values: the fewest of its inputs'
+    — a difference is no more precise than its coarser input (40 − 63,7 is shown as −24, not
+    −23,7: the 40 may be anything from 39,5 to 40,5). ``difference_decimals(0, 1)`` → 0.
+    Raises ValueError for none, a negative or a missing one."""
     if not decimals:
         raise ValueError("difference_decimals needs the decimals of at least one value")
     if any(is_missing(d) or float(d) < 0 or float(d) != int(float(d)) for d in decimals):
         raise ValueError(f"decimals must be non-negative whole numbers, not {decimals!r}")
-    return max(int(float(d)) for d in decimals)
+    return min(int(float(d)) for d in decimals)
 
 
 def difference_unit(unit: str) -> str:

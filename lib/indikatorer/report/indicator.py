@@ -26,8 +26,8 @@ import pandas as pd
 from indikatorer.analysis.trends import Change, TrendResult
 from indikatorer.core.params import EditionParams
 from indikatorer.data.selection import (BREAKDOWN_COLUMN, TREND_STEP, IndicatorSeries, SeriesBreak,
-                                        distribution_dimension, primary_group, reference_group,
-                                        series_breaks)
+                                        country_rows, distribution_dimension, primary_group,
+                                        reference_group, series_breaks)
 from indikatorer.data.coverage import coverage
 from indikatorer.report import figures, fmt, style, text
 from indikatorer.report.coverage import older_note
@@ -40,6 +40,14 @@ from indikatorer.report.tables import facet_table, status_note, wide_table
 BREAKDOWN_WORD = {"sex": "kjønn", "botid": "botid", "region": "landbakgrunn", "reason": "innvandringsgrunn"}
 BREAKDOWN_PART = {"sex": "kjonn", "botid": "botid", "region": "landbakgrunn", "reason": "innvandringsgrunn"}
 GROUPS_PART, DISTRIBUTION_PART = "grupper", "fordeling"
+# breakdown → its categories in the definite plural («… av de 8 landbakgrunnene med tall»)
+BREAKDOWN_NOUNS = {"sex": "kjønnene", "botid": "botidsgruppene", "region": "landbakgrunnene",
+                   "reason": "innvandringsgrunnene"}
+
+
+def _share_of(indicator) -> dict | None:
+    """The catalogue's ``{total, verb}`` of a share of a total, else None."""
+    return indicator.share_of if indicator.measure == "share_of_total" else None
 
 
 def slug(indicator_id: str) -> str:
@@ -172,16 +180,29 @@ def indicator_blocks(series: IndicatorSeries, params: EditionParams, *, trend=No
         found = findings(series, params, trend=trend, gap=gap, change=change)
         blocks.append("**Hovedfunn**\n\n" + "\n".join(f"- {s}" for s in found.sentences))
         _groups(series, found, model_lines(indicator.unit, trend, gap, change), out_dir, blocks, shown)
-    # A breakdown without numbers is not shown and not mentioned here: the method box names
-    # those shown, the appendix entry the years and groups with numbers.
-    by = []
+    # A breakdown without numbers is not shown and not mentioned (no «no figures» per
+    # breakdown): the method box names those shown. One the data hold but the book does not
+    # draw (single countries, no world regions) is said, once.
+    by, held = [], []
     for breakdown in params.breakdowns:
         by_rows = series.by(breakdown)
         if by_rows["value"].notna().any():
             _breakdown(series, by_rows, breakdown, found.primary, out_dir, blocks, shown)
             by.append(breakdown)
+        elif breakdown == "region" and not country_rows(series.rows).empty:
+            held.append(_countries_not_drawn(series, country_rows(series.rows)))
+    blocks += held
     blocks.append(method_callout(series, pd.concat(shown), params, found.trend, by))
     return blocks
+
+
+def _countries_not_drawn(series: IndicatorSeries, countries: pd.DataFrame) -> str:
+    """The breakdown by country background the data hold but the book does not draw: figures for
+    more single countries than a chart can show, and none by world region."""
+    per_year = countries.groupby("year")["region"].nunique()
+    counts = text.and_join([f"{n} land i {y}" for y, n in per_year.items()])
+    return (f"Datagrunnlaget har tall for {series.indicator.subject} etter enkeltland ({counts}), men "
+            "ikke etter verdensregion; så mange land vises ikke her.")
 
 
 def _groups(series: IndicatorSeries, found: Findings, models: list[str], out_dir, blocks: list[str],
@@ -201,8 +222,10 @@ def _groups(series: IndicatorSeries, found: Findings, models: list[str], out_dir
     if chart.kind == "line":
         caption += _caption_breaks(series.breaks)
         if trend_lines:
-            caption += (" Prikket linje og skygge: lineær trend for "
-                        f"{text.lower_first(group_label(found.primary))} med 95 prosent konfidensintervall.")
+            kind = "trend beregnet som vekst i prosent per år" if found.trend.scale == "log" else "lineær trend"
+            caption += (f" Prikket linje og skygge: {kind} for "
+                        f"{text.lower_first(group_label(found.primary))} med 95 prosent konfidensintervall"
+                        f" ({fmt.year_range(*found.trend.years_used)}).")
     label = figure_label(indicator.id, GROUPS_PART)
     blocks.append(publish_figure(
         chart.fig, label=label, caption=caption, alt=" ".join(found.headline) or caption,
@@ -214,7 +237,7 @@ def _groups(series: IndicatorSeries, found: Findings, models: list[str], out_dir
         table, label=f"{label}-tabell",
         caption=f"{indicator.name}. {text.UNIT_CAPTIONS[unit]}, etter gruppe og år.{caption_ages(main)}",
         sources=series.sources(main), formats=formats, headers=headers, indicators=[indicator.id],
-        notes=status_note(main), out_dir=out_dir,
+        notes=status_note(main, marked=True), out_dir=out_dir,
         **beside_figure(label)))
     shown.append(main)
 
@@ -227,8 +250,9 @@ def _distribution(series: IndicatorSeries, out_dir, blocks: list[str], shown: li
     drawn = chart.data.dropna(subset=["value"])
     year = chart.year or int(drawn["year"].max())
     primary = primary_group(main, reference_group(indicator))
-    sentence = facet_sentence(chart.data, "other_value", primary, year, indicator.subject, unit) \
-        if primary else ""
+    sentence = facet_sentence(chart.data, "other_value", primary, year, indicator.subject, unit,
+                              distribution=dimension if indicator.measure == "distribution" else None,
+                              share_of=_share_of(indicator)) if primary else ""
     blocks.append(sentence)
     when = f"i {year}" if chart.kind == "bar" else fmt.year_range(drawn["year"].min(), year)
     by_dimension = "" if dimension.casefold() in indicator.name.casefold() else f" etter {dimension}"
@@ -274,7 +298,8 @@ def _breakdown(series: IndicatorSeries, by_rows: pd.DataFrame, breakdown: str, p
     drawn = chart.data.dropna(subset=["value"])
     year = chart.year or int(drawn["year"].max())
     sentence_rows = chart.data if hue == "group" else chart.data[chart.data["other_value"] == means.idxmax()]
-    sentence = facet_sentence(sentence_rows, facet, primary, year, name, unit) if primary else ""
+    sentence = facet_sentence(sentence_rows, facet, primary, year, name, unit,
+                              noun=BREAKDOWN_NOUNS.get(breakdown), share_of=_share_of(indicator)) if primary else ""
     blocks.append(sentence)
     when = f"i {year}" if chart.kind == "bar" else fmt.year_range(drawn["year"].min(), year)
     by_word = "" if word in indicator.name.casefold() else f" etter {word}"

@@ -28,10 +28,17 @@ SUMMARY = "Modellene bak figuren"
 def method_text(result: TrendResult) -> str:
     """"Lineær trend (OLS) med t-basert 95 prosent konfidensintervall; nivåskift ved brudd i
     2015" (a gap's trend says so first)."""
-    words = (f"Lineær trend (OLS) med t-basert {fmt.number(100 * (1 - result.alpha), 0)} prosent "
-             "konfidensintervall")
+    level = fmt.number(100 * (1 - result.alpha), 0)
+    if result.scale == "log":
+        words = (f"Log-lineær trend (OLS på logaritmen av antallet, vekst i prosent per år) med "
+                 f"t-basert {level} prosent konfidensintervall")
+    else:
+        words = f"Lineær trend (OLS) med t-basert {level} prosent konfidensintervall"
     if result.breaks_used:
         words += "; nivåskift ved brudd i " + ", ".join(map(str, result.breaks_used))
+    if result.left_out:
+        words += (f"; {text.years_text(result.left_out)} ikke med (færre enn tre år mellom "
+                  "brudd i serien)")
     return ("Gap (gruppe minus referansegruppe). " if result.is_gap else "") + words
 
 
@@ -53,13 +60,19 @@ def trend_line(result: TrendResult, unit: str) -> str:
     if not result.fitted:
         return f"{_whose(result)}: ikke beregnet ({text.lower_first(text.refusal_text(result)).rstrip('.')})."
     diff_unit, decimals = _slope_decimals(unit)
+    slope, low, high = result.slope, result.ci_low, result.ci_high
+    if result.scale == "log":  # growth and level shifts in per cent
+        diff_unit, decimals = "prosent", 1
+        slope, low, high = result.growth
     level = fmt.number(100 * (1 - result.alpha), 0)
     words = (f"{_whose(result)}, {fmt.year_range(*result.years_used)} (n = {result.n}): "
-             f"{fmt.value(result.slope, diff_unit, decimals=decimals, sign=True)} per år "
-             f"({level} prosent konfidensintervall {fmt.number(result.ci_low, decimals)} til "
-             f"{fmt.number(result.ci_high, decimals)})")
-    for year, (estimate, low, high) in sorted(result.level_shifts.items()):
-        words += (f"; nivåskift i {year}: {fmt.number(estimate, decimals, sign=True)} "
+             f"{fmt.value(slope, diff_unit, decimals=decimals, sign=True)} per år "
+             f"({level} prosent konfidensintervall {fmt.number(low, decimals)} til "
+             f"{fmt.number(high, decimals)})")
+    for year in sorted(result.level_shifts):
+        estimate, low, high = result.shift_percent(year) if result.scale == "log" else result.level_shifts[year]
+        words += (f"; nivåskift i {year}: {fmt.number(estimate, decimals, sign=True)}"
+                  f"{' prosent' if result.scale == 'log' else ''} "
                   f"({fmt.number(low, decimals)} til {fmt.number(high, decimals)})")
     return words + f". {method_text(result)}."
 

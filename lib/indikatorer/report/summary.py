@@ -28,7 +28,8 @@ from indikatorer.report.publishing import emit, publish_table
 def _gap_change_text(gaps: pd.DataFrame, breaks: Sequence[SeriesBreak], unit: str,
                      decimals: dict[int, int] | None = None) -> tuple[float, str]:
     """The change in the size of the gap since the previous year with both values, as
-    (change in |gap|, words); NaN and a reason when it cannot be told. ``decimals``: year →
+    (change in |gap|, words: «0,7 prosentpoeng større enn i 2022», the number with its unit and
+    the year it is compared with); NaN and a reason when it cannot be told. ``decimals``: year →
     the decimals of that year's gap (as published); default the unit's."""
     if len(gaps) < 2:
         return math.nan, "ingen tidligere måling"
@@ -38,14 +39,13 @@ def _gap_change_text(gaps: pd.DataFrame, breaks: Sequence[SeriesBreak], unit: st
     gap_unit = fmt.difference_unit(unit)
     default = fmt.DECIMALS[gap_unit]
     d0, d1 = ((decimals or {}).get(int(y), default) for y in (y0, y1))
-    # Two gaps of different precision (one-decimal figures one year, whole numbers the next)
-    # are compared at the coarser: 31 against 23,7 is «7 større», not «7,3».
-    decimals = min(d0, d1)
-    size_change = float(fmt.round_half_up(abs(g1), decimals) - fmt.round_half_up(abs(g0), decimals))
+    decimals = fmt.difference_decimals(d0, d1)
+    size_change = float(fmt.round_half_up(abs(g1), d1) - fmt.round_half_up(abs(g0), d0))
     if size_change == 0:
         return 0.0, f"uendret fra {y0}"
     word = "mindre" if size_change < 0 else "større"
-    return size_change, f"{fmt.value(abs(size_change), gap_unit, decimals=decimals)} {word} enn i {y0}"
+    size = fmt.value(abs(size_change), gap_unit, decimals=decimals)
+    return size_change, f"{size} {word} enn i {y0}"
 
 
 # Summary column → the column of headline_summary() holding the decimals it is shown with.
@@ -68,7 +68,7 @@ def headline_summary(headline: Sequence[IndicatorSeries], models: Sequence[Model
                   "reference_value": math.nan, "gap": math.nan, "gap_change": math.nan,
                   "last_change": "", "development": "", "trend_years": "",
                   "status": STATUS_WORDS[coverage(series, params).status],
-                  # decimals as published (a gap: the larger of its two values'), for showing only
+                  # decimals as published (a gap: the fewer of its two values'), for showing only
                   **dict.fromkeys(SUMMARY_DECIMALS.values(), fmt.DECIMALS.get(indicator.unit, 1))}
         if series.has_numbers and not series.distribution:
             found = findings(series, params, trend=fitted.trend, gap=fitted.gap, change=fitted.change)
@@ -168,6 +168,8 @@ def show_population(obs: pd.DataFrame, catalogue: Any, params: EditionParams, *,
 
     sentences, blocks, shown = [], [], []
 
+    # Every number carries its own year (population stocks: «ved inngangen til» the year), so a
+    # count of one year never stands beside a share of another as if they were of the same time.
     counts = main("befolkning_antall")
     immigrants, born_here = _newest(counts, "innvandrere"), _newest(counts, "norskfodte")
     if immigrants:
@@ -175,19 +177,25 @@ def show_population(obs: pd.DataFrame, catalogue: Any, params: EditionParams, *,
         if born_here and born_here[0] == immigrants[0]:
             words += f" og {fmt.integer(born_here[1])} norskfødte med innvandrerforeldre"
         sentences.append(text.sentence(words))
-    share = _newest(main("befolkning_andel"), "innvandrerbakgrunn")
-    if share:
-        sentences.append(f"Innvandrere og norskfødte med innvandrerforeldre utgjorde "
-                         f"{fmt.percent(share[1])} av befolkningen i {share[0]}.")
     refugees = select_series(obs, catalogue.get("flyktningbakgrunn_antall"))
     refugee_newest = _newest(refugees.main, "flyktningbakgrunn")
     if refugee_newest:
         year, number = refugee_newest
-        when = "Samtidig" if immigrants and immigrants[0] == year else f"Ved inngangen til {year}"
+        # «Samme dag» only right after a sentence of the same date (never «Samtidig» after another year)
+        when = "Samme dag" if immigrants and immigrants[0] == year else f"Ved inngangen til {year}"
         words = f"{when} hadde {fmt.integer(number)} personer i Norge flyktningbakgrunn"
         refugee_share = values_by_year(main("flyktningbakgrunn_andel"), "flyktningbakgrunn").get(year)
         if refugee_share is not None and not fmt.is_missing(refugee_share):
             words += f", {fmt.percent(refugee_share)} av befolkningen"
+        sentences.append(text.sentence(words))
+    refugee_sentences = sentences[-1:] if refugee_newest else []
+    share = _newest(main("befolkning_andel"), "innvandrerbakgrunn")
+    if share:
+        words = (f"Ved inngangen til {share[0]} var {fmt.percent(share[1])} av befolkningen innvandrere "
+                 "eller norskfødte med innvandrerforeldre")
+        newer = [y for y in (immigrants and immigrants[0], refugee_newest and refugee_newest[0]) if y]
+        if newer and share[0] < max(newer):
+            words += f"; datagrunnlaget har ikke nyere tall for andelen enn for {share[0]}"
         sentences.append(text.sentence(words))
     if sentences:
         blocks.append(" ".join(sentences))
@@ -199,7 +207,7 @@ def show_population(obs: pd.DataFrame, catalogue: Any, params: EditionParams, *,
         _breakdown(population, by_region, "region", "innvandrere", out_dir, blocks, shown)
 
     if refugees.has_numbers:
-        found = Findings(sentences[-1:], "flyktningbakgrunn", headline=tuple(sentences[-1:]))
+        found = Findings(refugee_sentences, "flyktningbakgrunn", headline=tuple(refugee_sentences))
         _groups(refugees, found, [], out_dir, blocks, shown)
 
     stock = next((i for i in catalogue.indicators if i.id == "innvandrere_grunn_antall"), None)

@@ -3,10 +3,26 @@ in one year; and the note on SSB's symbols under them."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pandas as pd
 
+from indikatorer.data.published import superseded
 from indikatorer.data.selection import COMPARISON_GROUPS
 from indikatorer.report import fmt, style, text
+
+# After a number SSB has corrected since the version the data hold (explained in the note).
+SUPERSEDED_SIGN = "*"
+
+
+def _marked(unit: str, decimals: list, flags: list) -> Callable[[object], str]:
+    """A column's cells as published, each with SUPERSEDED_SIGN where ``flags`` says so."""
+    rows = iter(zip(decimals, flags))
+
+    def cell(value) -> str:
+        shown, flag = next(rows)
+        return fmt.cell(value, unit, decimals=shown, placeholder="..") + (SUPERSEDED_SIGN if flag else "")
+    return cell
 
 
 def wide_table(series: pd.DataFrame, reference: str | None, unit: str
@@ -23,6 +39,11 @@ def wide_table(series: pd.DataFrame, reference: str | None, unit: str
              .reindex(index=table.index, columns=groups))  # decimals as published, per cell
     as_published = lambda g: [None if pd.isna(d) else int(d) for d in shown[g]]  # noqa: E731
     formats = {g: (unit, as_published(g)) for g in groups}
+    flagged = (series.assign(_old=superseded(series["note"]) != "").groupby(["year", "group"])["_old"]
+               .any().unstack().reindex(index=table.index, columns=groups).fillna(False).astype(bool))
+    for g in groups:  # a figure SSB has corrected since: marked, the note says so (status_note)
+        if flagged[g].any():
+            formats[g] = _marked(unit, as_published(g), flagged[g].tolist())
     # Short headings; a label's explanation in parentheses goes in the note under the table.
     headers = {"year": "År", **{g: style.header_label(g, "groups") for g in groups}}
     if reference in table.columns:
@@ -33,7 +54,7 @@ def wide_table(series: pd.DataFrame, reference: str | None, unit: str
         for g in groups:
             if g != reference and g not in COMPARISON_GROUPS:
                 table[f"gap_{g}"] = table[g] - table[reference]
-                formats[f"gap_{g}"] = (diff_unit, [None if pd.isna(a) or pd.isna(b) else int(max(a, b))
+                formats[f"gap_{g}"] = (diff_unit, [None if pd.isna(a) or pd.isna(b) else fmt.difference_decimals(a, b)
                                                    for a, b in zip(shown[g], shown[reference])])
                 short = text.lower_first(style.split_label(style.label(g))[0])
                 headers[f"gap_{g}"] = (f"Forskjell, {short}", meaning)
@@ -71,7 +92,28 @@ def facet_table(chart_rows: pd.DataFrame, facet: str, year: int, unit: str,
                    for c in columns}, headers
 
 
-def status_note(rows: pd.DataFrame) -> list[str]:
+def status_note(rows: pd.DataFrame, *, marked: bool = False) -> list[str]:
+    """The notes under a figure or table of ``rows``: SSB's symbols where a number is missing,
+    and the figures SSB has corrected since the version the data hold (``marked``: a table of
+    :func:`wide_table`, whose cells carry SUPERSEDED_SIGN)."""
+    return _symbols_note(rows) + superseded_note(rows, marked=marked)
+
+
+def superseded_note(rows: pd.DataFrame, *, marked: bool = False) -> list[str]:
+    """«Tallene for 2017–2018 er første publisering: SSB rettet …» (after SUPERSEDED_SIGN where
+    the cells are ``marked``) for the rows the import marked as superseded
+    (data/published/README.md), else nothing."""
+    what = superseded(rows["note"]) if "note" in rows else pd.Series(dtype=str)
+    old = rows[what != ""].dropna(subset=["value"])
+    if old.empty:
+        return []
+    years = text.years_text(old["year"])
+    which = f"Tallet for {years} er" if old["year"].nunique() == 1 else f"Tallene for {years} er"
+    sign = f"{SUPERSEDED_SIGN} " if marked else ""
+    return [f"{sign}{which} første publisering: {' '.join(dict.fromkeys(what[what != '']))}"]
+
+
+def _symbols_note(rows: pd.DataFrame) -> list[str]:
     statuses = sorted(set(rows["status"]) - {"ok", "nil"})
     if not statuses:
         return []

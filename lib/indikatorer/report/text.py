@@ -13,6 +13,18 @@ Every number goes through :mod:`indikatorer.report.fmt`. Wording rules:
   (``years_in_series``) gets a caution.
 - A group takes the preposition :func:`group_phrase` gives it: "blant innvandrere", but
   "i hele befolkningen" (a population is something one is *in*).
+- Categories of a breakdown (:func:`categories_sentence`): one is told, two are compared
+  ("høyere blant menn enn blant kvinner"), and only three or more are ranked ("høyest … og
+  lavest …"), always saying among how many with numbers that year and how many shown lack one.
+  The categories of a distribution (education levels) are listed, never ranked
+  (:func:`distribution_sentence`).
+- A share of a total (catalogue ``measure: share_of_total``) is told as a share of that total,
+  never as a rate within the group (:func:`share_of_total_sentence`, :func:`share_subject`).
+- Every number carries its unit and its year; a change between two years whose uncertainty
+  cannot be computed says so (:data:`NO_UNCERTAINTY`).
+- A trend names the years it was fitted on, and which years in the window were left out
+  because a break left too few of them between breaks (:func:`trend_sentence`); a count's
+  trend (log scale) is told as growth in per cent per year.
 
 Indicator names and group labels may be passed as printed in a heading or in ``data/codes.yml``
 ("Sysselsettingsandelen", "Innvandrere"): their first letter is lowered inside a sentence unless
@@ -33,6 +45,12 @@ THIN_N = 100
 NO_CLEAR_CHANGE = "ingen klar endring"
 # A change between the only two years of a series: say so.
 FEW_YEARS = 2
+# Fewer categories with a number are compared or told, never ranked.
+MIN_RANKED = 3
+# After a change between two shares whose persons are not published (appendix: «Der bare andeler
+# er publisert, sier vi at usikkerheten ikke kan beregnes»).
+NO_UNCERTAINTY = ("Usikkerheten i endringen kan ikke beregnes, fordi antallet personer tallene "
+                  "bygger på, ikke er publisert.")
 # "befolkningen", "hele befolkningen", "resten av befolkningen", "den øvrige befolkningen" … :
 # a population one is *in*; every other group is persons one is *among*.
 _POPULATION = re.compile(r"^(?:hele |resten av |den øvrige )?befolkningen\b")
@@ -144,7 +162,8 @@ def gap_sentence(indicator_name: str, group_label: str, reference_label: str, va
 
     The gap is the difference of the two values as printed (rounded first), so the sentence adds
     up for the reader. A gap between rates is in prosentpoeng. Each value is shown with the
-    decimals it was published with; the gap with the larger of the two (38 and 69 → 31).
+    decimals it was published with; the gap with the fewer of the two
+    (:func:`indikatorer.report.fmt.difference_decimals`: 40 and 63,7 → 24, never 23,7).
     """
     subject = _subject(indicator_name, group_label)
     reference = lower_first(reference_label)
@@ -157,7 +176,8 @@ def gap_sentence(indicator_name: str, group_label: str, reference_label: str, va
     if gap == 0:
         return sentence(f"{subject} var på samme nivå som {reference} i {year} ({levels})")
     word = "lavere" if gap < 0 else "høyere"
-    size = fmt.value(float(abs(gap)), fmt.difference_unit(unit), decimals=max(own, ref))
+    size = fmt.value(float(abs(gap)), fmt.difference_unit(unit),
+                     decimals=fmt.difference_decimals(own, ref))
     return sentence(f"{subject} var {size} {word} enn {reference} i {year} ({levels})")
 
 
@@ -192,14 +212,16 @@ def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, fl
                     classification: Direction | None = None, *, indicator_name: str = "andelen",
                     group_label: str | None = None, n: int | None = None,
                     unit: str = "prosent", years_in_series: int | None = None,
-                    decimals: int | None = None) -> str:
+                    decimals: int | None = None, shares_only: bool = False) -> str:
     """The change between two years, with cautious wording when it is not clear.
 
     ``change_pp`` is the difference in the unit's difference unit (prosentpoeng for rates).
     The sentence claims a direction only when ``ci`` (95 %) excludes zero and ``classification``
     is not NO_CLEAR_CHANGE; ``n`` below :data:`THIN_N` adds "Tallgrunnlaget er tynt …", and
     ``years_in_series`` of two or fewer "Serien har bare to år …". ``decimals``: those of the
-    change (the larger of the two published values'); the confidence limits keep the unit's.
+    change (the fewer of the two published values'); the confidence limits keep the unit's.
+    ``shares_only`` (no ``ci``: the persons behind the shares are not published) adds
+    :data:`NO_UNCERTAINTY`.
     """
     subject = _subject(indicator_name, group_label)
     period = f"fra {from_year} til {to_year}"
@@ -220,7 +242,8 @@ def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, fl
     else:
         text = f"{_inverted(period, change, subject)} med {fmt.value(abs(change), diff_unit, decimals=decimals)}"
         text += f" ({ci_part})" if ci_part else ""
-    return sentence(text) + _thin_note(n, years_in_series)
+    uncertainty = f" {NO_UNCERTAINTY}" if shares_only and ci is None else ""
+    return sentence(text) + uncertainty + _thin_note(n, years_in_series)
 
 
 def _as_dict(trend) -> dict:
@@ -247,14 +270,29 @@ def _not_fitted(t: dict) -> bool:
 
 def refusal_text(t) -> str:
     """Why a trend was not fitted: "For få observasjoner (4) til å beregne trend; minst 5
-    trengs." (with the breaks named where they raise the number needed). ``t``: a
-    ``trends.TrendResult`` or its ``to_dict()``."""
+    trengs." (with the breaks named where they raise the number needed, and the years left out
+    between breaks). ``t``: a ``trends.TrendResult`` or its ``to_dict()``."""
     t = _as_dict(t)
+    if not t.get("n") and t.get("left_out"):  # every stretch between breaks too short
+        return (f"Brudd i serien deler årene {years_text(t['left_out'])} i perioder med færre enn "
+                "tre år med tall, så ingen trend kan beregnes.")
     needed, min_points = int(t.get("needed") or 5), int(t.get("min_points") or 5)
     words = f"For få observasjoner ({t.get('n', 0)}) til å beregne trend"
     if needed > min_points:
         words += " med brudd i serien (" + ", ".join(map(str, t.get("breaks_used") or ())) + ")"
-    return f"{words}; minst {needed} trengs."
+    return f"{words}; minst {needed} trengs." + _left_out_note(t)
+
+
+def _left_out_note(t: dict) -> str:
+    """" Årene 2014–2016 er ikke med i trenden: …" for the years a break left too few of."""
+    years = t.get("left_out") or ()
+    if not years:
+        return ""
+    if len(years) == 1:
+        return (f" Året {years_text(years)} er ikke med i trenden: et brudd i serien skiller det ut "
+                "i en periode med færre enn tre år med tall.")
+    return (f" Årene {years_text(years)} er ikke med i trenden: brudd i serien skiller dem ut i "
+            "perioder med færre enn tre år med tall.")
 
 
 def trend_sentence(trend, *, indicator_name: str, group_label: str | None = None,
@@ -266,6 +304,8 @@ def trend_sentence(trend, *, indicator_name: str, group_label: str | None = None
     subject = _subject(indicator_name, group_label)
     if _not_fitted(t):
         return sentence(f"Trenden for {subject} er ikke beregnet: {lower_first(refusal_text(t))}")
+    if t.get("scale") == "log":
+        return _growth_sentence(t, subject)
     slope, low, high, diff_unit, decimals, period = _slope_parts(t, unit)
     if _includes_zero(low, high) or t.get("direction") == Direction.NO_CLEAR_CHANGE:
         text = sentence(
@@ -278,7 +318,24 @@ def trend_sentence(trend, *, indicator_name: str, group_label: str | None = None
             f"{_inverted(period, slope, subject)} med i gjennomsnitt "
             f"{fmt.value(abs(slope), diff_unit, decimals=decimals)} per år "
             f"({_ci_text(low, high, decimals, float(t.get('alpha') or 0.05))})")
-    return text + _breaks_note(t)
+    return text + _breaks_note(t) + _left_out_note(t)
+
+
+def _growth_sentence(t: dict, subject: str) -> str:
+    """A count's trend, fitted on the log scale, as growth in per cent per year."""
+    growth, low, high = (float(x) for x in t["growth_percent"])
+    first, last = t["years_used"]
+    period = f"fra {first} til {last}"
+    if _includes_zero(low, high) or t.get("direction") == Direction.NO_CLEAR_CHANGE:
+        text = sentence(
+            f"{period} var det ingen klar trend i {subject}: den beregnede endringen var "
+            f"{fmt.percent(growth, sign=True)} per år, men konfidensintervallet "
+            f"({fmt.number(low)} til {fmt.number(high)}) omfatter null")
+    else:
+        text = sentence(
+            f"{_inverted(period, growth, subject)} med i gjennomsnitt {fmt.percent(abs(growth))} "
+            f"per år ({_ci_text(low, high, 1, float(t.get('alpha') or 0.05))})")
+    return text + _breaks_note(t) + _left_out_note(t)
 
 
 def _breaks_note(t: dict) -> str:
@@ -311,12 +368,13 @@ def gap_change_sentence(from_year: int, to_year: int, from_gap, to_gap, *,
                         indicator_name: str = "forskjellen", group_label: str | None = None,
                         reference_label: str | None = None, unit: str = "prosentpoeng",
                         years_in_series: int | None = None,
-                        decimals: tuple[int | None, int | None] = (None, None)) -> str:
+                        decimals: tuple[int | None, int | None] = (None, None),
+                        shares_only: bool = False) -> str:
     """The change in a gap between two years, told by its size |gap| as printed (rounded), never
     by the sign of the difference: from −10,9 to −11,6 the gap "økte fra 10,9 til 11,6
     prosentpoeng"; from −11,6 to −10,9 it "ble mindre". A gap that changes side "snudde".
     ``unit`` is the gap's unit (prosentpoeng for rates); ``decimals`` those each gap was
-    published (or computed) with."""
+    published (or computed) with; ``shares_only`` adds :data:`NO_UNCERTAINTY`."""
     subject = _gap_subject(indicator_name, group_label, reference_label)
     period = f"fra {from_year} til {to_year}"
     if fmt.is_missing(from_gap) or fmt.is_missing(to_gap):
@@ -335,7 +393,7 @@ def gap_change_sentence(from_year: int, to_year: int, from_gap, to_gap, *,
         text = f"{period} økte {subject} fra {s0} til {s1}"
     else:
         text = f"{period} ble {subject} mindre, fra {s0} til {s1}"
-    return sentence(text) + _thin_note(None, years_in_series)
+    return sentence(text) + (f" {NO_UNCERTAINTY}" if shares_only else "") + _thin_note(None, years_in_series)
 
 
 def gap_trend_sentence(trend, verdict: GapChange, *, indicator_name: str = "forskjellen",
@@ -368,16 +426,33 @@ def gap_trend_sentence(trend, verdict: GapChange, *, indicator_name: str = "fors
             ends = (-high, -low) if slope < 0 else (low, high)
             return sentence(f"{head}: den {verb} med i gjennomsnitt "
                             f"{fmt.value(abs(slope), diff_unit, decimals=decimals)} per år "
-                            f"({_ci_text(*ends, decimals, alpha)})") + _breaks_note(t)
+                            f"({_ci_text(*ends, decimals, alpha)})") + _breaks_note(t) + _left_out_note(t)
         return sentence(f"{head} (endring i gruppens verdi minus sammenligningsgruppens: "
                         f"{fmt.value(slope, diff_unit, decimals=decimals, sign=True)} per år, "
-                        f"{_ci_text(low, high, decimals, alpha)})") + _breaks_note(t)
+                        f"{_ci_text(low, high, decimals, alpha)})") + _breaks_note(t) + _left_out_note(t)
     what = "størrelsen på forskjellen" if side in (-1, 1) else \
         "gruppens verdi minus sammenligningsgruppens"
     return sentence(f"{period} var det {NO_CLEAR_CHANGE} i {subject}: den beregnede endringen i "
                     f"{what} var {fmt.value(slope, diff_unit, decimals=decimals, sign=True)} per år, "
                     f"men konfidensintervallet ({fmt.number(low, decimals)} til "
-                    f"{fmt.number(high, decimals)}) omfatter null") + _breaks_note(t)
+                    f"{fmt.number(high, decimals)}) omfatter null") + _breaks_note(t) + _left_out_note(t)
+
+
+def share_subject(total: str, verb: str, group_label: str) -> str:
+    """A share of a total as the subject of a sentence: "andelen av utbetalt økonomisk
+    sosialhjelp som gikk til innvandrere" (catalogue ``share_of: {total, verb}``)."""
+    return f"andelen av {total} som {verb} {lower_first(group_label)}"
+
+
+def share_of_total_sentence(total: str, verb: str, group_label: str, value, year: int,
+                            unit: str = "prosent", *, decimals: int | None = None) -> str:
+    """A group's share of a total, told as such: "56 prosent av utbetalt økonomisk sosialhjelp
+    gikk til innvandrere i 2019." — never "var 56 prosent blant innvandrere", which reads as a
+    rate within the group."""
+    if fmt.is_missing(value):
+        return sentence(f"Det finnes ikke tall for {share_subject(total, verb, group_label)} i {year}")
+    return sentence(f"{fmt.value(value, unit, decimals=decimals)} av {total} {verb} "
+                    f"{lower_first(group_label)} i {year}")
 
 
 def total_only_sentence(indicator_name: str, missing_label: str, total_label: str,
