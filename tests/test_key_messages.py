@@ -116,10 +116,12 @@ def test_refresh_source_follows_the_status_of_the_catalogues_statbank_sources():
 
 
 def test_only_a_section_with_older_numbers_is_marked_and_once(capsys, tmp_path):
+    """… and prints only its main chart: its breakdowns are on the web, the PDF says so."""
     for newest, marked in ((2019, True), (2020, False)):
         ind = indicator("test_andel")
         obs = frame(series_rows("test_andel", range(2012, newest + 1), lambda y: 60.0 + y - 2012,
-                                lambda y: 70.0))
+                                lambda y: 70.0)
+                    + [row("test_andel", newest, value, sex=sex) for sex, value in (("menn", 64.0), ("kvinner", 60.0))])
         series = select_series(obs, ind)
         models = standard_models(series, window=PARAMS.window)
         show_indicator(series, params=PARAMS, trend=models.trend, gap=models.gap, change=models.change,
@@ -129,6 +131,10 @@ def test_only_a_section_with_older_numbers_is_marked_and_once(capsys, tmp_path):
         if marked:
             assert out.split("\n\n")[1].startswith("**Eldre tall.** De nyeste tallene i datagrunnlaget er fra 2019")
         assert "ikke nyere tall enn" not in out
+        web_only, printed = '::: {.content-visible when-format="html"}', '::: {.content-hidden when-format="html"}'
+        before_breakdown = out.split("{#fig-test-andel-kjonn ", 1)[0]
+        assert (f"{printed}\nTallene etter kjønn står i nettutgaven.\n:::\n\n{web_only}" in before_breakdown) == marked
+        assert "{#fig-test-andel-grupper " in out and "{#fig-test-andel-kjonn " in out  # the web keeps both
 
 
 def test_the_coverage_table_lists_each_indicator_without_numbers_once_with_where_to_get_them(capsys):

@@ -28,12 +28,13 @@ from indikatorer.core.params import EditionParams
 from indikatorer.data.selection import (BREAKDOWN_COLUMN, TREND_STEP, IndicatorSeries, SeriesBreak,
                                         country_rows, distribution_dimension, primary_group,
                                         reference_group, series_breaks)
-from indikatorer.data.coverage import coverage
+from indikatorer.data.coverage import Status, coverage
 from indikatorer.report import figures, fmt, style, text
 from indikatorer.report.coverage import older_note
 from indikatorer.report.findings import Findings, facet_sentence, findings, group_label
 from indikatorer.report.model_details import details_block, method_text, model_lines
-from indikatorer.report.publishing import beside_figure, emit, publish_figure, publish_table
+from indikatorer.report.publishing import (PRINT_ONLY, WEB_ONLY, beside_figure, emit, publish_figure,
+                                          publish_table)
 from indikatorer.report.tables import facet_table, status_note, wide_table
 
 # breakdown → Norwegian word, and the part of its figure label
@@ -165,7 +166,8 @@ def indicator_blocks(series: IndicatorSeries, params: EditionParams, *, trend=No
     for breakdown in params.breakdowns:  # a bad breakdown fails before any figure is written
         BREAKDOWN_COLUMN[breakdown]
     blocks = [f"## {indicator.name} {{#{section_id(indicator.id)}}}"]
-    older = older_note(coverage(series, params), indicator, params)
+    seen = coverage(series, params)
+    older = older_note(seen, indicator, params)
     if older:
         blocks.append(older)
     blocks.append(" ".join(intro.split()))
@@ -183,15 +185,20 @@ def indicator_blocks(series: IndicatorSeries, params: EditionParams, *, trend=No
     # A breakdown without numbers is not shown and not mentioned (no «no figures» per
     # breakdown): the method box names those shown. One the data hold but the book does not
     # draw (single countries, no world regions) is said, once.
-    by, held = [], []
+    by, held, parts = [], [], []
     for breakdown in params.breakdowns:
         by_rows = series.by(breakdown)
         if by_rows["value"].notna().any():
-            _breakdown(series, by_rows, breakdown, found.primary, out_dir, blocks, shown)
+            _breakdown(series, by_rows, breakdown, found.primary, out_dir, parts, shown)
             by.append(breakdown)
         elif breakdown == "region" and not country_rows(series.rows).empty:
             held.append(_countries_not_drawn(series, country_rows(series.rows)))
-    blocks += held
+    if parts and seen.status == Status.OLDER:
+        # Older numbers: the printed book shows the main chart; the breakdowns are on the web.
+        words = text.and_join([BREAKDOWN_WORD[b] for b in by])
+        parts = [f"::: {PRINT_ONLY}\nTallene etter {words} står i nettutgaven.\n:::",
+                 f"::: {WEB_ONLY}", *parts, ":::"]
+    blocks += parts + held
     blocks.append(method_callout(series, pd.concat(shown), params, found.trend, by))
     return blocks
 
