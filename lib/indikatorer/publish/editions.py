@@ -8,9 +8,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from indikatorer.data.snapshot import sha256_file
+from indikatorer.core.hashing import sha256_file
 from indikatorer.publish import build
-from indikatorer.publish.manifest import load_manifest
+from indikatorer.publish.manifest import FIGURES_DIRNAME, MANIFEST_NAME, load_manifest
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,9 @@ def compare_editions(edition_dir: Path, rebuilt_dir: Path) -> list[Difference]:
     old_hashes, new_hashes = output_hashes(old), output_hashes(new)
     cause = why_different(old, new)
     differences = []
+    for path in sorted(_files_in(edition_dir, old) - set(old_hashes)):
+        differences.append(Difference(path, "added after the build (not in its manifest)",
+                                      None, sha256_file(edition_dir / path)))
     for path in sorted(set(old_hashes) | set(new_hashes)):
         recorded, rebuilt = old_hashes.get(path), new_hashes.get(path)
         if recorded is None:
@@ -70,6 +73,17 @@ def compare_editions(edition_dir: Path, rebuilt_dir: Path) -> list[Difference]:
         elif rebuilt != recorded:
             differences.append(Difference(path, cause, recorded, rebuilt))
     return differences
+
+
+def _files_in(edition_dir: Path, manifest: dict) -> set[str]:
+    """The files an edition folder holds that its manifest should account for: all of them in
+    a rendered edition (the manifest lists every file), the figure folders' in an unrendered
+    one (whose staging folder also holds notebooks, logs and build records)."""
+    if "files" in manifest:
+        files = (p for p in edition_dir.rglob("*") if p.name != MANIFEST_NAME)
+    else:
+        files = edition_dir.glob(f"*/{FIGURES_DIRNAME}/*")
+    return {p.relative_to(edition_dir).as_posix() for p in files if p.is_file()}
 
 
 def verify_edition(edition_dir: Path, *, project_root: Path | None = None,
@@ -106,6 +120,17 @@ def _plain(value):
     return value
 
 
+def _key_text(value) -> str:
+    """A key cell as text: an empty cell is "" (pandas reads it as NaN), 2015.0 is "2015"
+    (a column with an empty cell is read as floats), so the same row matches in A and B."""
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 # Columns that identify a row of a figure's data CSV (the tidy contract's keys); every other
 # shared column (value, status, fit, ci_low …) is a value that may be revised.
 KEY_COLUMNS = ("indicator", "year", "period", "group", "sex", "age", "region", "botid",
@@ -127,7 +152,7 @@ def _compare_data(label: str, a, b) -> tuple[list[dict], int, int, set]:
         return [], 0, 0, new_years
 
     def keyed(df):
-        keys = df[key_cols].astype(str).agg("\x1f".join, axis=1)
+        keys = df[key_cols].apply(lambda column: column.map(_key_text)).agg("\x1f".join, axis=1)
         return df.assign(_key=keys).drop_duplicates("_key")
 
     merged = keyed(a).merge(keyed(b), on="_key", how="outer", suffixes=("_a", "_b"), indicator=True)

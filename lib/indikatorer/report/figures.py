@@ -13,6 +13,9 @@ same colour in every figure.
 Outputs go to ``out_dir`` (default ``figures``, relative to the working directory, which the build
 sets to the executed notebook's folder so figures land beside it). The Markdown links to
 ``<last folder name of out_dir>/<label>.png``, i.e. the folder is assumed to sit beside the notebook.
+A notebook run by hand from the project's sources (``papermill notebooks/01-arbeid.ipynb out.ipynb``
+from the project root) writes into ``build/direct/`` instead, never into the sources
+(:func:`output_folder`).
 """
 
 from __future__ import annotations
@@ -583,6 +586,24 @@ def _footer(link_dir: str, label_: str, sources, notes) -> str:
     return "\n".join(lines)
 
 
+def output_folder(out_dir: str | os.PathLike = "figures") -> Path:
+    """Where figure and table files go: ``out_dir`` as given, except that a relative one in
+    the project's source tree (a notebook run by hand, not by the build, which sets
+    INDIKATORER_BUILD_DIR and runs each notebook in its build folder) is moved to
+    ``build/direct/<the same path from the project root>``."""
+    out = Path(out_dir)
+    if out.is_absolute() or os.environ.get("INDIKATORER_BUILD_DIR"):
+        return out
+    root = paths.PROJECT_ROOT.resolve()
+    try:
+        inside = Path.cwd().resolve().relative_to(root)
+    except ValueError:
+        return out  # not in the project
+    if inside.parts[:1] in (("build",), ("_book",)):
+        return out
+    return paths.BUILD_DIR / "direct" / inside / out
+
+
 def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFrame, sources,
                    indicators: Iterable[str], notes: Iterable[str] = (),
                    out_dir: str | os.PathLike = "figures") -> str:
@@ -606,7 +627,7 @@ def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFram
     notes = [_one_line(n) for n in notes]
     footer = _footer(Path(out_dir).name, label, sources, notes)  # validates sources before writing
 
-    out = Path(out_dir)
+    out = output_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png, csv = out / f"{label}.png", out / f"{label}.csv"
     fig.savefig(png, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
@@ -811,7 +832,7 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
         separator = _separator(numeric, column_widths(headings, cells, numeric))
     table = [body[0], separator] + body[1:]
 
-    out = Path(out_dir)
+    out = output_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{label}.csv"
     _write_csv(df.reset_index(drop=True), csv)
