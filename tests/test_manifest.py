@@ -1,5 +1,5 @@
 """The edition manifest (indikatorer.publish.manifest): contents, determinism, verify-edition and
-diff-editions, on the tiny fixture project of test_build.py."""
+diff-editions, on the tiny fixture project (tests/tiny_project.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from indikatorer.publish import build, editions, manifest
 from indikatorer.cli import editions as cli_editions
 
 from indikatorer.core import paths
-from test_build import copy_project, make_project, set_data_years
+from tiny_project import copy_project, set_data_years, write_data
 
 YEAR = 2020
 
@@ -29,13 +29,9 @@ def figure_folder_files(edition: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def edition_a(tmp_path_factory) -> Path:
+def edition_a(tiny_edition) -> Path:
     """Project with edition 2020 executed (not rendered); its build folder is the edition."""
-    root = make_project(tmp_path_factory.mktemp("a") / "project")
-    with pytest.MonkeyPatch.context() as mp:
-        set_data_years(mp)
-        build.build_edition(year=YEAR, project_root=root, render=False)
-    return root
+    return tiny_edition
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +41,7 @@ def edition_b(edition_a, tmp_path_factory) -> Path:
     data = root / "data" / "published" / "alfa.csv"
     text = data.read_text(encoding="utf-8")
     assert "2015,56.0\n" in text
-    data.write_text(text.replace("2015,56.0\n", "2015,57.5\n"), encoding="utf-8")
+    write_data(data, text.replace("2015,56.0\n", "2015,57.5\n"))
     with pytest.MonkeyPatch.context() as mp:
         set_data_years(mp)
         result = build.build_edition(year=YEAR, project_root=root, render=False)
@@ -64,7 +60,8 @@ def test_the_manifest_describes_every_figure_and_table(edition_a):
     assert {"pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "papermill",
             "pypandoc-binary", "pandoc", "typst"} <= set(written["packages"])
     assert set(written["data_snapshot"]) == {
-        "data/catalogue.yml", "data/published/alfa.csv", "data/raw/beta.csv"}
+        "data/catalogue.yml", "data/published/alfa.csv", "data/published/alfa.csv.meta.json",
+        "data/raw/beta.csv", "data/raw/beta.csv.meta.json"}
     assert written["renderer"] is None
     assert set(written["build_info"]) == {"started", "finished"}
     assert [n["path"] for n in written["notebooks"]] == [
@@ -138,7 +135,7 @@ def test_a_changed_input_changes_exactly_the_outputs_that_use_it(edition_a, edit
                        "notebooks/figures/alfa.json"}
     changed_inputs = {p for p in new["data_snapshot"]
                       if new["data_snapshot"][p] != old["data_snapshot"][p]}
-    assert changed_inputs == {"data/published/alfa.csv"}
+    assert changed_inputs == {"data/published/alfa.csv", "data/published/alfa.csv.meta.json"}
     # The manifest says which figure used the changed file.
     users = [f["id"] for f in new["figures"]
              if any(s["source_file"] in changed_inputs for s in f["sources"])]
@@ -197,7 +194,8 @@ def test_diff_editions_reports_a_revised_value(edition_a, edition_b, capsys):
     assert diff["changed_values"] == [{
         "label": "fig-alfa", "key": {"indicator": "alfa_andel", "year": 2015},
         "column": "value", "a": 56.0, "b": 57.5}]
-    assert diff["data_snapshot_changed"] == ["data/published/alfa.csv"]
+    assert diff["data_snapshot_changed"] == ["data/published/alfa.csv",
+                                             "data/published/alfa.csv.meta.json"]
     assert diff["new_figures"] == diff["dropped_figures"] == diff["new_years"] == []
 
     args.format = "text"
@@ -247,11 +245,3 @@ def test_diff_editions_new_years_rows_and_dropped_indicators(tmp_path):
         {"label": "fig-syss", "key": key, "column": "value", "a": 65.0, "b": None},
         {"label": "fig-syss", "key": key, "column": "status", "a": "ok", "b": "suppressed"},
     ]
-
-
-def test_a_notebook_reads_the_build_manifest(edition_a, monkeypatch):
-    monkeypatch.setenv("INDIKATORER_BUILD_DIR", str(staging(edition_a)))
-    assert [f["label"] for f in manifest.load_build_manifest()["figures"]] == ["alfa", "beta"]
-    monkeypatch.delenv("INDIKATORER_BUILD_DIR")
-    with pytest.raises(manifest.UserError, match="must be run by `indikatorer build`"):
-        manifest.load_build_manifest()

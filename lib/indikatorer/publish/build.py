@@ -321,6 +321,13 @@ def build_editions(years: list[int | None], overrides: dict | None = None, *,
             build_dir=build_dir, book_dir=book_dir, render=render))
     static_hash = inputs.static_sources_sha256(root)
     renderer = inputs.renderer_identity() if render else None
+    for edition in editions.values():
+        edition.set_hashes(inputs.notebook_hashes(
+            plan, edition.parameters, data_hash, code_hash,
+            edition.recorded_hashes() if only else None, selected if only else None),
+            static_hash, renderer)
+        if force or only or edition.state().get("edition_hash") != edition.edition_hash:
+            _check_geography(edition.params.to_dict())  # before anything is locked or run
     summary = BuildSummary()
     locked: list[Edition] = []
     try:
@@ -329,10 +336,6 @@ def build_editions(years: list[int | None], overrides: dict | None = None, *,
             locked.append(edition)
         todo = []
         for edition in editions.values():
-            edition.set_hashes(inputs.notebook_hashes(
-                plan, edition.parameters, data_hash, code_hash,
-                edition.recorded_hashes() if only else None, selected if only else None),
-                static_hash, renderer)
             if not force and not only and edition.up_to_date():
                 say(f"Utgave {edition.key}: uendret siden forrige bygg, ingenting å gjøre "
                     f"({edition.result.edition_dir})")
@@ -340,8 +343,6 @@ def build_editions(years: list[int | None], overrides: dict | None = None, *,
                 todo.append(edition)
         if todo:
             inputs.verify_data(root)  # every data file and sidecar, before any kernel starts
-            for edition in todo:
-                _check_geography(edition.params.to_dict())
             _run(todo, plan, selected, force, jobs, executor, executor_name, scheduler,
                  started, say, stream, data_hash + code_hash)
     finally:
@@ -376,6 +377,7 @@ def _run(todo: list[Edition], plan, selected, force, jobs, executor, executor_na
     with runner.ExecutorChoice(executor_name, jobs, scheduler, executor) as choice:
         progress = runner.Progress(choice.capacity, stream)
         tasks: list[runner.Task] = []
+        unchanged: list[str] = []
         for edition in todo:
             jobs_to_run, skipped = edition.prepare(selected, force, env)
             params = edition.params
@@ -383,8 +385,7 @@ def _run(todo: list[Edition], plan, selected, force, jobs, executor, executor_na
                 f"{len(jobs_to_run)} notatbøker kjøres, {len(skipped)} uendret, "
                 f"i {edition.work} ({choice.label}, {choice.capacity} om gangen)")
             label = f"{edition.key} " if len(todo) > 1 else ""
-            for rel in skipped:
-                progress.skipped(f"{label}{Path(rel).stem}", "uendret, hoppet over")
+            unchanged += [f"{label}{Path(rel).stem}" for rel in skipped]
             by_rel: dict[str, runner.Task] = {}
             for job in jobs_to_run:
                 job.update(warm=list(plan.warm), zygote_key=zygote_key)
@@ -398,6 +399,9 @@ def _run(todo: list[Edition], plan, selected, force, jobs, executor, executor_na
                                      (started, _render_book), needs=list(by_rel.values()),
                                      local=True, estimate=10.0 if edition.render else 1.0,
                                      kind="edition"))
+        for task in tasks:
+            progress.add(task)
+        progress.skipped(unchanged, "uendret, hoppet over")
         by_key = {e.key: e for e in todo}
         jobs_of = {id(t): t.args[0] for t in tasks if t.kind == "notebook"}
 

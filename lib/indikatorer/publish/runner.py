@@ -64,23 +64,22 @@ class Progress:
         self.remaining: dict[int, float] = {}  # id(task) → estimate, for tasks not yet done
 
     def add(self, task: Task) -> None:
+        if id(task) in self.remaining:
+            return
         if task.kind == "notebook":
             self.notebooks_total += 1
         else:
             self.editions_total += 1
         self.remaining[id(task)] = task.estimate
 
-    def skipped(self, name: str, what: str, count_edition: bool = False) -> None:
-        """Something done without running (an unchanged notebook or edition)."""
-        if count_edition:
-            self.editions_total += 1
-            self.editions_done += 1
-        else:
-            self.notebooks_total += 1
+    def skipped(self, names: list[str], what: str) -> None:
+        """Notebooks done without running (unchanged)."""
+        self.notebooks_total += len(names)
+        for name in names:
             self.notebooks_done += 1
-        self.line(name, what)
+            self.line(name, what)
 
-    def done(self, task: Task, what: str, dropped: bool = False) -> None:
+    def done(self, task: Task, what: str) -> None:
         self.remaining.pop(id(task), None)
         if task.kind == "notebook":
             self.notebooks_done += 1
@@ -121,7 +120,7 @@ def run(tasks: list[Task], executor: concurrent.futures.Executor, capacity: int,
         while pending or in_flight:
             for task in [t for t in pending if t.edition in failed]:
                 pending.remove(task)
-                progress.done(task, "ikke kjørt (utgaven feilet)", dropped=True)
+                progress.done(task, "ikke kjørt (utgaven feilet)")
             for task in list(pending):
                 if not all(id(n) in finished for n in task.needs):
                     continue
