@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 YEAR ?=
+YEARS ?= 2015-2024
 
 .DEFAULT_GOAL := help
 
@@ -24,6 +25,12 @@ setup: $(STAMP) ## Make the virtual environment (.venv) with pinned dependencies
 book: $(STAMP) ## Build the edition on the embedded snapshot (YEAR=YYYY, default: newest)
 	$(VENV)/bin/indikatorer build $(if $(YEAR),--year $(YEAR))
 
+books: $(STAMP) ## Build every edition, each into _book/<year>/ (YEARS=2015-2024)
+	$(VENV)/bin/indikatorer build --years $(YEARS)
+
+bench: $(STAMP) ## Time the build against the naive way (long; run on a quiet machine)
+	$(PY) benchmarks/bench_build.py
+
 test: $(STAMP) ## Run the tests (unit, notebooks, end-to-end build)
 	$(PY) -m pytest
 
@@ -33,4 +40,4 @@ verify: $(STAMP) ## Verify the checksums of the data snapshot
 clean: ## Remove built outputs (keeps .venv)
 	rm -rf build _book .quarto
 
-.PHONY: help setup book test verify clean
+.PHONY: help setup book books bench test verify clean

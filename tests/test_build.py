@@ -381,6 +381,33 @@ def test_nothing_changed_nothing_done_and_the_book_byte_identical(built, monkeyp
     assert build.build_edition(year=2020, project_root=built).status == "built"
 
 
+def test_a_new_git_commit_alone_updates_only_the_manifests_record_of_it(built, monkeypatch):
+    monkeypatch.setattr(build, "_render_book", fake_render)
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=built,
+                       check=True, capture_output=True)
+
+    (built / ".gitignore").write_text("build/\n_book/\n", encoding="utf-8")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "first")
+    build.build_edition(year=2020, project_root=built)
+    first = manifest.load_manifest(built / "_book" / "2020")
+    files = snapshot_tree(built / "_book" / "2020")
+    git("commit", "-q", "--allow-empty", "-m", "second")
+    again = build.build_edition(year=2020, project_root=built)
+    assert again.status == "unchanged"
+    second = manifest.load_manifest(built / "_book" / "2020")
+    assert second["code"]["git_commit"] != first["code"]["git_commit"]
+    assert second["code"]["git_dirty"] is False
+    first["code"].update(git_commit=second["code"]["git_commit"])
+    assert second == first  # nothing else in the manifest changed
+    now = snapshot_tree(built / "_book" / "2020")
+    assert {k for k in now if now[k] != files[k]} == {"manifest.json"}
+    assert build.build_edition(year=2020, project_root=built).status == "unchanged"
+
+
 # --- the data are checked before any kernel starts -----------------------------------------------
 
 @pytest.mark.parametrize(("damage", "named"), [
@@ -497,8 +524,9 @@ def test_dask_builds_the_same_edition_and_survives_a_lost_worker(built, tiny_edi
         assert "notebooks/97-mister-arbeider.ipynb" in result.ran
         assert (built / "build/2020/notebooks/figures/delta.png").is_file()
         (built / "notebooks" / "97-mister-arbeider.ipynb").unlink()
+        # The same through the scheduler's address, as `--scheduler tcp://…` does.
         again = build.build_edition(year=2020, project_root=built, render=False, force=True,
-                                    executor=client.get_executor(pure=False), jobs=2)
+                                    scheduler=cluster.scheduler_address)
     assert len(again.ran) == 3
 
     def files(folder: Path) -> dict[str, bytes]:

@@ -159,6 +159,12 @@ def test_verify_edition_reports_a_tampered_output(edition_a, tmp_path, monkeypat
     assert "1 output(s)" in out  # only the tampered file: the rebuild matched everything else
     assert ("notebooks/figures/beta.csv: changed after the build (does not match its manifest)"
             in out)
+    # A file added to the edition after the build is reported too.
+    added = edition / "notebooks" / "figures" / "extra.png"
+    added.write_bytes(b"not made by the build")
+    assert editions.verify_edition(edition, project_root=root)[0] == editions.Difference(
+        "notebooks/figures/extra.png", "added after the build (not in its manifest)", None,
+        manifest.sha256_file(added))
     # The rebuild went to a temporary folder: the edition itself was not rebuilt.
     assert "99.9" in tampered.read_text(encoding="utf-8")
     assert not (root / "_book").exists()
@@ -203,6 +209,26 @@ def test_diff_editions_reports_a_revised_value(edition_a, edition_b, capsys):
     text = capsys.readouterr().out
     assert "Changed values (same keys): 1" in text
     assert "fig-alfa [indicator=alfa_andel, year=2015] value: 56.0 → 57.5" in text
+
+
+def test_diff_editions_with_missing_key_cells(tmp_path):
+    """Empty key cells (pandas reads them as NaN, and a year column with one as floats) match
+    the same empty cells in the other edition; only the value that changed is reported."""
+    header = "indicator,year,group,sex,region,value\n"
+    a = write_edition(tmp_path / "a", 2020, {"syss": (["s"], header
+        + "s,2019,innvandrere,,,60.0\n" + "s,,innvandrere,menn,,61.0\n"
+        + "s,2020,,alle,,62.0\n")})
+    b = write_edition(tmp_path / "b", 2021, {"syss": (["s"], header
+        + "s,2019,innvandrere,,,60.5\n" + "s,,innvandrere,menn,,61.0\n"
+        + "s,2020,,alle,,62.0\n" + "s,2021,,alle,,63.0\n")})
+    diff = editions.diff_editions(a, b)
+    assert diff["changed_values"] == [{
+        "label": "fig-syss", "column": "value", "a": 60.0, "b": 60.5,
+        "key": {"indicator": "s", "year": 2019, "group": "innvandrere", "sex": None,
+                "region": None}}]
+    assert diff["rows_added"] == {"fig-syss": 1} and diff["rows_removed"] == {}
+    assert type(diff["changed_values"][0]["key"]["year"]) is int
+    assert "Changed values (same keys): 1" in editions.format_diff(diff)
 
 
 def write_edition(folder: Path, year: int, figures: dict[str, tuple[list[str], str]]) -> Path:

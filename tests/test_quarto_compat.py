@@ -28,7 +28,7 @@ import pypandoc
 import pytest
 import yaml
 
-from indikatorer.publish import build, render
+from indikatorer.publish import render
 
 pytestmark = pytest.mark.slow
 
@@ -205,13 +205,11 @@ def _pandoc_ast(markdown: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def staged(tmp_path_factory) -> Path:
+def staged(request) -> Path:
+    """The staged book of the edition built once per test session (tests/conftest.py)."""
     if os.environ.get("INDIKATORER_STAGED_BOOK"):
         return Path(os.environ["INDIKATORER_STAGED_BOOK"])
-    root = tmp_path_factory.mktemp("quarto-compat")
-    result = build.build_edition(jobs=2, render=False, build_dir=root / "build",
-                                 book_dir=root / "_book")
-    return result.staging_dir
+    return request.getfixturevalue("real_edition").staging_dir
 
 
 @pytest.fixture(scope="module")

@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ve = sub.add_parser("verify-edition", help="rebuild an edition and compare every output hash")
     ve.add_argument("edition", help="path to _book/<year>")
+    ve.add_argument("--executor", choices=["threads", "processes", "dask"], default="threads",
+                    help="where the rebuild's notebooks run (as for build)")
+    ve.add_argument("--scheduler", metavar="ADDRESS", help="an existing dask cluster")
     ve.set_defaults(func=_handler("editions", "command_verify_edition"))
 
     de = sub.add_parser("diff-editions", help="what changed between two built editions")

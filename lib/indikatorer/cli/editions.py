@@ -113,7 +113,9 @@ def command_verify_edition(args: argparse.Namespace) -> int:
 
     edition_dir = Path(args.edition)
     print(f"Bygger {edition_dir} på nytt i en midlertidig mappe og sammenligner …", flush=True)
-    differences = editions.verify_edition(edition_dir)
+    differences = editions.verify_edition(edition_dir,
+                                          executor_name=getattr(args, "executor", "threads"),
+                                          scheduler=getattr(args, "scheduler", None))
     if not differences:
         print(f"OK: every output of {edition_dir} matches its manifest and the rebuild.")
         return 0

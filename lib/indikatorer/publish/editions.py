@@ -87,9 +87,11 @@ def _files_in(edition_dir: Path, manifest: dict) -> set[str]:
 
 
 def verify_edition(edition_dir: Path, *, project_root: Path | None = None,
-                   work_dir: Path | None = None) -> list[Difference]:
+                   work_dir: Path | None = None, executor_name: str = "threads",
+                   scheduler: str | None = None) -> list[Difference]:
     """Rebuild an edition with the parameters in its manifest (in a temporary folder, never over
-    `_book/<year>`) and return every output whose sha256 differs."""
+    `_book/<year>`, on the executor named) and return every output whose sha256 differs and
+    every file added to the edition after it was built."""
     edition_dir = Path(edition_dir)
     manifest = load_manifest(edition_dir)
     params = dict(manifest["edition"])
@@ -99,7 +101,8 @@ def verify_edition(edition_dir: Path, *, project_root: Path | None = None,
         result = build.build_edition(
             year=year, overrides=params, force=True,
             render=manifest.get("renderer") is not None,
-            project_root=project_root, build_dir=tmp / "build", book_dir=tmp / "_book")
+            project_root=project_root, build_dir=tmp / "build", book_dir=tmp / "_book",
+            executor_name=executor_name, scheduler=scheduler)
         return compare_editions(edition_dir, result.edition_dir)
 
 
@@ -120,15 +123,17 @@ def _plain(value):
     return value
 
 
-def _key_text(value) -> str:
-    """A key cell as text: an empty cell is "" (pandas reads it as NaN), 2015.0 is "2015"
-    (a column with an empty cell is read as floats), so the same row matches in A and B."""
+def _key_value(value):
+    """A key cell as a plain value: None for an empty cell (pandas reads it as NaN), 2015 for
+    2015.0 (a column with an empty cell is read as floats)."""
     value = _plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _key_text(value) -> str:
+    """A key cell as text, so that the same row matches in A and B."""
+    value = _key_value(value)
+    return "" if value is None else str(value)
 
 
 # Columns that identify a row of a figure's data CSV (the tidy contract's keys); every other
@@ -161,7 +166,7 @@ def _compare_data(label: str, a, b) -> tuple[list[dict], int, int, set]:
         for col in value_cols:
             old, new = _plain(row[f"{col}_a"]), _plain(row[f"{col}_b"])
             if old != new:
-                key = {c: _plain(row[f"{c}_a"]) for c in key_cols}
+                key = {c: _key_value(row[f"{c}_a"]) for c in key_cols}
                 changes.append({"label": label, "key": key, "column": col, "a": old, "b": new})
     only_b = int((merged["_merge"] == "right_only").sum())
     only_a = int((merged["_merge"] == "left_only").sum())

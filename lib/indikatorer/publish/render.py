@@ -45,6 +45,7 @@ Both outputs carry a line saying which renderer made them.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import html.parser
 import os
 import re
@@ -607,16 +608,23 @@ def _render_preview(project_dir: Path, out_dir: Path, config: BookConfig) -> Ren
         ]
 
         html_markdown = _book_markdown(project_dir, config, "html", out_dir, warn)
+        typst_markdown = _book_markdown(project_dir, config, "typst", out_dir, warn)
         html_args = [f"--template={RESOURCES / 'preview.html'}",
                      f"--include-in-header={RESOURCES / 'preview-style.html'}"]
-        page = _run_pandoc(html_markdown, "html5", [*common, *html_args], warn)
-        _copy_resources(page, project_dir, out_dir, config)
         html_index = out_dir / "index.html"
-        html_index.write_text(page, encoding="utf-8")
 
-        typst_markdown = _book_markdown(project_dir, config, "typst", out_dir, warn)
-        typst_source = _run_pandoc(typst_markdown, "typst",
-                                   [*common, f"--template={RESOURCES / 'preview.typst'}"], warn)
+        def html() -> None:
+            page = _run_pandoc(html_markdown, "html5", [*common, *html_args], warn)
+            _copy_resources(page, project_dir, out_dir, config)
+            html_index.write_text(page, encoding="utf-8")
+
+        # The two pandoc runs side by side (each a process of its own); typst compiles once the
+        # HTML step has copied the figures it links to into out_dir.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            html_done = pool.submit(html)
+            typst_source = _run_pandoc(typst_markdown, "typst",
+                                       [*common, f"--template={RESOURCES / 'preview.typst'}"], warn)
+            html_done.result()
         pdf = out_dir / _pdf_name(config.title)
         _compile_typst(typst_source, pdf, out_dir)
 
