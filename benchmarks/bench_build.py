@@ -46,6 +46,7 @@ import json, os, shutil, subprocess, sys
 from pathlib import Path
 from indikatorer.publish import inputs, render
 root, staging, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+staging.mkdir(parents=True)
 plan = inputs.load_plan(root)
 for name in inputs.STATIC_SOURCES:
     source = root / name

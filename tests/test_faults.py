@@ -4,6 +4,7 @@ right place for their files: `trend` arguments, a notebook run by hand with pape
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ import pytest
 
 from indikatorer import cli
 from indikatorer.core import paths
+from indikatorer.core.errors import UserError
 from indikatorer.data.observations import load_observations
 
 
@@ -59,3 +61,27 @@ def test_a_notebook_run_by_hand_writes_its_figures_into_a_build_folder(tmp_path)
     assert {p: p.stat().st_mtime_ns for p in (root / "chapters").rglob("*")} == sources
     made = sorted(p.name for p in target.iterdir())
     assert any(name.endswith(".png") for name in made) and any(n.endswith(".json") for n in made)
+
+
+@pytest.mark.parametrize(("damage", "named"), [
+    ("published/pages.csv", "data/published/pages.csv: checksum mismatch"),
+    ("published/revisions.csv", "data/published/revisions.csv: checksum mismatch"),
+    ("published/observations.csv.meta.json", "observations.csv.meta.json: not valid JSON"),
+])
+def test_the_builds_data_check_names_a_damaged_snapshot_file(tmp_path, monkeypatch, damage, named):
+    """The check the build runs before any kernel, on a copy of the real snapshot."""
+    from indikatorer.publish import inputs
+
+    shutil.copytree(paths.PROJECT_ROOT / "data", tmp_path / "data")
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path)
+    inputs.verify_data(tmp_path)  # intact: no error
+    path = tmp_path / "data" / damage
+    data = bytearray(path.read_bytes())
+    if path.name.endswith(".meta.json"):
+        data = data[: len(data) // 2]  # a sidecar cut short
+    else:
+        data[len(data) // 2] ^= 0x01  # one flipped bit
+    path.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="the data snapshot failed its checks") as caught:
+        inputs.verify_data(tmp_path)
+    assert named in str(caught.value)

@@ -326,11 +326,16 @@ def build_editions(years: list[int | None], overrides: dict | None = None, *,
             plan, edition.parameters, data_hash, code_hash,
             edition.recorded_hashes() if only else None, selected if only else None),
             static_hash, renderer)
-        if force or only or edition.state().get("edition_hash") != edition.edition_hash:
-            _check_geography(edition.params.to_dict())  # before anything is locked or run
+    likely = [e for e in editions.values()
+              if force or only or e.state().get("edition_hash") != e.edition_hash]
     summary = BuildSummary()
     locked: list[Edition] = []
     try:
+        if likely and executor is None and executor_name == "threads" and not scheduler:
+            # The kernels' parent process warms up (imports, data) while the checks run.
+            kernels.zygote_for(str(root), list(plan.warm), data_hash + code_hash)
+        for edition in likely:
+            _check_geography(edition.params.to_dict())  # before anything is locked or run
         for edition in sorted(editions.values(), key=lambda e: e.key):
             edition.lock(say)
             locked.append(edition)
@@ -393,12 +398,12 @@ def _run(todo: list[Edition], plan, selected, force, jobs, executor, executor_na
                 by_rel[nb.rel] = runner.Task(
                     f"{label}{nb.stem}", edition.key, run_notebook, (job,),
                     needs=[by_rel[d] for d in nb.needs if d in by_rel],
-                    estimate=job.pop("estimate"))
+                    estimate=job.pop("estimate"), group=nb.rel)
             tasks.extend(by_rel.values())
             tasks.append(runner.Task(f"utgave {edition.key}", edition.key, edition.finish,
                                      (started, _render_book), needs=list(by_rel.values()),
-                                     local=True, estimate=10.0 if edition.render else 1.0,
-                                     kind="edition"))
+                                     local=True, kind="edition",
+                                     estimate=None if edition.render else 1.0))
         for task in tasks:
             progress.add(task)
         progress.skipped(unchanged, "uendret, hoppet over")

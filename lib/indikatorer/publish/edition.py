@@ -182,7 +182,7 @@ class Edition:
                 "rel": nb.rel, "source": str(nb.source), "output": str(output),
                 "staging": str(self.work), "parameters": self.parameters[nb.rel],
                 "input_hash": self.hashes[nb.rel], "project_root": str(self.plan.root),
-                "estimate": record.get("seconds") or 5.0,
+                "estimate": record.get("seconds"),
                 "env": {**env, "INDIKATORER_ROOT": str(self.plan.root),
                         "INDIKATORER_BUILD_DIR": str(self.work), "INDIKATORER_NOTEBOOK": nb.rel},
             })

@@ -50,7 +50,7 @@ def run_notebook(job: dict) -> dict:
         papermill.execute_notebook(
             job["source"], str(output), parameters=job["parameters"], kernel_name=KERNEL,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            kernel_manager_class=manager)
+            kernel_manager_class=manager, shutdown_kernel="immediate")
     except papermill.PapermillExecutionError as exc:
         outcome.update(ok=False, source=exc.source, exec_count=exc.exec_count,
                        ename=exc.ename, evalue=exc.evalue)

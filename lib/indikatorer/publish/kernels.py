@@ -95,18 +95,39 @@ def _run_kernel(request: dict, zygote_pid: int) -> None:
             os._exit(code)
 
 
+# The kernel itself, imported once by the zygote too.
+KERNEL_MODULES = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell"]
+
+
 def _serve(socket_path: str, warm: list[str]) -> None:
     parent = os.getppid()
-    _warm(warm)
+    ready = os.dup(1)
+    os.dup2(2, 1)  # whatever the imports print goes to the log, not to the parent's pipe
+    _warm(KERNEL_MODULES + warm)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
     listener.listen(64)
-    print("ready", flush=True)  # the parent waits for this line
+    # A kernel that exits wakes the loop at once (SIGCHLD → a byte on `wakeup`), so that its
+    # status reaches the client without waiting for the next poll.
+    wakeup, wakeup_write = os.pipe()
+    os.set_blocking(wakeup, False)
+    os.set_blocking(wakeup_write, False)
+    signal.set_wakeup_fd(wakeup_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    os.write(ready, b"ready\n")  # the parent waits for this line
+    os.close(ready)
     children: dict[int, socket.socket] = {}
     try:
         while os.getppid() == parent:
-            readable, _, _ = select.select([listener], [], [], 0.2)
-            if readable:
+            readable, _, _ = select.select([listener, wakeup], [], [], 0.2)
+            if wakeup in readable:
+                while True:
+                    try:
+                        if not os.read(wakeup, 4096):
+                            break
+                    except BlockingIOError:
+                        break
+            if listener in readable:
                 conn, _ = listener.accept()
                 try:
                     request = json.loads(_read_line(conn))
@@ -115,6 +136,9 @@ def _serve(socket_path: str, warm: list[str]) -> None:
                     continue
                 pid = os.fork()
                 if pid == 0:
+                    signal.set_wakeup_fd(-1)
+                    os.close(wakeup)
+                    os.close(wakeup_write)
                     listener.close()
                     for other in children.values():
                         other.close()
@@ -311,6 +335,17 @@ def kernel_manager_class(zygote: Zygote, *, cwd: str, env: dict, log: str):
             self.pid = self.pgid = self.process.pid
             self.cwd = cwd
             return self.connection_info
+
+        async def wait(self):
+            """As LocalProvisioner's, polling every 10 ms instead of 100 ms."""
+            import asyncio
+
+            if self.process is None:
+                return 0
+            while self.process.poll() is None:
+                await asyncio.sleep(0.01)
+            code, self.process = self.process.returncode, None
+            return code
 
     class PrewarmedKernelManager(AsyncKernelManager):
         async def _async_pre_start_kernel(self, **kw):

@@ -32,8 +32,9 @@ class Task:
     args: tuple = ()
     needs: list["Task"] = field(default_factory=list)
     local: bool = False                # run in this process's own pool, not the executor
-    estimate: float = 5.0              # seconds, for the time left
+    estimate: float | None = None      # seconds (from an earlier run), for the time left
     kind: str = "notebook"             # "notebook" or "edition"
+    group: str = ""                    # tasks alike (the same notebook in other editions)
 
 
 def default_jobs() -> int:
@@ -61,7 +62,8 @@ class Progress:
         self.started = time.perf_counter()
         self.notebooks_total = self.notebooks_done = 0
         self.editions_total = self.editions_done = 0
-        self.remaining: dict[int, float] = {}  # id(task) → estimate, for tasks not yet done
+        self.remaining: dict[int, Task] = {}  # tasks not yet done
+        self.learned: dict[str, list[float]] = {}  # group → seconds taken in this run
 
     def add(self, task: Task) -> None:
         if id(task) in self.remaining:
@@ -70,7 +72,10 @@ class Progress:
             self.notebooks_total += 1
         else:
             self.editions_total += 1
-        self.remaining[id(task)] = task.estimate
+        self.remaining[id(task)] = task
+
+    def learn(self, task: Task, seconds: float) -> None:
+        self.learned.setdefault(task.group or task.kind, []).append(seconds)
 
     def skipped(self, names: list[str], what: str) -> None:
         """Notebooks done without running (unchanged)."""
@@ -87,8 +92,18 @@ class Progress:
             self.editions_done += 1
         self.line(task.name, what)
 
+    def _estimate(self, task: Task) -> float:
+        """An earlier run's time, else this run's for the same notebook, else 5 s (10 s for
+        an edition's render)."""
+        if task.estimate is not None:
+            return task.estimate
+        seen = self.learned.get(task.group or task.kind)
+        if seen:
+            return sum(seen) / len(seen)
+        return 5.0 if task.kind == "notebook" else 10.0
+
     def time_left(self) -> float:
-        return sum(self.remaining.values()) / self.capacity
+        return sum(self._estimate(t) for t in self.remaining.values()) / self.capacity
 
     def line(self, name: str, what: str) -> None:
         parts = []
@@ -114,6 +129,7 @@ def run(tasks: list[Task], executor: concurrent.futures.Executor, capacity: int,
     finished: set[int] = set()
     failed: set[str] = set()
     in_flight: dict[concurrent.futures.Future, Task] = {}
+    started_at: dict[int, float] = {}
     on_executor = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, local_workers),
                                                thread_name_prefix="edition") as local:
@@ -133,6 +149,7 @@ def run(tasks: list[Task], executor: concurrent.futures.Executor, capacity: int,
                     continue
                 pending.remove(task)
                 in_flight[future] = task
+                started_at[id(task)] = time.perf_counter()
             if not in_flight:
                 if pending:  # cannot happen with an acyclic plan; never hang on it
                     raise RuntimeError("tasks wait for each other: "
@@ -142,6 +159,7 @@ def run(tasks: list[Task], executor: concurrent.futures.Executor, capacity: int,
                                               return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 task = in_flight.pop(future)
+                progress.learn(task, time.perf_counter() - started_at.pop(id(task)))
                 if not task.local:
                     on_executor -= 1
                 try:
