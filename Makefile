@@ -6,6 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 YEAR ?=
 YEARS ?= 2015-2024
+# axe-core for the browser tests (tests/test_browser.py), from npm into an ignored folder;
+# Chromium is Debian's (`apt-get install chromium`).
+AXE_VERSION := 4.14.1
+AXE := .cache/node/node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
 
@@ -14,10 +18,13 @@ help: ## List the targets
 
 # Set-up is idempotent: the virtual environment is made once and re-installed only when
 # pyproject.toml or requirements.lock change.
+# Every package comes from requirements.lock with its sha256 (--require-hashes), the build
+# backend (setuptools) included, so the editable install of the project builds without
+# fetching anything unpinned (--no-build-isolation).
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 setup: $(STAMP) ## Make the virtual environment (.venv) with pinned dependencies
@@ -34,10 +41,27 @@ bench: $(STAMP) ## Time the build against the naive way (long; run on a quiet ma
 test: $(STAMP) ## Run the tests (unit, notebooks, end-to-end build)
 	$(PY) -m pytest
 
+test-fast: $(STAMP) ## Run the unit tests only (no edition build)
+	$(PY) -m pytest -m "not slow"
+
+browser-deps: $(AXE) ## Install axe-core (npm) for the browser tests; Chromium: apt-get install chromium
+
+$(AXE):
+	npm install --no-save --no-audit --no-fund --prefix .cache/node axe-core@$(AXE_VERSION)
+
 verify: $(STAMP) ## Verify the checksums of the data snapshot
 	$(VENV)/bin/indikatorer data verify
+
+# Regenerate requirements.lock from pyproject.toml (developers only; needs PyPI). pip-tools is a
+# developer tool, installed into .venv here and never a dependency of the project. Existing pins
+# are kept; add --upgrade-package NAME (or --upgrade) to move them.
+PIP_TOOLS := pip-tools==7.6.2
+lock: $(STAMP) ## Regenerate requirements.lock with hashes (pip-compile from pip-tools)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_TOOLS)
+	$(VENV)/bin/pip-compile --allow-unsafe --all-build-deps --extra=test --generate-hashes \
+	  --no-emit-find-links --no-emit-index-url --output-file=requirements.lock --strip-extras pyproject.toml
 
 clean: ## Remove built outputs (keeps .venv)
 	rm -rf build _book .quarto
 
-.PHONY: help setup book books bench test verify clean
+.PHONY: help setup book books bench test test-fast verify lock clean browser-deps

@@ -155,3 +155,70 @@ def test_a_rebuild_on_dask_reproduces_every_output(edition):
     differences = editions.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT,
                                           executor_name="dask")
     assert differences == [], differences
+
+
+# --- what a reader can use (issue 13) -----------------------------------------------------------
+
+DEVELOPER_WORDS = ("indikatorer data fetch", "data/catalogue.yml", "**Id:**", ">Id:<", "Id:</strong>")
+
+
+def _appendix_b(html: str) -> tuple[str, str]:
+    """(the book without the audit appendix «Slik er tallene laget», that appendix)."""
+    start = re.search(r"<h1[^>]*>(?:(?!</h1>).)*Slik er tallene laget", html, re.DOTALL)
+    assert start, "the audit appendix is missing"
+    end = html.find("<h1", start.end())
+    end = len(html) if end < 0 else end
+    return html[:start.start()] + html[end:], html[start.start():end]
+
+
+def test_developer_words_only_in_the_audit_appendix(edition):
+    _, html, _ = edition
+    reader, audit = _appendix_b(html)
+    found = [w for w in DEVELOPER_WORDS if w in reader]
+    assert not found, f"developer words outside «Slik er tallene laget»: {found}"
+    assert "sha256" in audit  # the audit appendix keeps its technical words
+
+
+def test_chart_colours_shown_together_are_distinguishable(edition):
+    """Every pair of colours in one chart's legend differs by CIEDE2000 ≥ 10, also for
+    simulated deuteranopia and protanopia (tests/colour_math.py)."""
+    from colour_math import closest_pairs
+
+    result, _, _ = edition
+    records = [json.loads(p.read_text(encoding="utf-8"))
+               for p in sorted(result.staging_dir.glob("*/figures/*.json"))]
+    charts = [r for r in records if r["kind"] == "figure"]
+    assert len(charts) > 20
+    problems, compared = [], 0
+    for record in charts:
+        colours = record["colours"]
+        compared += len(colours) * (len(colours) - 1) // 2
+        problems += [f"{record['label']}: {p}" for p in closest_pairs(colours, 10.0)]
+    assert compared > 30, "expected charts with several groups"
+    assert not problems, "\n".join(problems)
+
+
+def test_alt_text_names_chart_type_groups_and_period(edition):
+    _, _, page = edition
+    figures_ = [f for f in page.figures if f["id"].startswith("fig-")]
+    for fig in figures_:
+        alt = fig["alt"]
+        assert re.match(r"(Linjediagram|Små linjediagrammer|Liggende stolpediagram)", alt) \
+            or fig["id"].endswith(("sammensetning", "botidsprofil")), f"{fig['id']}: {alt[:80]}"
+        assert re.search(r"\b(19|20)\d\d\b", alt), f"{fig['id']} names no period: {alt[:80]}"
+    described = [f for f in figures_ if re.match(r"(Linjediagram|Små|Liggende)", f["alt"])]
+    assert len(described) >= len(figures_) - 2
+    for fig in described:
+        assert re.search(r", for [a-zæøå]", fig["alt"]), f"{fig['id']} names no group: {fig['alt'][:100]}"
+
+
+def test_colophon_gives_address_commit_and_renderer(edition):
+    result, html, _ = edition
+    colophon = " ".join(html[html.rindex("Om denne utgaven"):].split())  # the page, not the TOC
+    assert "ingen fast adresse" in colophon  # no site-url in _quarto.yml: no invented address
+    commit = json.loads(result.manifest_path.read_text(encoding="utf-8"))["code"]["git_commit"]
+    assert commit in colophon or "kan ikke oppgis" in colophon
+    label = result.render_result.renderer_label
+    assert ("forhåndsvisningen" in colophon) == ("forhåndsvisning" in label)
+    title_block = html[html.index("<body"):html.index("</header>")]
+    assert "forhåndsvisning" not in title_block.lower()  # the note left the cover

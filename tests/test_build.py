@@ -41,23 +41,23 @@ def built(tiny_edition, tmp_path, monkeypatch) -> Path:
 def test_edition_defaults_come_from_the_data():
     params = build.EditionParams.resolve(None, {}, (2009, 2023))
     assert params.to_dict() == {"year": 2023, "first_year": 2009,
-                                "breakdowns": ["sex", "botid", "region", "reason"], "region": "0"}
+                                "breakdowns": ["sex", "botid", "region", "reason"], "geography": "0"}
     params = build.EditionParams.resolve(2020, {"first_year": 2012, "scale": 2}, (2009, 2023))
     assert params.to_dict()["first_year"] == 2012 and params.to_dict()["scale"] == 2
     with pytest.raises(UserError, match="year given twice"):
         build.EditionParams.resolve(2020, {"year": 2019}, (2009, 2023))
 
 
-def test_param_arguments_are_yaml_but_region_stays_a_code():
-    assert build.parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "region=03"]) == {
-        "first_year": 2012, "breakdowns": ["sex", "botid"], "region": "03"}
+def test_param_arguments_are_yaml_but_geography_stays_a_code():
+    assert build.parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "geography=0301"]) == {
+        "first_year": 2012, "breakdowns": ["sex", "botid"], "geography": "0301"}
     with pytest.raises(UserError, match="NAME=VALUE"):
         build.parse_param_args(["first_year"])
 
 
 @pytest.mark.parametrize(("year", "overrides", "expected"), [
     (2020, {"yeer": 2019}, ["notebooks/01-alfa.ipynb", "no parameter 'yeer'",
-                            "breakdowns, first_year, region, year", "Did you mean 'year'?"]),
+                            "breakdowns, first_year, geography, year", "Did you mean 'year'?"]),
     (2020, {"first_year": "2010"}, ["notebooks/01-alfa.ipynb", "'first_year' must be int",
                                     "'2010' (str)"]),
     (2020, {"breakdowns": "sex"}, ["'breakdowns' must be list"]),
@@ -65,7 +65,9 @@ def test_param_arguments_are_yaml_but_region_stays_a_code():
     (2020, {"first_year": 2021}, ["first_year 2021 is after year 2020"]),
     (2020, {"breakdowns": ["sex", "alder"]}, ["unknown breakdown(s) 'alder'",
                                               "sex, botid, region, reason"]),
-    (2020, {"region": "xyz"}, ["region 'xyz' is not in the data snapshot"]),
+    (2020, {"geography": "xyz"}, ["edition 2020-", "geography 'xyz' is not in the data snapshot",
+                                  "data/published/geographies.csv"]),
+    (2020, {"region": "0"}, ["no parameter 'region'"]),
 ])
 def test_bad_parameters_stop_the_build_before_any_kernel_starts(
         built, year, overrides, expected):
@@ -81,10 +83,11 @@ def test_bad_parameters_stop_the_build_before_any_kernel_starts(
 
 def test_validate_params_reads_the_parameters_cell():
     declared = build.validate_params(FIXTURES / "01-alfa.ipynb", {"year": 2015}, (2010, 2020))
-    assert set(declared) == {"year", "first_year", "breakdowns", "region"}
-    assert declared["region"]["default"] == '"0"'
-    with pytest.raises(UserError, match="01-alfa.ipynb: parameter 'region' must be str"):
-        build.validate_params(FIXTURES / "01-alfa.ipynb", {"region": 0}, (2010, 2020))
+    assert set(declared) == {"year", "first_year", "breakdowns", "geography"}
+    assert declared["geography"]["default"] == '"0"'
+    with pytest.raises(UserError, match="01-alfa.ipynb: parameter 'geography' must be str"):
+        build.validate_params(FIXTURES / "01-alfa.ipynb", {"geography": 0}, (2010, 2020))
+    assert build.validate_params(FIXTURES / "01-alfa.ipynb", {"geography": "K0301"}, (2010, 2020))
 
 
 @pytest.mark.parametrize(("spec", "years", "error"), [
@@ -381,7 +384,9 @@ def test_nothing_changed_nothing_done_and_the_book_byte_identical(built, monkeyp
     assert build.build_edition(year=2020, project_root=built).status == "built"
 
 
-def test_a_new_git_commit_alone_updates_only_the_manifests_record_of_it(built, monkeypatch):
+def test_a_new_git_commit_renders_the_book_again_but_runs_no_notebook(built, monkeypatch):
+    """The colophon prints the git commit, so a new commit is a change of the book (not of
+    any notebook); after it, nothing changed again."""
     monkeypatch.setattr(build, "_render_book", fake_render)
 
     def git(*args):
@@ -394,17 +399,14 @@ def test_a_new_git_commit_alone_updates_only_the_manifests_record_of_it(built, m
     git("commit", "-qm", "first")
     build.build_edition(year=2020, project_root=built)
     first = manifest.load_manifest(built / "_book" / "2020")
-    files = snapshot_tree(built / "_book" / "2020")
     git("commit", "-q", "--allow-empty", "-m", "second")
     again = build.build_edition(year=2020, project_root=built)
-    assert again.status == "unchanged"
+    assert again.status == "built" and again.ran == []
     second = manifest.load_manifest(built / "_book" / "2020")
     assert second["code"]["git_commit"] != first["code"]["git_commit"]
     assert second["code"]["git_dirty"] is False
-    first["code"].update(git_commit=second["code"]["git_commit"])
-    assert second == first  # nothing else in the manifest changed
-    now = snapshot_tree(built / "_book" / "2020")
-    assert {k for k in now if now[k] != files[k]} == {"manifest.json"}
+    staged = (built / "build" / "2020" / "_quarto.yml").read_text(encoding="utf-8")
+    assert second["code"]["git_commit"] in staged  # the colophon's `kolofon-kode`
     assert build.build_edition(year=2020, project_root=built).status == "unchanged"
 
 

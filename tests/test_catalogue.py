@@ -79,21 +79,35 @@ def test_real_catalogue_has_every_required_id_in_its_theme_with_its_series(real)
             assert series in [s["series"] for s in ind.published_sources], ind_id
 
 
+OTHER_PUBLISHERS = {"imdi", "fhi"}  # their figures come from exports, not from SSB's statbank
+
+
 def test_every_source_indicator_offers_a_statbank_source(real):
     for ind in real.indicators:
-        if not ind.is_derived:
+        if not ind.is_derived and not {s.get("statistic") for s in ind.sources} <= OTHER_PUBLISHERS:
             assert [s for s in ind.sources if s["kind"] == "ssb_api"], ind.id
 
 
-def test_unconfirmed_tables_carry_a_note_and_confirmed_tables_an_id(real):
+def test_indicators_of_other_publishers_are_built_from_their_exports_only(real):
+    others = [i for i in real.indicators if {s.get("statistic") for s in i.sources} & OTHER_PUBLISHERS]
+    assert {i.id for i in others} == {"vgo_fullfort_imdi_andel", "utdanningsniva_imdi_fordeling",
+                                      "vedvarende_lavinntekt_fhi_andel", "innvandrere_grunn_antall"}
+    for ind in others:
+        assert all(s["kind"] == "published" and s["series"].startswith(("imdi_", "fhi_")) for s in ind.sources)
+
+
+def test_every_statbank_source_has_a_status_with_its_evidence(real):
+    statuses = []
     for ind in real.indicators:
-        for src in ind.sources:
-            if src["kind"] != "ssb_api":
-                continue
-            if src.get("confirmed", True):
-                assert src["table"].isdigit() and len(src["table"]) == 5, ind.id
+        for src in ind.statbank_sources:
+            statuses.append(src["status"])
+            if src["status"] == "none":
+                assert src["reason"].strip() and not src.get("query"), ind.id
             else:
-                assert src["note"].strip(), ind.id
+                assert src["table"].isdigit() and len(src["table"]) == 5, ind.id
+                assert src["query"] and src["columns"] and src["note"].strip(), ind.id
+                assert set(src["columns"]) <= set(src["query"]), f"{ind.id}: a mapped dimension must be selected"
+    assert set(statuses) == {"confirmed", "unconfirmed", "none"}
 
 
 def test_headline_set_is_the_agreed_one(real):
@@ -188,7 +202,7 @@ MINIMAL = {
             "reference_group": "befolkningen_uten_innvandrere",
             "frequency": "yearly",
             "sources": [
-                {"kind": "ssb_api", "table": "11607", "query": {"Tid": ["top(5)"]},
+                {"kind": "ssb_api", "table": "11607", "status": "unconfirmed", "note": "A reading.", "query": {"Tid": ["top(5)"]},
                  "columns": {"Tid": "year"}},
                 {"kind": "published", "series": "employment_rate"},
             ],
@@ -235,7 +249,7 @@ def test_minimal_catalogue_is_valid():
         (lambda r: first(r).update(unit="prosenter"), "unknown unit 'prosenter'"),
         (lambda r: first(r).update(direction="up"), "unknown direction 'up'"),
         (lambda r: first(r).update(frequency="monthly"), "unknown frequency 'monthly'"),
-        (lambda r: first(r)["sources"][0].pop("table"), "names no statbank table"),
+        (lambda r: first(r)["sources"][0].pop("table"), "status unconfirmed needs a statbank 'table'"),
         (lambda r: first(r)["sources"][0].update(table="1160"), "five-digit statbank id"),
         (lambda r: first(r)["sources"][1].pop("series"), "names no series"),
         (lambda r: first(r)["sources"][0].update(kind="excel"), "unknown kind 'excel'"),
@@ -303,15 +317,32 @@ def test_indicator_without_id_is_named_by_position():
     assert any(p.startswith("indicator #2 (no id): missing required field 'id'") for p in found)
 
 
-def test_unconfirmed_table_may_be_open_but_needs_a_note():
-    def open_without_note(r):
-        first(r)["sources"][0].update(table=None, confirmed=False)
+def test_statbank_source_status_rules():
+    def source(**fields):
+        def change(r):
+            src = first(r)["sources"][0]
+            for key in ("table", "query", "columns", "note", "reason", "status", "constants"):
+                src.pop(key, None)
+            src.update(fields)
+        return problems(change)
 
-    def open_with_note(r):
-        first(r)["sources"][0].update(table=None, confirmed=False, note="Not found on ssb.no.")
-
-    assert any("needs a 'note'" in p for p in problems(open_without_note))
-    assert problems(open_with_note) == []
+    query, columns = {"Tid": ["top(5)"]}, {"Tid": "year"}
+    assert source(table=None, status="none", reason="Survey only.") == []
+    assert any("status none needs a 'reason'" in p for p in source(table=None, status="none"))
+    assert any("status none sends no query" in p
+               for p in source(table=None, status="none", reason="x", query=query))
+    assert source(table="11607", status="unconfirmed", note="A reading.", query=query, columns=columns) == []
+    assert any("status unconfirmed needs a statbank 'table'" in p
+               for p in source(table=None, status="unconfirmed", note="x", query=query, columns=columns))
+    assert any("status confirmed needs a 'query'" in p
+               for p in source(table="11607", status="confirmed", note="x", columns=columns))
+    assert any("needs a 'note' with the evidence" in p
+               for p in source(table="11607", status="confirmed", query=query, columns=columns))
+    assert any("'status' must be one of confirmed, unconfirmed, none" in p
+               for p in source(table="11607", status="maybe", note="x", query=query, columns=columns))
+    assert any("'confirmed' is replaced by 'status'" in p
+               for p in source(table="11607", confirmed=True, status="confirmed", note="x", query=query,
+                               columns=columns))
 
 
 def test_missing_themes_and_indicators_are_reported():
@@ -409,7 +440,7 @@ def test_cli_table_lists_every_indicator_aligned(capsys, real):
     assert [line.split()[0] for line in body] == [ind.id for ind in real.indicators]
     theme_column = header.index("theme")
     assert all(line[theme_column - 2:theme_column] == "  " for line in body)
-    assert "api:?" in out and "gap(sysselsatte_andel)" in out
+    assert "api:11607?" in out and "api:-" in out and "api:?" not in out and "gap(sysselsatte_andel)" in out
 
 
 def test_cli_json_parses_and_carries_the_fields(capsys, real):

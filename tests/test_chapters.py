@@ -28,7 +28,7 @@ PARAMS = chapter.chapter_params(2023, 2010, ["sex", "botid", "region", "reason"]
 
 def row(**changes) -> dict:
     base = {"indicator": "test_andel", "year": 2020, "period": "2020", "group": "innvandrere",
-            "sex": "alle", "age": "20-66", "region": "alle", "region_label": "", "botid": "alle",
+            "sex": "alle", "age": "20-66", "geography": "0", "region": "alle", "region_label": "", "botid": "alle",
             "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.0, "decimals": 1, "status": "ok",
             "source_kind": "published", "source_table": "436217", "source_ref": PAGE,
             "source_file": "data/published/observations.csv", "source_sha256": "a" * 64,
@@ -46,7 +46,7 @@ def indicator(id="test_andel", **changes) -> Indicator:
                   definition="Andel i test.", unit="prosent",
                   population="20–66 år", direction="higher_better",
                   reference_group="befolkningen_uten_innvandrere", frequency="yearly",
-                  sources=[{"kind": "ssb_api", "table": "11607"}], caveats=["Et forbehold."])
+                  sources=[{"kind": "ssb_api", "table": "11607", "status": "unconfirmed"}], caveats=["Et forbehold."])
     return Indicator(**{**fields, **changes})
 
 
@@ -96,13 +96,13 @@ def test_chapter_params_accepts_the_edition_parameters():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(region="03"), "only region '0' (hele landet) is available offline"),
+    (dict(geography="03"), "geography '03' is not in the data snapshot"),
     (dict(first_year=2030), "first_year 2030 is after year 2024"),
     (dict(breakdowns=["sex", "alder"]), "unknown breakdown(s) 'alder'"),
     (dict(window=1), "window must be at least 2"),
 ])
 def test_chapter_params_refuses_what_the_snapshot_cannot_show(kwargs, message):
-    args = dict(year=2024, first_year=2010, breakdowns=["sex"], region="0", window=10) | kwargs
+    args = dict(year=2024, first_year=2010, breakdowns=["sex"], geography="0", window=10) | kwargs
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
         chapter.chapter_params(**args)
 
@@ -111,6 +111,26 @@ def test_edition_observations_keeps_the_editions_years():
     obs = frame([row(year=y) for y in (2008, 2010, 2023, 2024)])
     kept = chapter.edition_observations(PARAMS, obs)
     assert sorted(kept["year"]) == [2010, 2023]
+
+
+def test_edition_observations_keeps_the_editions_area_on_both_levels():
+    obs = frame([row(geography="0", value=60.0), row(geography="F03", value=61.0),
+                 row(geography="K0301", value=61.5), row(geography="K0301", year=2011, value=59.0),
+                 row(geography="F11", value=70.0)])
+    oslo = chapter.edition_observations(chapter.chapter_params(2023, 2010, ["sex"], "F03", 10), obs)
+    # F03 wins where both levels have the key; K0301 fills a year F03 lacks; nothing else.
+    assert sorted(zip(oslo["year"], oslo["geography"], oslo["value"])) == [(2011, "K0301", 59.0),
+                                                                          (2020, "F03", 61.0)]
+    city = chapter.edition_observations(chapter.chapter_params(2023, 2010, ["sex"], "K0301", 10), obs)
+    assert sorted(city["value"]) == [59.0, 61.5]
+    assert chapter.edition_observations(PARAMS, obs)["value"].tolist() == [60.0]
+
+
+def test_overlapping_periods_fit_their_trend_on_every_third_period():
+    ind = indicator(frequency="rolling_three_year")
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], index=range(2017, 2024))
+    assert chapter.trend_points(ind, values).index.tolist() == [2017, 2020, 2023]
+    assert chapter.trend_points(indicator(), values).index.tolist() == list(range(2017, 2024))
 
 
 # --------------------------------------------------------------------------- series selection
@@ -359,7 +379,7 @@ def drawn_points(fig) -> set[tuple[str, int, float]]:
     points = set()
     for ax in fig.axes:
         for line in ax.get_lines():
-            if line.get_marker() == "o":
+            if line.get_marker() not in (None, "None", ""):
                 colour = to_hex(line.get_color()).upper()
                 points |= {(colour, int(x), round(float(y), 9)) for x, y in zip(line.get_xdata(), line.get_ydata())}
     return points
@@ -374,7 +394,7 @@ def test_line_chart_draws_exactly_its_data_in_the_group_colours_and_never_bridge
     assert drawn_points(chart.fig) == expected
     for line in chart.fig.axes[0].get_lines():
         years = [int(x) for x in line.get_xdata()]
-        if line.get_marker() == "o" and len(years) > 1:
+        if line.get_marker() not in (None, "None", "") and len(years) > 1:
             assert all(b - a == 1 for a, b in zip(years, years[1:])), years  # no line over 2016
             assert not (min(years) < 2017 <= max(years)), years               # nor over the break
 
@@ -413,7 +433,7 @@ def test_table_headings_are_short_with_the_full_group_name_in_a_note(tmp_path):
     assert headers["gap_innvandrere"][1].startswith("Forskjell: gruppens verdi minus verdien for befolkningen ellers,")
     md = figures.publish_table(table, label="t", caption="T.", sources=frame(rows), formats=formats,
                                headers=headers, out_dir=tmp_path)
-    assert md.splitlines()[0] == "| År | Innvandrere | Befolkningen ellers | Forskjell, innvandrere |"
+    assert md.splitlines()[1] == "| År | Innvandrere | Befolkningen ellers | Forskjell, innvandrere |"
     assert "Merknad: Befolkningen ellers: uten innvandrere og norskfødte med innvandrerforeldre. Forskjell:" in md
 
 
@@ -434,9 +454,10 @@ def test_present_indicator_prints_findings_figures_tables_and_method(capsys, tmp
     assert "{#fig-test-andel-kjonn " in out and "{#fig-test-andel-landbakgrunn " in out
     assert "brudd i serien i 2017" in out                      # the break is named in the caption
     alt = out.split('fig-alt="', 1)[1].split('"}', 1)[0]         # alt text states the finding,
-    assert alt.startswith("Andelen i testen blant innvandrere var 66,0 prosent i 2023.")  # in the catalogue's words
+    assert alt.startswith("Linjediagram, prosent, for innvandrere og befolkningen eksklusive innvandrere, 2011–2023.")
+    assert "Andelen i testen blant innvandrere var 66,0 prosent i 2023." in alt  # in the catalogue's words
     assert "etter botid eller innvandringsgrunn i 2010–2023." in out  # one sentence for the missing ones
-    assert '::: {.callout-note collapse="true" title="Om tallene: Testandel"}' in out
+    assert '::: {.callout-note title="Om tallene: Testandel"}' in out  # never folded
     assert "SSB bruker 20–66 år fra 2017." in out and "@sec-om-test-andel" in out
     record = json.loads((tmp_path / "figures" / "test-andel-grupper.json").read_text(encoding="utf-8"))
     assert record["indicators"] == ["test_andel"] and record["sources"][0]["source_ref"] == PAGE
@@ -462,7 +483,7 @@ def test_only_the_requested_breakdowns_are_shown(capsys, tmp_path):
 
 
 def test_indicator_without_data_gets_a_visible_note_and_no_figure(capsys, tmp_path):
-    ind = indicator(id="tom_andel", name="Tom indikator", sources=[{"kind": "ssb_api", "table": "12424"}])
+    ind = indicator(id="tom_andel", name="Tom indikator", sources=[{"kind": "ssb_api", "table": "12424", "status": "unconfirmed"}])
     out = present(capsys, tmp_path, ind, [row(year=2005)])  # outside the edition's years
     assert "Ingen tall i denne utgaven" in out and "tabell 12424" in out and "(2010–2023)" in out
     assert "#fig-" not in out and not (tmp_path / "figures").exists()
@@ -613,7 +634,8 @@ def test_a_cell_prints_its_markdown_in_one_write(tmp_path, monkeypatch):
 def test_a_change_resting_on_few_persons_says_the_numbers_are_thin():
     ind = indicator(reference_group=None)
     series = frame([row(year=2021, value=40.0), row(year=2022, value=42.0), row(year=2023, value=45.0)])
-    sizes = series[["indicator", "year", "group", "sex", "age", "region", "botid", "other_dim", "other_value"]]
+    sizes = series[["indicator", "year", "group", "sex", "age", "geography", "region", "botid", "other_dim",
+                    "other_value"]]
     thin = chapter.findings(ind, series, PARAMS, sizes=sizes.assign(n=[400.0, 80.0, 60.0]))
     assert any("Tallgrunnlaget er tynt (n = 60)" in s for s in thin.sentences), thin.sentences
     ample = chapter.findings(ind, series, PARAMS, sizes=sizes.assign(n=[400.0, 300.0, 250.0]))

@@ -5,9 +5,6 @@ executed with papermill."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import nbformat
@@ -17,7 +14,6 @@ import pytest
 
 from indikatorer.report import chapter, composition
 
-from indikatorer.core import paths
 
 from indikatorer.analysis import trends
 from indikatorer.data.observations import TIDY_COLUMNS
@@ -188,7 +184,8 @@ def test_without_weights_the_section_says_so_and_draws_nothing(tmp_path, capsys)
                                     out_dir=tmp_path / "figures")
     out = capsys.readouterr().out
     assert "Dekomponeringen kan ikke beregnes" in out
-    assert "vektene" in out and "indikatorer data fetch" in out
+    assert "vektene" in out and "statistikkbank" in out
+    assert "indikatorer data fetch" not in out and "catalogue.yml" not in out  # no developer words
     assert "{#fig-" not in out
     assert not (tmp_path / "figures").exists()
 
@@ -296,16 +293,9 @@ def test_botid_profile_without_data_says_so(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(tmp_path):
+def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(real_edition):
     rel = "notebooks/01-arbeid.ipynb"
-    output = tmp_path / rel
-    output.parent.mkdir(parents=True)
-    env = {**os.environ, "INDIKATORER_NOTEBOOK": rel, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
-    result = subprocess.run(
-        [sys.executable, "-m", "papermill", str(paths.PROJECT_ROOT / rel), str(output),
-         "--cwd", str(output.parent), "--kernel", "python3", "--no-progress-bar"],
-        env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
+    output = real_edition.staging_dir / rel
     nb = nbformat.read(str(output), as_version=4)
     out = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                     for o in c.get("outputs", []) if o.get("name") == "stdout")
@@ -331,3 +321,15 @@ def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(tmp_path
     rows = obs[(obs["indicator"] == "sysselsatte_andel") & (obs["sex"] == "alle") & (obs["other_dim"] == "")]
     merged = botid.merge(rows[keys + ["value"]], on=keys, how="left", suffixes=("", "_obs"))
     assert len(merged) == len(botid) and np.allclose(merged["value"], merged["value_obs"])
+
+
+def test_botid_table_shows_each_number_with_the_decimals_ssb_printed(tmp_path, capsys):
+    """SSB printed Irak's shares as whole numbers ("35"): the table must not say "35,0"."""
+    obs = botid_obs()
+    irak = (obs["region"] == "land:Irak") & (obs["group"] == "innvandrere")
+    obs.loc[irak, "decimals"] = 0
+    composition.present_botid_profile(params(), observations=obs, catalogue=fake_catalogue((2005, 2015, 2017)),
+                                      out_dir=tmp_path / "figures")
+    out = capsys.readouterr().out
+    assert "| Irak, 15–74 år | 2009 | 25 | 41 | 47 | .. |" in out
+    assert "| Irak, 15–74 år | 2014 | 35 | 40 | 46 | 69,4 |" in out   # the reference keeps its 1

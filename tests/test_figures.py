@@ -27,10 +27,6 @@ ARCHITECTURE_GROUPS = {
     "innvandrere", "norskfodte", "innvandrerbakgrunn", "befolkningen_ellers",
     "befolkningen_uten_innvandrere", "hele_befolkningen", "flyktningbakgrunn",
 }
-OKABE_ITO_HEX = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
-                 "#CC79A7"}
-TOL_MUTED_HEX = {"#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
-                 "#882255", "#AA4499"}
 
 CODES_YML = textwrap.dedent("""\
     groups:
@@ -99,7 +95,7 @@ def data_lines(fig):
     out = []
     for ax in fig.axes:
         for line in ax.get_lines():
-            if line.get_marker() == "o":
+            if line.get_marker() not in (None, "None", ""):
                 out.append((to_hex(line.get_color()).upper(), list(line.get_xdata()),
                             list(line.get_ydata())))
     return out
@@ -112,26 +108,26 @@ def test_every_architecture_group_has_a_fixed_colour():
     assert set(figures.GROUP_COLOURS) == ARCHITECTURE_GROUPS
     assert figures.GROUP_COLOURS["innvandrere"] == "#0072B2"
     assert figures.GROUP_COLOURS["norskfodte"] == "#E69F00"
-    assert figures.GROUP_COLOURS["innvandrerbakgrunn"] == "#CC79A7"
     assert figures.GROUP_COLOURS["flyktningbakgrunn"] == "#D55E00"
     assert figures.GROUP_COLOURS["hele_befolkningen"] == "#000000"
     for code, colour in figures.GROUP_COLOURS.items():
         assert figures.colour_for(code) == colour
         assert figures.colour_for(code, "groups") == colour
+        assert colour in figures.PALETTE.values()
 
 
-def test_group_colours_are_colour_blind_safe_and_references_are_neutral():
+def test_group_colours_are_distinct_and_references_are_neutral():
     immigrant = ["innvandrere", "norskfodte", "innvandrerbakgrunn", "flyktningbakgrunn"]
     reference = ["befolkningen_ellers", "befolkningen_uten_innvandrere", "hele_befolkningen"]
-    for code in immigrant:
-        assert figures.GROUP_COLOURS[code].upper() in OKABE_ITO_HEX - {"#000000"}
-    assert len({figures.GROUP_COLOURS[c] for c in immigrant}) == len(immigrant)
+    assert len(set(figures.GROUP_COLOURS.values())) == len(figures.GROUP_COLOURS)
     for code in reference:
         hex_ = figures.GROUP_COLOURS[code].lstrip("#")
         assert hex_[0:2] == hex_[2:4] == hex_[4:6], f"{code} must be grey/black"
-    assert len({figures.GROUP_COLOURS[c] for c in reference}) == len(reference)
-    assert {c.upper() for c in figures.OTHER_PALETTE} == TOL_MUTED_HEX
-    assert not {c.upper() for c in figures.OTHER_PALETTE} & {c.upper() for c in figures.GROUP_COLOURS.values()}
+    for code in immigrant:
+        hex_ = figures.GROUP_COLOURS[code].lstrip("#")
+        assert not hex_[0:2] == hex_[2:4] == hex_[4:6], f"{code} must have a hue"
+    assert set(figures.OTHER_PALETTE) <= set(figures.PALETTE.values())
+    assert len(set(figures.GROUP_MARKERS.values())) == len(figures.GROUP_MARKERS)
 
 
 def test_other_codes_are_coloured_by_their_place_in_codes_yml():
@@ -143,6 +139,29 @@ def test_other_codes_are_coloured_by_their_place_in_codes_yml():
     # a code in no list: stable, from the palette
     assert figures.colour_for("land:Polen") in figures.OTHER_PALETTE
     assert figures.colour_for("land:Polen") == figures.colour_for("land:Polen")
+
+
+def test_a_chart_never_gives_two_codes_one_colour():
+    # minoritetsspraklige_barn's own place is the palette's rose, like innvandrerbakgrunn's
+    codes = ["innvandrere", "innvandrerbakgrunn", "minoritetsspraklige_barn", "norden", "alle"]
+    colours = figures.chart_colours(codes, "groups")
+    assert list(colours) == codes
+    assert len(set(colours.values())) == len(codes)
+    assert colours["innvandrere"] == figures.GROUP_COLOURS["innvandrere"]
+    assert colours["alle"] == figures.TOTAL_COLOUR
+    # more codes than colours cannot be read by colour: an error, not a repeat
+    many = [f"land:{c}" for c in ("Polen", "Irak", "Syria", "Somalia", "Eritrea", "Iran", "Kina",
+                                  "India", "Tyskland", "Sverige", "Litauen")]
+    with pytest.raises(ValueError, match="more than"):
+        figures.chart_colours(many, "regions")
+
+
+def test_ordered_categories_get_ordered_colours_dark_to_light():
+    colours = figures.chart_colours(["7+", "alle", "0-3"], "botid")
+    assert colours["alle"] == figures.TOTAL_COLOUR
+    assert [colours[c] for c in ("0-3", "7+")] == figures.ordered_colours(2)  # codes.yml order
+    with pytest.raises(ValueError, match="at most"):
+        figures.ordered_colours(figures.MAX_ORDERED + 1)
 
 
 def test_colours_and_png_bytes_are_the_same_in_another_process(tmp_path):
@@ -245,7 +264,7 @@ def test_line_chart_never_bridges_a_missing_year_or_a_break():
     for colour, xs, ys in lines:
         by_colour.setdefault(colour, []).append(xs)
     assert by_colour["#0072B2"] == [list(range(2010, 2015)), [2015, 2016], list(range(2018, 2024))]
-    assert by_colour["#8C8C8C"] == [list(range(2010, 2015)), list(range(2015, 2020)),
+    assert by_colour["#999999"] == [list(range(2010, 2015)), list(range(2015, 2020)),
                                     list(range(2021, 2024))]
     # every published point is drawn, nothing else
     drawn = {(c, x, y) for c, xs, ys in lines for x, y in zip(xs, ys)}
@@ -326,7 +345,7 @@ def test_line_chart_colours_follow_the_code_not_the_plotting_order():
     df = employment_frame()
     a = {c for c, _, _ in data_lines(figures.line_chart(df))}
     b = {c for c, _, _ in data_lines(figures.line_chart(df.iloc[::-1]))}
-    assert a == b == {"#0072B2", "#8C8C8C"}
+    assert a == b == {"#0072B2", "#999999"}
     legend = [t.get_text() for t in figures.line_chart(df).legends[0].get_texts()]
     assert legend == ["Innvandrere", "Befolkningen ellers"]
 
@@ -375,7 +394,7 @@ def test_small_multiples_lines_one_panel_per_facet_in_codes_order():
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["Norden", "Asia"]
     for ax in visible:
-        assert {to_hex(ln.get_color()).upper() for ln in ax.get_lines() if ln.get_marker() == "o"} == {
+        assert {to_hex(ln.get_color()).upper() for ln in ax.get_lines() if ln.get_marker() not in (None, "None", "")} == {
             "#0072B2", "#E69F00"}
 
 
@@ -421,9 +440,14 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
     png, csv, meta = out / "syss-gruppe.png", out / "syss-gruppe.csv", out / "syss-gruppe.json"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     lines = md.strip().split("\n")
+    # the alt text says what the chart is (type, unit, groups, period, breaks, what each line
+    # does) before the sentence the caller gives it
     assert lines[0] == ('![Sysselsatte 20–66 år, 2010–2023. Prosent](figures/syss-gruppe.png)'
-                        '{#fig-syss-gruppe fig-alt="Linjediagram: \\"innvandrere\\" ligger lavere'
-                        ' enn befolkningen ellers."}')
+                        '{#fig-syss-gruppe fig-alt="Linjediagram, prosent, for innvandrere og '
+                        'befolkningen ellers, 2010–2023. Brudd i serien markert ved 2015. '
+                        'Innvandrere: fra 60,0 i 2010 til 63,9 i 2023. Befolkningen ellers: fra '
+                        '70,0 i 2010 til 73,9 i 2023. Linjediagram: \\"innvandrere\\" ligger '
+                        'lavere enn befolkningen ellers."}')
     assert lines[1] == ""
     assert lines[2].startswith("Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215)"
                                " (statistikkbanken); SSB, ")
@@ -431,12 +455,17 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
     assert lines[2].endswith(" [· [Last ned data (CSV)](figures/syss-gruppe.csv)"
                              " · [Notatboken som laget figuren](notatbok/01-arbeid.ipynb)"
                              "{download=\"01-arbeid.ipynb\"}]"
-                             "{.content-visible when-format=\"html\"}")
+                             "{.content-visible when-format=\"html\"}"
+                             # print names where the file lives in the web edition
+                             "[ · Data i nettutgaven: `notebooks/figures/syss-gruppe.csv`]"
+                             "{.content-hidden when-format=\"html\"}")
 
     record = json.loads(meta.read_text(encoding="utf-8"))
     assert record["label"] == "syss-gruppe"
     assert record["caption"] == "Sysselsatte 20–66 år, 2010–2023. Prosent"
-    assert record["alt"].startswith('Linjediagram: "innvandrere"')
+    assert record["alt"].startswith("Linjediagram, prosent, for innvandrere")
+    assert record["alt"].endswith('Linjediagram: "innvandrere" ligger lavere enn befolkningen ellers.')
+    assert record["colours"] == {"Innvandrere": "#0072B2", "Befolkningen ellers": "#999999"}
     assert record["indicators"] == ["sysselsatte_andel"]
     assert record["sources"] == sorted([PAGE_SOURCE, API_SOURCE], key=lambda s: tuple(s[k] for k in figures.SOURCE_KEYS))
     assert record["png"] == "syss-gruppe.png" and record["csv"] == "syss-gruppe.csv"
@@ -585,14 +614,20 @@ def test_publish_table_markdown_csv_and_json(tmp_path):
                                formats={"innvandrere": "prosent", "befolkningen_ellers": "prosent"},
                                headers={"personer": "Personer"}, indicators=["sysselsatte_andel"])
     lines = md.strip().split("\n")
-    assert lines[0] == "| År | Innvandrere | Befolkningen ellers | Personer |"
-    assert lines[1] == "|---:|---:|---:|---:|"
-    assert lines[2] == "| 2022 | 65,4 | 78,0 | 2\u00a0493\u00a0510 |"
-    assert lines[3] == "| 2023 | .. | 78,3 | 12 |"
-    assert lines[5] == ": Sysselsatte. Prosent {#tbl-syss-tabell}"
-    assert lines[7].endswith(" [· [Last ned data (CSV)](figures/syss-tabell.csv)]"
-                             "{.content-visible when-format=\"html\"}")
-    assert lines[7].startswith("Kilde: SSB, tabell [13215]")
+    # in a block that scrolls sideways by itself, reachable by keyboard and named
+    assert lines[0] == ('::: {.table-scroll tabindex="0" role="region" '
+                        'aria-label="Tabell: Sysselsatte"}')
+    assert lines[1] == "| År | Innvandrere | Befolkningen ellers | Personer |"
+    assert lines[2] == "|---:|---:|---:|---:|"
+    assert lines[3] == "| 2022 | 65,4 | 78,0 | 2\u00a0493\u00a0510 |"
+    assert lines[4] == "| 2023 | .. | 78,3 | 12 |"
+    assert lines[6] == ": Sysselsatte. Prosent {#tbl-syss-tabell}"
+    assert lines[7] == ":::"
+    assert lines[9].endswith(" [· [Last ned data (CSV)](figures/syss-tabell.csv)]"
+                             "{.content-visible when-format=\"html\"}"
+                             "[ · Data i nettutgaven: `figures/syss-tabell.csv`]"
+                             "{.content-hidden when-format=\"html\"}")
+    assert lines[9].startswith("Kilde: SSB, tabell [13215]")
     csv = (tmp_path / "figures" / "syss-tabell.csv").read_text(encoding="utf-8")
     assert csv == ("year,innvandrere,befolkningen_ellers,personer\n"
                    "2022,65.43,78,2493510\n2023,,78.25,12\n")
@@ -605,7 +640,7 @@ def test_publish_table_markdown_csv_and_json(tmp_path):
 def test_publish_table_left_aligns_text_and_escapes_pipes(tmp_path):
     df = pd.DataFrame({"region": ["norden", "a|b"], "value": [1.0, 2.0]})
     md = figures.publish_table(df, label="t", caption="c", sources=[API_SOURCE], out_dir=tmp_path)
-    lines = md.split("\n")
+    lines = md.split("\n")[1:]
     assert lines[0] == "| region | Verdi |"
     assert lines[1] == "|:---|---:|"
     assert lines[3] == "| a\\|b | 2,0 |"
@@ -619,7 +654,7 @@ def test_a_wide_table_passes_relative_column_widths_to_pandoc(tmp_path):
                        "innvandrere": [68.25, 9.2], "kommentar": [long_text, "ingen klar endring"]})
     md = figures.publish_table(df, label="bred", caption="Bred.", sources=[API_SOURCE], out_dir=tmp_path,
                                formats={"innvandrere": "prosent"})
-    lines = md.splitlines()
+    lines = md.splitlines()[1:]
     assert max(len(x) for x in lines[:4]) > figures.PANDOC_COLUMNS
     parts = lines[1].strip("|").split("|")
     assert [p.startswith(":") for p in parts] == [True, False, False, True]  # text left, numbers right
@@ -652,7 +687,7 @@ def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_pa
                                headers={"a": ("Kort", "Kort: den lange forklaringen."),
                                         "b": ("Kort 2", "Kort: den lange forklaringen.")},
                                notes=["Først dette."], columns=["year", "a"])
-    assert md.splitlines()[0] == "| År | Kort |"
+    assert md.splitlines()[1] == "| År | Kort |"
     assert "Merknad: Først dette. Kort: den lange forklaringen.\n" in md  # once, after the given notes
     assert (tmp_path / "notert.csv").read_text(encoding="utf-8").splitlines()[0] == "year,a,b"  # all columns
     with pytest.raises(ValueError, match="not in the table"):
@@ -660,17 +695,38 @@ def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_pa
                               columns=["year", "c"])
 
 
-def test_many_number_columns_hyphenate_their_headings_before_a_short_cell_wraps():
-    """Sysselsatte by group: seven number columns with long headings; «15–74 år» must not wrap."""
+def test_a_table_too_wide_for_print_is_split_with_the_key_columns_repeated(tmp_path):
+    """Sysselsatte by group: seven number columns with long headings. Print gets it in parts,
+    each fitting the page with no heading word broken and «15–74 år» unwrapped; the web gets
+    the whole table in its scrolling block."""
     headers = ["År", "Alder", "Innvandrere", "Norskfødte med innvandrerforeldre", "Befolkningen ellers",
                "Befolkningen eksklusive innvandrere", "Hele befolkningen", "Forskjell, innvandrere",
                "Forskjell, norskfødte med innvandrerforeldre"]
     cells = [["2011", "2023"], ["15–74 år", "20–66 år"]] + [["62,8", "−15,7"]] * 7
-    widths = figures.column_widths(headers, cells, [True, False] + [True] * 7)
-    assert sum(widths) <= figures.TABLE_WIDTH
-    assert widths[1] >= len("15–74 år") + figures.CELL_PADDING
-    assert all(w >= len("−15,7") + figures.CELL_PADDING for w in widths[2:])
-    assert widths[2] < len("Innvandrere") + figures.CELL_PADDING  # the heading word yields
+    numeric = [True, False] + [True] * 7
+    assert figures.min_table_width(headers, cells, numeric) > figures.TABLE_WIDTH
+    parts = figures.split_columns(headers, cells, numeric)
+    assert len(parts) == 2
+    assert all(part[:2] == [0, 1] for part in parts)            # År and Alder in every part
+    assert sorted(i for part in parts for i in part[2:]) == list(range(2, 9))  # each column once
+    for part in parts:
+        heads = [headers[i] for i in part]
+        widths = figures.column_widths(heads, [cells[i] for i in part], [numeric[i] for i in part])
+        assert sum(widths) <= figures.TABLE_WIDTH
+        for head, width in zip(heads, widths):
+            assert width >= max(len(w) for w in head.split()) + figures.CELL_PADDING, head
+        assert widths[1] >= len("15–74 år") + figures.CELL_PADDING
+
+    df = pd.DataFrame({"year": [2011, 2023], "alder": ["15–74 år", "20–66 år"],
+                       **{f"c{i}": [62.8, -15.7] for i in range(7)}})
+    md = figures.publish_table(df, label="bred", caption="Sysselsatte. Prosent.", sources=[API_SOURCE],
+                               out_dir=tmp_path, headers=dict(zip(df.columns, headers)))
+    web, printed = md.split('::: {.content-hidden when-format="html"}')
+    assert web.startswith('::: {.content-visible when-format="html"}\n::: {.table-scroll')
+    assert web.count("{#tbl-bred}") == 1 and web.count("| 2011 |") == 1
+    assert printed.count("{#tbl-bred}") == 1 and printed.count("| 2011 | 15–74 år |") == 2
+    assert ": Sysselsatte. Prosent. Del 1 av 2. {#tbl-bred}" in printed
+    assert ": Fortsettelse av @tbl-bred, del 2 av 2." in printed
 
 
 def test_numbers_keep_their_width_even_when_the_text_cannot_fit():
@@ -682,5 +738,76 @@ def test_numbers_keep_their_width_even_when_the_text_cannot_fit():
     numeric = [False, True, True, False, True, True, False, False, False]
     widths = figures.column_widths(headers, cells, numeric)
     assert sum(widths) <= figures.TABLE_WIDTH
-    assert widths[1] == len("2023") + figures.CELL_PADDING and widths[5] == len("−11,6") + figures.CELL_PADDING
+    assert widths[1] == len("2023") + figures.CELL_PADDING
+    assert widths[5] == len("Forskjell") + figures.CELL_PADDING  # a heading word is never broken
     assert min(widths[i] for i in (0, 3, 6, 7, 8)) >= figures.MIN_SQUEEZED + figures.CELL_PADDING
+
+
+# ---------------------------------------------------------------- what a reader needs (issue 13)
+
+
+def test_bars_are_sorted_by_value_with_the_total_on_top():
+    df = pd.DataFrame([
+        {"year": 2023, "group": "innvandrere", "region": r, "value": v, "decimals": 0}
+        for r, v in (("alle", 60), ("norden", 70), ("eu_ost", 80), ("asia", 50), ("afrika", np.nan))
+    ])
+    fig = figures.small_multiples(df, facet="region", kind="bar", unit="prosent")
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows == ["Alle land", "EU-land i Øst-Europa", "Norden", "Asia", "Afrika"]
+    # published integers stay integers at the bar ends; a missing value is "..", not 0
+    labels_ = [t.get_text() for t in ax.texts]
+    assert labels_ == ["60", "80", "70", "50", ".."]
+    assert "sortert etter verdi for innvandrere" in fig.description.alt_text()
+
+
+def test_ordered_categories_keep_their_order_in_bars():
+    df = pd.DataFrame([{"year": 2023, "group": "innvandrere", "botid": b, "value": v}
+                       for b, v in (("0-3", 70.0), ("7+", 50.0))])
+    fig = figures.small_multiples(df, facet="botid", kind="bar")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Under 4 år", "7 år eller mer"]
+
+
+def test_count_axes_start_at_zero_and_rates_need_not():
+    counts = employment_frame().assign(value=lambda d: d["value"] * 10_000)
+    fig = figures.line_chart(counts, unit="personer")
+    assert fig.axes[0].get_ylim()[0] == 0
+    fig = figures.line_chart(employment_frame(), unit="prosent")
+    assert fig.axes[0].get_ylim()[0] > 0
+
+
+def test_a_group_without_numbers_or_with_one_point_is_said_in_caption_and_alt(tmp_path):
+    df = employment_frame()
+    df.loc[df["group"] == "befolkningen_ellers", "value"] = np.nan
+    df = pd.concat([df, pd.DataFrame([{"year": 2020, "group": "norskfodte", "value": 70.0}])])
+    fig = figures.line_chart(df)
+    md = figures.publish_figure(fig, label="a", caption="Sysselsatte.", alt="Funn.", data=df,
+                                sources=[API_SOURCE], indicators=["x"], out_dir=tmp_path)
+    record = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    for where in (record["caption"], record["alt"]):
+        assert "Ingen tall for befolkningen ellers (bare manglende verdier)" in where
+        assert "Bare ett tall for norskfødte med innvandrerforeldre (2020)" in where
+    assert "Innvandrere: fra 60,0 i 2010 til 63,9 i 2023" in record["alt"]
+    assert record["caption"] in md
+
+
+def test_a_chart_with_no_numbers_at_all_says_so():
+    df = employment_frame().assign(value=np.nan)
+    fig = figures.line_chart(df)
+    assert figures.NO_NUMBERS_TEXT in [t.get_text() for t in fig.axes[0].texts]
+    assert "Figuren har ingen tall å vise" in fig.description.alt_text()
+    bars = pd.DataFrame([{"year": 2023, "group": "innvandrere", "region": "norden", "value": np.nan}])
+    fig = figures.small_multiples(bars, facet="region", kind="bar")
+    assert figures.NO_NUMBERS_TEXT in [t.get_text() for t in fig.axes[0].texts]
+    assert fig.description.notes()
+
+
+def test_alt_text_names_type_unit_groups_period_and_panels():
+    df = pd.DataFrame([
+        {"year": y, "group": g, "region": r, "value": 50.0 + y - 2015 + (5 if r == "norden" else 0)}
+        for y in range(2015, 2020) for g in ("innvandrere", "norskfodte") for r in ("asia", "norden")
+    ])
+    alt = figures.small_multiples(df, facet="region", kind="line").description.alt_text()
+    assert alt.startswith("Små linjediagrammer, prosent, for innvandrere og norskfødte med "
+                          "innvandrerforeldre, 2015–2019. Ett panel for hver av Norden og Asia.")
+    assert "Innvandrere i 2019: høyest for Norden (59,0), lavest for Asia (54,0)." in alt

@@ -52,7 +52,7 @@ def edition_b(edition_a, tmp_path_factory) -> Path:
 def test_the_manifest_describes_every_figure_and_table(edition_a):
     edition = staging(edition_a)
     written = manifest.load_manifest(edition)
-    assert written["edition"] == {"year": 2020, "first_year": 2006, "region": "0",
+    assert written["edition"] == {"year": 2020, "first_year": 2006, "geography": "0",
                                   "breakdowns": ["sex", "botid", "region", "reason"]}
     assert written["code"]["git_commit"] == "unknown"  # the tmp project is no git checkout
     assert written["code"]["git_dirty"] == "unknown"

@@ -64,18 +64,24 @@ def _run(jobs: list[tuple[Path, str, dict]]) -> dict[tuple[Path, str], subproces
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory, real_edition):
-    """The edition as the build executed it (built once per test session, tests/conftest.py),
-    plus two runs with papermill: 01-arbeid with breakdowns=["sex"] and 91 with a region the
-    snapshot does not have."""
+    """The shared real edition (executed as the build runs it), plus extra runs: 01-arbeid with
+    breakdowns=["sex"], 91 with a geography the snapshot does not have, and the Oslo edition's
+    summary and education chapter (OSLO)."""
     only_sex = tmp_path_factory.mktemp("only_sex")
     bad_region = tmp_path_factory.mktemp("bad_region")
-    results = _run([(only_sex, "notebooks/01-arbeid.ipynb", {"breakdowns": ["sex"]}),
-                    (bad_region, LAST, {"region": "03"})])
+    oslo = tmp_path_factory.mktemp("oslo")
+    jobs = [(only_sex, "notebooks/01-arbeid.ipynb", {"breakdowns": ["sex"]}),
+            (bad_region, LAST, {"geography": "03"})]
+    jobs += [(oslo, rel, OSLO) for rel in ("chapters/02-sammendrag.ipynb", "notebooks/02-utdanning.ipynb")]
+    results = _run(jobs)
     for (root, rel), result in results.items():
         if root != bad_region:
             assert result.returncode == 0, f"{rel} failed:\n{result.stderr[-3000:]}"
-    return {"edition": real_edition.staging_dir, "only_sex": only_sex, "bad_region": bad_region,
+    return {"edition": real_edition.staging_dir, "only_sex": only_sex, "bad_region": bad_region, "oslo": oslo,
             "results": results}
+
+
+OSLO = {"geography": "F03", "year": 2019, "first_year": 2009}
 
 
 def executed(root: Path, rel: str) -> nbformat.NotebookNode:
@@ -108,7 +114,7 @@ def test_notebook_is_thin_with_a_literal_parameters_cell_and_one_title(rel):
         assert isinstance(statement, ast.Assign), f"{rel}: parameters cell holds only assignments"
         assigned[statement.targets[0].id] = ast.literal_eval(statement.value)
     assert assigned == {"year": 2024, "first_year": 2010, "breakdowns": ["sex", "botid", "region", "reason"],
-                        "region": "0", "window": 10}
+                        "geography": "0", "window": 10}
     assert code[1].source.startswith("#| echo: false") and "chapter.chapter_params(" in code[1].source
     markdown = [c for c in nb.cells if c.cell_type == "markdown"]
     titles = [line for c in markdown for line in c.source.splitlines() if re.match(r"# \S", line)]
@@ -142,7 +148,7 @@ def test_every_indicator_appears_with_a_figure_or_the_no_data_note(book, rel, th
         assert f"{{#fig-{slug(indicator.id)}-" in out or "Ingen tall i denne utgaven" in out, indicator.id
         assert f"Om tallene: {indicator.name}" in out, indicator.id
         has_numbers = load_observations(year_max=2024).query(
-            "indicator == @indicator.id and year >= 2010")["value"].notna().any()
+            "indicator == @indicator.id and year >= 2010 and geography == '0'")["value"].notna().any()
         assert ("Ingen tall i denne utgaven" in out) == (not has_numbers), indicator.id
 
 
@@ -217,15 +223,39 @@ def test_only_the_requested_breakdowns_are_drawn(book):
     assert pngs and all(p.endswith(("-grupper", "-kjonn")) for p in pngs), pngs
 
 
-def test_a_region_other_than_norway_is_a_clear_error(book):
+def test_a_geography_not_in_the_snapshot_is_a_clear_error(book):
     result = book["results"][(book["bad_region"], LAST)]
     assert result.returncode != 0
-    assert "only region '0' (hele landet) is available offline" in result.stderr
+    assert "geography '03' is not in the data snapshot" in result.stderr
+
+
+def test_the_oslo_edition_shows_what_exists_there_and_lists_the_rest_once(book):
+    summary = all_output(executed(book["oslo"], "chapters/02-sammendrag.ipynb"))
+    assert summary.count("Denne utgaven gjelder Oslo (områdekode F03 og K0301)") == 1
+    have, _, lack = summary.partition("har ingen tall for Oslo i datagrunnlaget")
+    assert "- Fullført videregående opplæring (IMDis fylkestall)" in have
+    assert "- Innvandrere etter innvandringsgrunn" in have
+    assert "- Sysselsatte\n" in lack and "Fullført videregående opplæring (IMDis" not in lack
+    assert "Ingen tall i denne utgaven" not in summary  # no repeated no-data callouts
+    education = executed(book["oslo"], "notebooks/02-utdanning.ipynb")
+    text = all_output(education)
+    assert "{#fig-vgo-fullfort-imdi-andel-grupper" in text and "Ingen tall i denne utgaven" not in text
+    assert "Datagrunnlaget har ingen tall for andelen som går i barnehage i Oslo" in text
+    # The chart holds Oslo's figures (F03), not the national sums.
+    data = pd.read_csv(book["oslo"] / "notebooks/figures/vgo-fullfort-imdi-andel-grupper.csv", dtype=str)
+    oslo = load_observations().query("indicator == 'vgo_fullfort_imdi_andel' and geography == 'F03' "
+                                     "and sex == 'alle' and year == 2019").set_index("group")["value"]
+    shown = data[data["year"] == "2019"].set_index("group")["value"].astype(float)
+    assert shown["innvandrere"] == oslo["innvandrere"] == 66.1
 
 
 def test_labels_are_unique_across_the_book_and_every_figure_is_listed_last(book):
     outputs = {rel: all_output(executed(book["edition"], rel)) for rel in [*THEMES, *CHAPTERS]}
-    ids = [i for rel, out in outputs.items() if rel != LAST for i in re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", out)]
+    # A table printed in parts repeats its label in the print-only copy (figures.publish_table):
+    # once per format, as Quarto sees it (test_quarto_compat checks that per format).
+    web = {rel: re.sub(r'::: \{\.content-hidden when-format="html"\}\n.*?\n:::\n', "", out, flags=re.DOTALL)
+           for rel, out in outputs.items()}
+    ids = [i for rel, out in web.items() if rel != LAST for i in re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", out)]
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
     appendix = outputs[LAST]
     for label in ids:

@@ -37,7 +37,7 @@ EMPLOYMENT = indicator("sysselsatte_andel", sources=[
 
 def tidy_row(**changes) -> dict:
     row = {"indicator": "sysselsatte_andel", "year": 2020, "period": "4. kvartal 2020", "group": "innvandrere",
-           "sex": "alle", "age": "20-66", "region": "alle", "region_label": "alle", "botid": "alle",
+           "sex": "alle", "age": "20-66", "geography": "0", "region": "alle", "region_label": "alle", "botid": "alle",
            "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.4, "decimals": 1, "status": "ok",
            "source_kind": "published", "source_table": "436217", "source_ref": EMPLOYMENT_2021_03_19,
            "source_file": "data/published/observations.csv", "source_sha256": "abc", "retrieved": "2021-03-19",
@@ -204,6 +204,9 @@ def test_a_valid_frame_passes():
     ({"status": ":"}, "a status not in"),
     ({"unit": "personer"}, "unit differs from the catalogue's"),
     ({"source_kind": "manual"}, "source_kind not in"),
+    ({"geography": "Oslo"}, r"geography not of the form"),
+    ({"geography": "03"}, r"geography not of the form"),
+    ({"geography": "K301"}, r"geography not of the form"),
 ])
 def test_each_broken_rule_is_reported_with_the_indicator_and_rows(changes, message):
     frame = tidy_frame([tidy_row(group="norskfodte", value=50.0), tidy_row(**changes)])
@@ -386,7 +389,7 @@ def test_show_prints_one_indicators_rows(monkeypatch, capsys):
         observations.clear_cache()
     out = capsys.readouterr().out
     assert out.splitlines()[0] == ",".join(TIDY_COLUMNS)
-    assert f"sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,alle," in out
+    assert f"sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,0,alle," in out
     assert ",65.4,1,ok,published," in out
 
 
@@ -457,14 +460,16 @@ def test_introduction_programme_years_are_cohorts_only(real_table):
     rows = real_table[real_table["indicator"] == "intro_arbeid_utdanning_andel"]
     assert (rows["other_dim"] == "avslutningsår (kohort)").all()
     assert (rows["other_value"] == rows["year"].astype(str)).all()
-    assert sorted(_of(real_table, "intro_arbeid_utdanning_andel")["year"]) == [2011, 2012, 2013, 2018, 2019, 2020, 2021]
+    assert sorted(_of(real_table, "intro_arbeid_utdanning_andel")["year"]) == [
+        2011, 2012, 2013, 2014, 2015, 2017, 2018, 2019, 2020, 2021]
 
 
 def test_norwegian_training_keeps_the_later_years_of_the_ordinary_scheme(real_table):
     rows = _of(real_table, "norskopplaering_deltakere", age="alle")
     rows = rows[~rows["other_dim"].isin(["innvandringsgrunn"])]
     assert rows.set_index("year")["value"].to_dict() == {
-        2012: 36912.0, 2013: 38691.0, 2018: 40342.0, 2019: 33846.0, 2021: 22199.0, 2022: 28379.0}
+        2011: 37261.0, 2012: 36912.0, 2013: 38691.0, 2018: 40342.0, 2019: 33846.0, 2020: 26123.0, 2021: 22199.0,
+        2022: 28379.0}
     assert not real_table["other_value"].eq("norskopplæring for asylsøkere").any()
 
 
@@ -600,3 +605,37 @@ def test_validation_rejects_negative_or_missing_decimals(decimals):
     frame = tidy_frame([tidy_row(decimals=decimals)])
     with pytest.raises(ObservationsError, match="decimals"):
         validate_observations(frame, catalogue(EMPLOYMENT))
+
+
+# --------------------------------------------------------------------------- geography
+
+
+def test_the_same_key_in_two_geographies_is_two_rows_not_a_duplicate():
+    frame = tidy_frame([tidy_row(), tidy_row(geography="F03", value=60.1), tidy_row(geography="K0301", value=60.1)])
+    validate_observations(frame, CATALOGUE)
+    with pytest.raises(ObservationsError, match="share a key"):
+        validate_observations(tidy_frame([tidy_row(geography="F03"), tidy_row(geography="F03", value=1.0)]),
+                              CATALOGUE)
+
+
+def test_every_row_of_the_project_table_has_a_geography_and_existing_rows_are_national():
+    table = load_observations()
+    assert table["geography"].str.fullmatch(r"0|F\d{2}|K\d{4}").all()
+    ssb = table[table["source_ref"].str.contains(r"ssb\.no/", regex=True)]
+    assert len(ssb) > 1000 and (ssb["geography"] == "0").all()
+    oslo = table[table["geography"].isin(["F03", "K0301"])]
+    assert {"vgo_fullfort_imdi_andel", "utdanningsniva_imdi_fordeling", "innvandrere_grunn_antall"} <= set(oslo["indicator"])
+
+
+def test_national_sums_of_regions_are_marked_derived_and_say_so():
+    table = load_observations()
+    derived = table[(table["source_kind"] == "derived") & (table["indicator"] == "vgo_fullfort_imdi_andel")]
+    assert len(derived) > 0 and (derived["geography"] == "0").all()
+    assert derived["note"].str.startswith("Avledet: summen over").all()
+    # A gap between two groups in the same county compares rows of that county only.
+    gap = gap_rows(table[table["indicator"] == "vgo_fullfort_imdi_andel"], "x", "befolkningen_ellers")
+    oslo = gap[(gap["geography"] == "F03") & (gap["year"] == 2019) & (gap["group"] == "innvandrere")
+               & (gap["sex"] == "alle")]
+    rates = table[(table["indicator"] == "vgo_fullfort_imdi_andel") & (table["geography"] == "F03")
+                  & (table["year"] == 2019) & (table["sex"] == "alle")].set_index("group")["value"]
+    assert oslo["value"].tolist() == [pytest.approx(rates["innvandrere"] - rates["befolkningen_ellers"])]

@@ -56,8 +56,39 @@ def test_lock_file_pins_every_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     lock = {}
     for line in (ROOT / "requirements.lock").read_text().splitlines():
-        if "==" in line and not line.startswith("#"):
+        if "==" in line and not line.lstrip().startswith("#"):
             name, version = line.split("==", 1)
-            lock[_name(name)] = version.strip()
+            lock[_name(name)] = version.strip(" \\")
     for req in project["dependencies"] + project["optional-dependencies"]["test"]:
         assert _name(req) in lock, f"{req} is not pinned in requirements.lock"
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    for req in build:  # the editable install builds without isolation, from the lock's setuptools
+        assert _name(req) in lock, f"build requirement {req} is not pinned in requirements.lock"
+
+
+def test_lock_file_has_a_hash_for_every_package_and_names_its_command():
+    """pip's --require-hashes (the Makefile's set-up) refuses a lock with any package unhashed."""
+    lines = (ROOT / "requirements.lock").read_text().splitlines()
+    header = "\n".join(line for line in lines[:10] if line.startswith("#"))
+    assert "pip-compile" in header and "--generate-hashes" in header, "the header must name its command"
+    pins: dict[str, list[str]] = {}
+    for line in lines:
+        if re.match(r"^[A-Za-z0-9][^ ]*==", line):
+            current = pins.setdefault(line.split(" ")[0], [])
+        elif line.strip().startswith("--hash="):
+            current.append(line.strip())
+    assert len(pins) > 100
+    for pin, hashes in pins.items():
+        assert hashes and all(re.fullmatch(r"--hash=sha256:[0-9a-f]{64}( \\)?", h) for h in hashes), \
+            f"no hash for {pin}"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--require-hashes -r requirements.lock" in makefile
+    assert "pip-compile" in makefile  # `make lock` regenerates it with the header's command
+
+
+def test_python_version_agrees_across_readme_pyproject_and_environment():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == ">=3.11"
+    assert "Python ≥ 3.11" in (ROOT / "README.md").read_text()
+    assert "with Python 3.11" in (ROOT / "requirements.lock").read_text()
+    assert "python=3.11" in (ROOT / "environment.yml").read_text()

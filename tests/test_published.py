@@ -47,8 +47,7 @@ def _csv(name: str) -> pd.DataFrame:
 
 
 def test_snapshot_loads_with_tidy_dtypes_and_known_codes(published):
-    assert list(published.columns) == COLUMNS + ["decimals",
-        "source_kind", "source_file", "source_sha256", "retrieved"]
+    assert list(published.columns) == COLUMNS + ["decimals", "source_file", "source_sha256", "retrieved"]
     assert published["decimals"].dtype == "int64" and (published["decimals"] >= 0).all()
     assert published["year"].dtype == "int64" and published["value"].dtype == "float64"
     assert len(published) > 5000
@@ -59,8 +58,10 @@ def test_snapshot_loads_with_tidy_dtypes_and_known_codes(published):
     assert set(published["status"]) <= {"ok", "missing", "not_available", "suppressed", "not_applicable", "nil"}
     assert published.loc[published["status"] == "ok", "value"].notna().all()
     percent = published[published["unit"] == "prosent"]["value"]
-    assert percent.between(0, 100).all()
-    assert (published["source_kind"] == "published").all()
+    assert percent.dropna().between(0, 100).all() and percent.notna().sum() > 10000
+    assert set(published["source_kind"]) == {"published", "derived"}
+    derived = published[published["source_kind"] == "derived"]
+    assert (derived["geography"] == "0").all() and derived["note"].str.startswith("Avledet:").all()
     assert (published["source_file"] == "data/published/observations.csv").all()
     assert (published["source_sha256"] == sha256_file(PUBLISHED / "observations.csv")).all()
     assert (published["retrieved"] == published["released"]).all()
@@ -71,9 +72,12 @@ def test_one_row_per_series_period_and_codes(published):
     assert not published.duplicated(key).any()
 
 
-def test_no_rows_from_non_ssb_pages(published):
+def test_no_rows_from_non_ssb_pages(published, tool):
+    # SSB's pages, and the exports IMDi and FHI made (each with the address of its origin).
     hosts = published["source_ref"].str.extract(r"^https?://([^/]+)/")[0].str.replace(r"^www\.", "", regex=True)
-    assert set(hosts) <= {"ssb.no", "statbank.ssb.no"}
+    assert set(hosts) <= {"ssb.no", "statbank.ssb.no", "github.com"}
+    exports = published[hosts == "github.com"]
+    assert set(exports["source_table"]) == {e.name for e in tool.exports.EXPORTS}
     assert not published["note"].str.contains("SECONDARY").any()
 
 
@@ -294,9 +298,9 @@ def test_unconverted_or_unknown_text_is_refused(printed):
 
 
 def test_symbols_load_as_missing_values_and_nil_as_zero(tmp_path, tool):
-    rows = [dict(zip(COLUMNS, ["s", "2020", "2020", group, "alle", "alle", "alle", "", "alle", "", "",
-                               "prosent", *parse_printed_value(symbol), "", "https://www.ssb.no/x", "2021-01-01",
-                               "", group, "alle", "alle", "alle"]))
+    rows = [dict(zip(COLUMNS, ["s", "2020", "2020", group, "alle", "alle", "0", "alle", "", "alle", "", "",
+                               "prosent", *parse_printed_value(symbol), "published", "", "https://www.ssb.no/x",
+                               "2021-01-01", "", group, "alle", "alle", "alle", ""]))
             for group, symbol in [("hele_befolkningen", ":"), ("innvandrere", "-"), ("norskfodte", "12.5")]]
     tool.write_outputs(tmp_path, rows, [], [], {})
     frame = load_published(tmp_path)
@@ -414,3 +418,140 @@ def test_loader_gives_the_decimals_a_value_was_printed_with(published, series, y
                      & (published["value"] == value)]
     assert len(rows) >= 1
     assert rows["decimals"].tolist() == [decimals] * len(rows)
+
+
+# --------------------------------------------------------------------------- the harvest (tools/harvest)
+
+HARVEST = paths.PROJECT_ROOT / "tools" / "harvest" / "ssb_pages_2026.csv"
+
+
+def _harvest() -> list[dict[str, str]]:
+    with open(HARVEST, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def harvested(tool):
+    rows, problems = tool.harvest_source_rows(tool.read_harvest(HARVEST))
+    mapped, map_problems = tool.map_rows(rows)
+    assert problems == [] and map_problems == []
+    return mapped
+
+
+# Figures read off the stored pages by hand, as printed, and the codes they must land on:
+# (url, series, year, group, sex, age, region, botid, other_value, printed figure).
+HARVESTED = [
+    ("https://www.ssb.no/a/en/static/innvregsys_en/tab-2006-06-22-04-en.html",  # "2004, total 2 274 000 ..."
+     "employed_persons", 2004, "hele_befolkningen", "alle", "16-74", "alle", "alle", "", "2 274 000"),
+    ("https://www.ssb.no/a/en/static/innvregsys_en/tab-2006-06-22-04-en.html",  # "7 years or more ... 33 302 ..."
+     "employed_persons", 2004, "innvandrere", "alle", "16-74", "asia_med_tyrkia", "7+", "", "33 302"),
+    ("https://ssb.no/a/static/innvregsys/tab-2009-06-24-05.html",  # "Under 4 år i alt ... 4 349 1 903"
+     "employed_persons", 2008, "innvandrere", "alle", "15-74", "afrika", "0-3", "", "4 349"),
+    ("https://www.ssb.no/a/kortnavn/innvregsys/tab-2012-06-21-05.html",  # "Under 4 år i alt    100 991 ..."
+     "employed_persons", 2011, "innvandrere", "alle", "15-74", "alle", "0-3", "", "100 991"),
+    ("https://www.ssb.no/a/kortnavn/innvregsys/tab-2012-06-21-04.html",  # "Fra 6 inntil 7 år   67,4 79,9 80,8 79,6"
+     "employment_rate", 2011, "innvandrere", "alle", "15-74", "eu_ost", "6", "", "79,6"),
+    ("https://www.ssb.no/a/barnogunge/2011/tabeller/barnehage/bhage0610.html",  # "Heile landet 27 455 48 813 56,2 9,9"
+     "kindergarten_minority_language_share_of_immigrant_children", 2010, "minoritetsspraklige_barn", "alle", "0-5",
+     "alle", "alle", "", "56,2"),
+    ("https://ssb.no/124838/deltakere-i-oppl%C3%A6ring-i-norsk-og-samfunnskunnskap-for-voksne-innvandrere-"
+     "etter-innvandringsgrunn-og-kj%C3%B8nn",  # "Flukt14 2198 44959,45 77040,6"
+     "norwegian_training_participants", 2011, "innvandrere", "kvinner", "alle", "alle", "alle", "flukt", "5 770"),
+    ("http://www.ssb.no/en/utdanning/statistikker/introinnv/aar-tidligere-deltakere/2016-12-19",
+     "intro_in_work_or_education_rate", 2014, "innvandrere", "menn", "alle", "alle", "alle", "2014", "66"),
+    ("https://www.ssb.no/inntekt-og-forbruk/artikler-og-publikasjoner/lavere-inntekt-blant-innvandrere",
+     "median_household_income_relative", 2006, "innvandrere", "alle", "alle", "landgruppe1", "alle", "", "95"),
+    ("https://www.ssb.no/sosiale-forhold-og-kriminalitet/artikler-og-publikasjoner/56-prosent-av-"
+     "sosialhjelpsutbetalingene-gar-til-innvandrere?fbclid=IwAR3HRmOE4-jOozOX0BfJRzO3R1991Pvj8RVmQkyuICwGsctnZGUJBjo7Eb0",
+     "social_assistance_paid_share", 2017, "norskfodte", "alle", "alle", "alle", "alle", "", "1,2"),
+]
+
+
+@pytest.mark.parametrize("url, series, year, group, sex, age, region, botid, other_value, printed", HARVESTED,
+                         ids=[f"{h[1]}-{h[2]}-{h[6]}-{h[7]}" for h in HARVESTED])
+def test_harvested_figure_is_imported_exactly_as_printed(published, url, series, year, group, sex, age, region,
+                                                         botid, other_value, printed):
+    rows = published[(published["source_ref"] == url) & (published["series"] == series)
+                     & (published["year"] == year) & (published["group"] == group) & (published["sex"] == sex)
+                     & (published["age"] == age) & (published["region"] == region)
+                     & (published["botid"] == botid) & (published["other_value"] == other_value)]
+    assert len(rows) == 1, rows
+    assert rows["value"].iloc[0] == float(printed.replace(" ", "").replace(",", "."))
+    assert rows["status"].iloc[0] == "ok"
+    assert rows["decimals"].iloc[0] == (len(printed.split(",")[1]) if "," in printed else 0)
+    source = [h for h in _harvest() if h["source_url"] == url and h["printed_value"] == printed]
+    assert source and all(printed in h["printed_text"] for h in source)
+
+
+def test_every_harvested_figure_is_in_the_snapshot_with_its_page(published, harvested, tool):
+    assert len(harvested) == len(_harvest()) > 200
+    snapshot = _csv("observations.csv")
+    key = tool._PAGE_KEY
+    index = {tuple(r[c] for c in key): r for r in snapshot.to_dict("records")}
+    for row in harvested:
+        kept = index[tuple(row[c] for c in key)]
+        assert kept["value"] == row["value"] and kept["status"] == "ok"
+        assert kept["released"] == row["released"] and kept["source_kind"] == "published"
+    pages = _csv("pages.csv").set_index("url")
+    for url in {h["source_url"] for h in _harvest()}:
+        dates = {h["released"] for h in _harvest() if h["source_url"] == url}
+        assert pages.loc[url, "released"] == max(dates)
+
+
+def test_reimporting_the_harvest_reproduces_the_committed_bytes(tmp_path, harvested, tool):
+    """The committed snapshot less the harvested rows, plus the harvest imported afresh, through the
+    tool's revision rules and writer, gives observations.csv byte for byte."""
+    key = tool._PAGE_KEY
+    fresh = {tuple(r[c] for c in key) for r in harvested}
+    rest = [r for r in _csv("observations.csv").to_dict("records") if tuple(r[c] for c in key) not in fresh]
+    assert len(rest) + len(harvested) == len(_csv("observations.csv"))
+    kept, rejected = tool.choose_revisions(rest + harvested)
+    assert rejected == []
+    tool.write_outputs(tmp_path, kept, [], [], json.loads((PUBLISHED / "observations.csv.meta.json").read_text())
+                       ["source_files_sha256"])
+    assert sha256_file(tmp_path / "observations.csv") == sha256_file(PUBLISHED / "observations.csv")
+
+
+def test_harvested_count_tables_add_up_as_read():
+    """The cells of the old tables are separated by spaces that also group thousands; the reading
+    kept is the one where the regions add up to the printed total and the botid groups to the
+    column totals — checked here on the committed file."""
+    rows = [h for h in _harvest() if h["series"] == "employed_persons" and h["population_group"] == "innvandrere"]
+    value = {(h["source_url"], h["year"], h["region_of_origin"], h["botid"]): float(
+        h["printed_value"].replace(" ", "")) for h in rows}
+    tables = {(u, y) for u, y, _, _ in value}
+    assert len(tables) == 5
+    for url, year in tables:
+        cells = {(r, b): v for (u, y, r, b), v in value.items() if (u, y) == (url, year)}
+        regions = sorted({r for r, _ in cells} - {"alle"})
+        botids = sorted({b for _, b in cells} - {"alle"})
+        assert len(regions) == 8 and len(botids) == 3
+        for b in botids + ["alle"]:
+            assert sum(cells[(r, b)] for r in regions) == cells[("alle", b)], (url, year, b)
+        for r in regions + ["alle"]:
+            assert sum(cells[(r, b)] for b in botids) == cells[(r, "alle")], (url, year, r)
+
+
+@pytest.mark.parametrize("printed, value", [("27 455", "27455"), ("56,2", "56.2"), ("2 274 000", "2274000"),
+                                            ("1,2", "1.2"), ("66", "66"), ("..", ".."), ("Sixty-six", "Sixty-six")])
+def test_printed_numbers_lose_only_their_thousands_spaces_and_decimal_comma(tool, printed, value):
+    assert tool.printed_to_value(printed) == value
+
+
+def test_the_harvest_refuses_figures_it_cannot_stand_behind(tool):
+    good = _harvest()[0]
+    rows, problems = tool.harvest_source_rows([
+        {**good, "printed_value": "2 274 001"},                        # not in the printed text
+        {**good, "source_url": "https://www.imdi.no/tall"},            # not SSB's page
+        {**good, "released": "", "released_basis": ""},                # no date
+    ])
+    assert len(problems) == 3
+    assert "not in its printed text" in problems[0] and "not a page on ssb.no" in problems[1]
+    assert "no release date" in problems[2]
+    words, _ = tool.harvest_source_rows([{**good, "printed_value": "total", "printed_text": "2004, total"}])
+    assert tool.map_rows(words)[1] and "not a number" in tool.map_rows(words)[1][0]
+    mapped = tool.map_rows(tool.harvest_source_rows([good])[0])[0]
+    assert "already in the reference data" in tool.harvest_problems(mapped, mapped)[0]
+    assert "harvested twice" in tool.harvest_problems(mapped + mapped, [])[0]
+    late = [{**mapped[0], "released": "2007-01-01"}]
+    assert "RELEASED says 2006-06-22" in tool.harvest_problems(late, [])[0]

@@ -258,11 +258,30 @@ def test_citations_and_bibliography(rendered):
     assert any(href == "#ref-oecd2023" for href, _ in page.links)
 
 
-def test_renderer_line_is_visible(rendered):
-    *_, text, _ = rendered
-    text = " ".join(text.split())
-    assert "Laget med forhåndsvisningen" in text
-    assert "produksjonsversjonen lages med Quarto" in text
+def test_renderer_is_named_in_the_html_head_not_on_the_cover(rendered):
+    """The renderer is told in the colophon (chapters/99-kolofon.qmd, from the build's
+    metadata) and in the generator tag; the cover carries the book's title only."""
+    _, result, html, _ = rendered
+    assert f'<meta name="generator" content="{result.renderer_label}">' in " ".join(html.split())
+    cover = html[html.index("<body"):html.index("</header>")]
+    assert "forhåndsvisning" not in cover.lower()
+
+
+def test_meta_shortcodes_read_the_books_metadata(tmp_path):
+    """Quarto's `{{< meta key >}}` (dotted keys too); an unknown key is an error, not a blank."""
+    project = tmp_path / "book"
+    project.mkdir()
+    (project / "_quarto.yml").write_text(
+        "book:\n  title: T\n  site-url: https://example.org/bok\n  chapters: [index.qmd]\n"
+        "kolofon-kode: Versjon `abc`.\n", encoding="utf-8")
+    (project / "index.qmd").write_text(
+        "Adresse: {{< meta book.site-url >}}. {{< meta kolofon-kode >}}\n", encoding="utf-8")
+    result = render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
+    html = result.html_index.read_text(encoding="utf-8")
+    assert "Adresse: https://example.org/bok. Versjon <code>abc</code>." in " ".join(html.split())
+    (project / "index.qmd").write_text("{{< meta ukjent >}}\n", encoding="utf-8")
+    with pytest.raises(UserError, match="ukjent"):
+        render.render_book(project, tmp_path / "out2", renderer=render.PREVIEW)
 
 
 def test_data_links_and_images_work_from_out_dir(rendered):
@@ -475,7 +494,8 @@ def test_asking_for_quarto_without_it_is_a_user_error(tmp_path, monkeypatch):
 
 # --- The real book's sources ----------------------------------------------------------------
 
-STATIC_SOURCES = ["index.qmd", "chapters/01-innledning.qmd", "chapters/98-referanser.qmd"]
+STATIC_SOURCES = ["index.qmd", "chapters/01-innledning.qmd", "chapters/98-referanser.qmd",
+                  "chapters/99-kolofon.qmd"]
 
 
 def test_real_quarto_yml_lists_the_book():
@@ -496,6 +516,7 @@ def test_real_quarto_yml_lists_the_book():
         "chapters/90-om-indikatorene.ipynb",
         "chapters/91-slik-er-tallene-laget.ipynb",
         "chapters/98-referanser.qmd",
+        "chapters/99-kolofon.qmd",
     ]
     for source in STATIC_SOURCES + config.bibliography:
         assert (paths.PROJECT_ROOT / source).is_file(), source
@@ -525,6 +546,9 @@ def test_real_static_chapters_render_with_stub_notebooks(tmp_path):
             (project / chapter).parent.mkdir(parents=True, exist_ok=True)
             stub = new_notebook(cells=[new_markdown_cell(f"# {Path(chapter).stem}\n\nTekst.")])
             nbformat.write(stub, project / chapter)
+    from indikatorer.publish import edition
+
+    edition.write_colophon_metadata(project, paths.PROJECT_ROOT)  # as the build does
     result = render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
     page = Page(result.html_index.read_text(encoding="utf-8"))
     assert page.h1 == [
@@ -538,6 +562,7 @@ def test_real_static_chapters_render_with_stub_notebooks(tmp_path):
         "A 90-om-indikatorene",
         "B 91-slik-er-tallene-laget",
         "Referanser",
+        "Om denne utgaven",
     ]
     assert "ref-oecd2023settlingin" in page.ids
     assert result.warnings == []

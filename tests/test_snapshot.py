@@ -54,8 +54,9 @@ class StubCatalogue:
 catalogue = StubCatalogue
 
 
-def api_source(query=QUERY, table="00001"):
-    return {"kind": "ssb_api", "statistic": "test", "table": table, "query": query}
+def api_source(query=QUERY, table="00001", status="confirmed", columns=None):
+    return {"kind": "ssb_api", "statistic": "test", "table": table, "query": query, "status": status,
+            "columns": columns or {"Tid": "year"}}
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -163,11 +164,11 @@ def test_two_queries_on_one_table_share_a_folder_and_load_by_query(pxweb, tmp_pa
 
 def test_sources_without_a_confirmed_table_are_reported_not_fetched(pxweb, tmp_path):
     serve_table(pxweb)
-    unconfirmed = {"kind": "ssb_api", "statistic": "x", "table": None, "confirmed": False}
+    none = {"kind": "ssb_api", "statistic": "x", "table": None, "status": "none", "reason": "survey only"}
     lines = []
-    cat = catalogue(("a", [api_source()]), ("b", [unconfirmed, {"kind": "published", "series": "y"}]))
+    cat = catalogue(("a", [api_source()]), ("b", [none, {"kind": "published", "series": "y"}]))
     snapshot.fetch_catalogue(cat, client_for(pxweb), raw_dir=tmp_path, out=lines.append)
-    assert lines[0] == "skipping b: no confirmed statbank table in the catalogue"
+    assert lines[0] == "skipping b: no statbank table (status none)"
     assert [p.name for p in (tmp_path / "ssb").iterdir()] == ["00001"]
     with pytest.raises(UserError, match="unknown indicator 'c'"):
         snapshot.fetch_catalogue(cat, client_for(pxweb), indicators=["c"], raw_dir=tmp_path)
@@ -253,3 +254,179 @@ def test_command_fetch_reads_the_catalogue_and_honours_options(pxweb, tmp_path, 
     assert out[1].startswith("[1/1] table 00001: 1 response(s)")
     assert snapshot.latest_snapshot("00001", raw_dir=tmp_path).is_dir()
     assert not (tmp_path / "ssb" / "99999").exists()  # --indicator a only
+
+
+# --------------------------------------------------------------------------- live path: checks first
+
+
+def test_dry_run_lists_every_source_with_its_request_and_sends_nothing(pxweb):
+    none = {"kind": "ssb_api", "table": None, "status": "none", "reason": "Survey only (LKI 2016)."}
+    cat = catalogue(("a", [api_source()]), ("b", [api_source(status="unconfirmed", table="00002")]), ("c", [none]))
+    lines = []
+    snapshot.dry_run(snapshot.statbank_sources(cat), client_for(pxweb), lines.append)
+    assert lines[0] == "confirmed    a: table 00001"
+    assert lines[1] == (f"             GET {pxweb.url}/tables/00001/data?lang=no&outputFormat=json-stat2"
+                        "&valueCodes[Landbakgr]=*&valueCodes[ContentsCode]=SysselsatteProsent&valueCodes[Tid]=*")
+    assert lines[2] == "unconfirmed  b: table 00002"
+    assert lines[3] == (f"             first checks the query against GET {pxweb.url}/tables/00002/metadata"
+                        "?lang=no&outputFormat=json-stat2")
+    assert lines[5] == "none         c: no statbank table; Survey only (LKI 2016)."
+    assert lines[-1] == "3 statbank source(s): 1 confirmed, 1 unconfirmed, 1 none; 2 table(s) to fetch; dry run, nothing sent"
+    assert pxweb.requests == []
+
+
+def test_command_fetch_dry_run_on_the_real_catalogue_lists_every_source(capsys):
+    from indikatorer.data.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    args = argparse.Namespace(indicator=None, api_url="http://127.0.0.1:9/api/pxwebapi/v2", dry_run=True,
+                              timeout=None, retries=None)
+    assert cli_data.command_fetch(args) == 0  # port 9 (discard): nothing may be sent, or this would fail
+    out = capsys.readouterr().out.splitlines()
+    statuses = [line.split()[0] for line in out if line[:1] not in (" ",) and not line[0].isdigit()]
+    sources = [s for ind in cat.indicators for s in ind.sources if s["kind"] == "ssb_api"]
+    assert len(statuses) == len(sources) and set(statuses) <= {"confirmed", "unconfirmed", "none"}
+    assert out[-1].startswith(f"{len(sources)} statbank source(s): ")
+
+
+def test_an_unconfirmed_query_that_does_not_fit_the_metadata_is_reported_and_not_sent(pxweb, tmp_path):
+    serve_table(pxweb)
+    bad = {"Landbakgr": ["EU_EFTA"], "Kjonn": ["9"], "ContentsCode": ["SysselsatteProsent"], "Tid": ["*"]}
+    good_before = snapshot.fetch_catalogue(catalogue(("a", [api_source()])), client_for(pxweb), raw_dir=tmp_path,
+                                           out=lambda _: None)
+    before = tree(tmp_path)
+    lines = []
+    cat = catalogue(("a", [api_source()]), ("b", [api_source(bad, status="unconfirmed")]))
+    with pytest.raises(UserError, match="fetch failed for table.s. 00001"):
+        snapshot.fetch_catalogue(cat, client_for(pxweb), raw_dir=tmp_path, out=lines.append)
+    posts = len(pxweb.hits("POST", "tables/00001/data"))
+    assert posts == 1  # only the first, good fetch: the mismatched table sent no data request
+    assert "[1/1] table 00001: NOT SENT, the catalogue's query does not fit the table's metadata:" in lines
+    assert any(line.startswith("    table 00001, dimension Landbakgr: no code or label 'EU_EFTA'; close matches: EU-EFTA")
+               for line in lines)
+    assert any(line.startswith("    table 00001, dimension Kjonn: no code or label '9'") for line in lines)
+    assert tree(tmp_path) == before and good_before
+
+
+def test_an_unconfirmed_query_that_fits_is_fetched_and_said_so(pxweb, tmp_path):
+    serve_table(pxweb)
+    lines = []
+    snapshot.fetch_catalogue(catalogue(("b", [api_source(status="unconfirmed")])), client_for(pxweb),
+                             raw_dir=tmp_path, out=lines.append)
+    assert lines[1].startswith("[1/1] table 00001: unconfirmed query for b fits the table's metadata")
+    assert snapshot.latest_snapshot("00001", raw_dir=tmp_path).is_dir()
+
+
+def test_a_renamed_code_in_the_data_never_replaces_a_good_snapshot(pxweb, tmp_path):
+    serve_table(pxweb)
+    cat = catalogue(("a", [api_source()]))
+    snapshot.fetch_catalogue(cat, client_for(pxweb), raw_dir=tmp_path, out=lambda _: None)
+    before = tree(tmp_path)
+    renamed = json.loads(json.dumps(sample_metadata()))
+    renamed["dimension"]["Landbakgr"]["category"]["index"] = {"000": 0, "EU-EOS": 1, "AfrikaAsia": 2}
+    renamed["dimension"]["Landbakgr"]["category"]["label"] = {"000": "x", "EU-EOS": "y", "AfrikaAsia": "z"}
+    pxweb.route("POST", "tables/00001/data", cube_responder(renamed, lambda cell: 1.0))
+    lines = []
+    with pytest.raises(UserError, match="fetch failed for table.s. 00001"):
+        snapshot.fetch_catalogue(cat, client_for(pxweb), raw_dir=tmp_path, out=lines.append)
+    assert "missing EU-EFTA, not asked for EU-EOS" in lines[-1] and lines[-1].endswith("nothing stored")
+    assert tree(tmp_path) == before
+
+
+def test_an_unreachable_api_stops_the_whole_fetch_after_one_retry(tmp_path):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    clock = FakeClock()
+    client = ssb.SsbClient(f"http://127.0.0.1:{port}/api/pxwebapi/v2", clock=clock, sleep=clock.sleep,
+                           throttle=ssb.Throttle(clock=clock, sleep=clock.sleep))
+    cat = catalogue(("a", [api_source()]), ("b", [api_source(table="00002")]), ("c", [api_source(table="00003")]))
+    lines = []
+    with pytest.raises(UserError, match=rf"cannot reach 127.0.0.1:{port}: connection refused.*the fetch stopped "
+                                        r"\(not fetched: 00001, 00002, 00003\)"):
+        snapshot.fetch_catalogue(cat, client, raw_dir=tmp_path, out=lines.append)
+    assert len(clock.sleeps) == 1  # one retry of the first table, no attempt on the other two
+    assert not any("00002" in line for line in lines)
+
+
+def test_command_fetch_passes_timeout_and_retries(pxweb, tmp_path, monkeypatch, capsys):
+    pxweb.route("GET", "tables/00001/metadata", Reply(503, "busy"))
+    fake = types.ModuleType("indikatorer.data.catalogue")
+    fake.load_catalogue = lambda: catalogue(("a", [api_source()]))
+    monkeypatch.setitem(sys.modules, "indikatorer.data.catalogue", fake)
+    monkeypatch.setattr(paths, "RAW_DIR", tmp_path)
+    args = argparse.Namespace(indicator=None, api_url=pxweb.url, timeout=5.0, retries=0, dry_run=False)
+    with pytest.raises(UserError, match="fetch failed for table.s. 00001"):
+        cli_data.command_fetch(args)
+    assert "gave up after 1 attempt(s)" in capsys.readouterr().out
+    assert len(pxweb.hits("GET", "tables/00001/metadata")) == 1
+
+
+@pytest.mark.parametrize("where", ["second data file", "swap"])
+def test_a_fetch_interrupted_midway_leaves_the_previous_snapshot_intact(pxweb, tmp_path, monkeypatch, where):
+    """KeyboardInterrupt while the new snapshot of the same day is being written or swapped in."""
+    serve_table(pxweb)
+    cat = catalogue(("a", [api_source()]))
+    snapshot.fetch_catalogue(cat, client_for(pxweb), raw_dir=tmp_path, out=lambda _: None)
+    before = tree(tmp_path)
+    if where == "second data file":
+        real = snapshot.write_with_sidecar
+        calls = []
+
+        def interrupted(path, data, meta):
+            calls.append(path)
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            return real(path, data, meta)
+
+        monkeypatch.setattr(snapshot, "write_with_sidecar", interrupted)
+    else:
+        real_replace = snapshot.os.replace
+
+        def replace(src, dst):
+            if ".tmp" in str(src):  # staging → final: the moment between the two renames
+                raise KeyboardInterrupt
+            return real_replace(src, dst)
+
+        monkeypatch.setattr(snapshot.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        snapshot.fetch_catalogue(cat, client_for(pxweb, max_cells=12), raw_dir=tmp_path, out=lambda _: None)
+    monkeypatch.undo()
+    assert tree(tmp_path) == before  # same files, same bytes, no staging or backup leftovers
+    assert snapshot.verify_snapshot(tmp_path) == []
+
+
+def test_server_dies_after_the_first_table(pxweb, tmp_path):
+    """The first table is stored whole; the fetch stops at the second; its old snapshot stays."""
+    meta = sample_metadata()
+    for table in ("00001", "00002"):
+        pxweb.route("GET", f"tables/{table}/metadata", Reply(200, meta))
+        pxweb.route("POST", f"tables/{table}/data", cube_responder(meta, sample_value))
+    cat = catalogue(("a", [api_source()]), ("b", [api_source(table="00002")]))
+    snapshot.fetch_catalogue(cat, client_for(pxweb), raw_dir=tmp_path, out=lambda _: None, )
+    old_second = {k: v for k, v in tree(tmp_path).items() if k.startswith("ssb/00002")}
+    for table in ("00001", "00002"):
+        for d in (tmp_path / "ssb" / table).iterdir():
+            d.rename(d.with_name("2000-01-01"))  # make the stored ones yesterday's
+
+    def die_after_first(record):
+        pxweb._httpd.shutdown_requested = True
+        return Reply(200, b"", drop=True)
+
+    served = []
+
+    def data_then_die(record):
+        served.append(record)
+        return cube_responder(meta, sample_value)(record)
+
+    pxweb.route("POST", "tables/00001/data", data_then_die)
+    pxweb.route("GET", "tables/00002/metadata", die_after_first)
+    old_second = {k.replace(k.split("/")[2], "2000-01-01", 1): v for k, v in old_second.items()}
+    with pytest.raises(UserError, match="fetch failed for table.s. 00002"):
+        snapshot.fetch_catalogue(cat, client_for(pxweb, retries=1), raw_dir=tmp_path, out=lambda _: None)
+    after = tree(tmp_path)
+    assert {k: v for k, v in after.items() if k.startswith("ssb/00002")} == old_second
+    assert snapshot.snapshot_dates("00001", raw_dir=tmp_path)[-1] != "2000-01-01"  # the first table is new
+    assert snapshot.verify_snapshot(tmp_path) == []

@@ -1,14 +1,15 @@
 """One-off developer tool: curate SSB's printed figures into data/published/.
 
 Reads the reference folder ``ssb_published/`` (observations.csv + pages.md, kept beside the
-project, not on users' machines) and writes:
+project, not on users' machines) and the committed harvest of further printed figures
+(``tools/harvest/ssb_pages_2026.csv``, see tools/harvest/README.md), and writes:
 
   data/published/observations.csv   one row per printed value, tidy codes + the printed labels
   data/published/pages.csv          one row per page: title, release date, statistic, footnotes
   data/published/revisions.csv      every duplicate that was not kept, with the reason
   + a ``.meta.json`` sidecar (sha256) beside each of the three files
 
-Run:  .venv/bin/python tools/import_published.py [--source /work/shared/data/ssb_published]
+Run:  .venv/bin/python tools/import_published.py [--source /work/shared/data/ssb_published] [--harvest FILE]
 
 Rules (also in data/published/README.md):
 - rows from non-SSB pages (note ``SECONDARY``) are skipped; ``CAUTION`` rows are kept with the
@@ -36,13 +37,20 @@ import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import urlparse
 
 from indikatorer.core import paths
 from indikatorer.core.codes import load_codes
-from indikatorer.data.published import COLUMNS, OBSERVATIONS_FILE, PAGES_FILE, REVISIONS_FILE, parse_printed_value
+from indikatorer.data.published import (COLUMNS, GEOGRAPHIES_FILE, GEOGRAPHY_COLUMNS, OBSERVATIONS_FILE, PAGES_FILE,
+                                        REVISIONS_FILE, parse_printed_value)
 from indikatorer.data.snapshot import ATTRIBUTION, display_path, write_with_sidecar
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import import_exports as exports  # noqa: E402  (the sibling tool: regional exports, printed changes)
+
 DEFAULT_SOURCE = Path("/work/shared/data/ssb_published")
+DEFAULT_SHARED = Path("/work/shared/data")
+HARVEST_FILE = Path(__file__).resolve().parent / "harvest" / "ssb_pages_2026.csv"
 LICENCE = "Fri gjenbruk med kildehenvisning (SSB: NLOD for innhold på ssb.no, CC BY 4.0 for statistikkbanken)"
 
 # --------------------------------------------------------------------------- group labels
@@ -83,6 +91,10 @@ GROUP_CODES = {
     "andre_barn": "andre_barn",
     "alle_barn": "alle_barn",
     "minoritetsspraklige_barn": "minoritetsspraklige_barn",
+    # The kindergarten statistics' older name (tables for «Barn og unge» 2011, nynorsk «barn frå språklege og
+    # kulturelle minoritetar»): children with another mother tongue than Norwegian, Sami, Swedish, Danish and
+    # English, the group later called minoritetsspråklige barn.
+    "barn_fra_spraklige_og_kulturelle_minoriteter": "minoritetsspraklige_barn",
     "alle_barn_i_barnehage": "alle_barn_i_barnehage",
     "ikke_bosatte": "ikke_bosatte",
     "alle_jobbtakere": "i_alt",  # all jobs in the table, non-residents included
@@ -315,7 +327,10 @@ LIST_PAGES = {key[0] for key in LIST_PAGE_ROWS}
 
 
 def released_for(row: dict[str, str]) -> str | None:
-    """The release date of the page a source row was printed on (of its article, on a list)."""
+    """The release date of the page a source row was printed on (of its article, on a list). A
+    harvested row carries its own date (checked against RELEASED in :func:`harvest_problems`)."""
+    if row.get("released"):
+        return row["released"]
     if row["source_url"] in LIST_PAGES:
         return LIST_PAGE_ROWS.get((row["source_url"], row["indicator"], row["year"], row["population_group"], row["sex"]))
     return RELEASED.get(row["source_url"], (None,))[0]
@@ -344,6 +359,84 @@ def read_pages(source_dir: Path) -> dict[str, dict[str, str]]:
     for url, what in re.findall(r"^\| r\d+ \| (\S+) \| (.*?) \| \d+ \|$", text, re.M):
         pages[url] = {"title": "", "footnotes": what.strip()}
     return pages
+
+
+# --------------------------------------------------------------------------- the harvest
+# Further figures transcribed by hand from stored copies of ssb.no pages (tools/harvest/README.md):
+# one row per printed figure, with the figure as printed ("27 455", "56,2"), the text it was read
+# from, and the page's address, title and release date.
+
+HARVEST_COLUMNS = ["series", "year", "period", "population_group", "sex", "age", "region_of_origin", "botid",
+                   "other_dim", "other_value", "unit", "printed_value", "source_url", "source_title", "released",
+                   "released_basis", "ssb_statistic", "ssb_table", "printed_text", "note"]
+SSB_HOSTS = ("ssb.no", "statbank.ssb.no")
+_GROUPED = re.compile(r"^-?\d{1,3}( \d{3})+(,\d+)?$")
+_PLAIN = re.compile(r"^-?\d+(,\d+)?$")
+
+
+def printed_to_value(text: str) -> str:
+    """A number as a Norwegian page prints it ("27 455", "56,2", "2 274 000") as the snapshot
+    writes it ("27455", "56.2", "2274000"): the thousands spaces go and the decimal comma becomes
+    a point; no digit changes. Anything else (SSB's symbols, words) is returned as it is, for
+    parse_printed_value to give a status or refuse."""
+    text = text.strip()
+    if _GROUPED.match(text) or _PLAIN.match(text):
+        return text.replace(" ", "").replace(",", ".")
+    return text
+
+
+def read_harvest(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames != HARVEST_COLUMNS:
+            raise SystemExit(f"{path}: columns {reader.fieldnames} are not {HARVEST_COLUMNS}")
+        return list(reader)
+
+
+def harvest_source_rows(harvest: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[str]]:
+    """The harvested figures in the reference data's row form (for :func:`map_rows`), and the
+    problems: a figure that is not in the text it was read from, a page that is not SSB's, a row
+    without a release date or basis."""
+    rows, problems = [], []
+    for line, row in enumerate(harvest, start=2):
+        where = f"{HARVEST_FILE.name} line {line}"
+        if not row["printed_value"] or row["printed_value"] not in row["printed_text"]:
+            problems.append(f"{where}: the printed value {row['printed_value']!r} is not in its printed text")
+        if urlparse(row["source_url"]).netloc.removeprefix("www.") not in SSB_HOSTS:
+            problems.append(f"{where}: {row['source_url']} is not a page on ssb.no")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["released"]) or not row["released_basis"]:
+            problems.append(f"{where}: no release date and basis")
+        rows.append({
+            "indicator": row["series"], "theme": "", "year": row["year"], "period": row["period"],
+            "population_group": row["population_group"], "sex": row["sex"], "age": row["age"],
+            "region_of_origin": row["region_of_origin"], "botid": row["botid"], "other_dim": row["other_dim"],
+            "other_value": row["other_value"], "unit": row["unit"], "value": printed_to_value(row["printed_value"]),
+            "source_url": row["source_url"], "source_title": row["source_title"], "ssb_statistic": row["ssb_statistic"],
+            "ssb_table": row["ssb_table"], "note": row["note"], "released": row["released"]})
+    return rows, problems
+
+
+_PAGE_KEY = ["source_ref", "series", "year", "period", "group", "sex", "age", "geography", "region", "botid",
+             "other_dim", "other_value", "unit"]
+
+
+def harvest_problems(harvested: list[dict[str, str]], reference: list[dict[str, str]]) -> list[str]:
+    """A harvested figure must be new: not a second reading of a figure the reference data already
+    took from the same page, not twice in the harvest; and a page both know must have one date."""
+    problems = []
+    known = {tuple(r[c] for c in _PAGE_KEY) for r in reference}
+    seen = set()
+    for row in harvested:
+        key = tuple(row[c] for c in _PAGE_KEY)
+        if key in known:
+            problems.append(f"harvested figure already in the reference data: {key}")
+        if key in seen:
+            problems.append(f"harvested twice: {key}")
+        seen.add(key)
+        url = row["source_ref"]
+        if url in RELEASED and RELEASED[url][0] != row["released"]:
+            problems.append(f"{url}: harvested as released {row['released']}, RELEASED says {RELEASED[url][0]}")
+    return problems
 
 
 # --------------------------------------------------------------------------- mapping
@@ -397,20 +490,21 @@ def map_rows(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[str
             continue
         out.append({
             "series": row["indicator"], "year": row["year"], "period": row["period"],
-            "group": group or "", "sex": mapped["sex"] or "", "age": mapped["age"] or "",
+            "group": group or "", "sex": mapped["sex"] or "", "age": mapped["age"] or "", "geography": "0",
             "region": region or "", "region_label": region_label, "botid": mapped["botid"] or "",
             "other_dim": row["other_dim"], "other_value": row["other_value"], "unit": row["unit"],
-            "value": value, "status": status, "source_table": source_table(row["ssb_table"]),
+            "value": value, "status": status, "source_kind": "published", "source_table": source_table(row["ssb_table"]),
             "source_ref": url, "released": released or "", "note": row["note"],
             "group_label": label, "sex_label": row["sex"], "age_label": row["age"], "botid_label": row["botid"],
+            "geography_label": "",
         })
     return out, sorted(problems)
 
 
 # --------------------------------------------------------------------------- revisions
 
-REVISION_KEY = ["series", "year", "period_kind", "group", "sex", "age", "region", "botid", "other_dim",
-                "other_value", "unit"]
+REVISION_KEY = ["series", "year", "period_kind", "group", "sex", "age", "geography", "region", "botid",
+                "other_dim", "other_value", "unit"]
 _QUARTER = re.compile(r"^([1-4])\. kvartal \d{4}$")
 _MONTH = re.compile(r"^(januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember) \d{4}$")
 _RANGE = re.compile(r"^(\d{4})\s*-\s*(\d{4})$")
@@ -430,8 +524,8 @@ def period_kind(period: str) -> str:
     return "år"
 
 
-REVISION_COLUMNS = ["series", "year", "period", "group", "sex", "age", "region", "botid", "other_dim", "other_value",
-                    "unit", "value", "status", "released", "source_ref"]
+REVISION_COLUMNS = ["series", "year", "period", "group", "sex", "age", "geography", "region", "botid", "other_dim",
+                    "other_value", "unit", "value", "status", "source_kind", "released", "source_ref"]
 
 
 def _decimals(text: str) -> int:
@@ -455,6 +549,7 @@ def choose_revisions(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], 
     for candidates in by_key.values():
         candidates.sort(key=lambda r: r["source_ref"])
         candidates.sort(key=lambda r: r["released"], reverse=True)
+        candidates.sort(key=lambda r: r.get("source_kind") == "derived")  # a printed figure beats a sum
         best = candidates[0]
         for other in candidates[1:]:
             if _rounded_repeat(best, other):
@@ -471,6 +566,8 @@ def choose_revisions(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], 
                 reason = "newer page repeats the figure rounded; kept the more precise value"
             elif best["released"] > other["released"]:
                 reason = "revised: superseded by the newer release"
+            elif other.get("source_kind") == "derived":
+                reason = "derived sum not used: the publisher printed the figure"
             else:
                 raise SystemExit(f"two values with the same release date, decide by hand: {other} vs {best}")
             rejected.append({**{c: other[c] for c in REVISION_COLUMNS}, "kept_period": best["period"],
@@ -491,8 +588,9 @@ def _csv_bytes(rows: list[dict[str, str]], columns: list[str]) -> bytes:
 
 
 def _sort_key(row: dict[str, str]) -> tuple:
-    return (row["series"], int(row["year"]), row["period"], row["group"], row["sex"], row["age"], row["region"],
-            row["botid"], row["other_dim"], row["other_value"], row["source_ref"])
+    return (row["series"], int(row["year"]), row["period"], row["group"], row["sex"], row["age"],
+            row.get("geography", "0"), row["region"], row["botid"], row["other_dim"], row["other_value"],
+            row["source_ref"])
 
 
 def page_rows(source: list[dict[str, str]], kept: list[dict[str, str]], pages_md: dict) -> list[dict[str, str]]:
@@ -516,10 +614,47 @@ def page_rows(source: list[dict[str, str]], kept: list[dict[str, str]], pages_md
     return out
 
 
-def write_outputs(out_dir: Path, kept, rejected, pages, source_hashes: dict[str, str]) -> None:
+def harvest_page_rows(harvest: list[dict[str, str]], kept: list[dict[str, str]]) -> list[dict[str, str]]:
+    """pages.csv rows for the harvested pages the reference data does not know (those it knows
+    keep their row, which counts the harvested figures too)."""
+    used = Counter(r["source_ref"] for r in kept)
+    out = []
+    for url in sorted({r["source_url"] for r in harvest} - set(RELEASED) - LIST_PAGES):
+        rows = [r for r in harvest if r["source_url"] == url]
+        bases = sorted({r["released_basis"] for r in rows})
+        if not used[url]:
+            continue
+        out.append({
+            "url": url, "title": " | ".join(sorted({r["source_title"] for r in rows})),
+            "released": max(r["released"] for r in rows),
+            "released_basis": bases[0] if len(bases) == 1 else "list: newest of the dates of its rows (each row has its own)",
+            "statistic": " | ".join(sorted({r["ssb_statistic"] for r in rows})),
+            "table": " | ".join(sorted({r["ssb_table"] for r in rows if r["ssb_table"]})),
+            "footnotes": f"harvested: tools/harvest/{HARVEST_FILE.name} holds the printed text of every figure",
+            "rows": str(used[url])})
+    return out
+
+
+def export_page_rows(kept: list[dict[str, str]]) -> list[dict[str, str]]:
+    """pages.csv rows for the regional exports: one per export file (its origin address)."""
+    used = Counter(r["source_ref"] for r in kept)
+    out = []
+    for export in exports.EXPORTS:
+        if export.origin_url in used and export.origin_url not in {r["url"] for r in out}:
+            same = [e for e in exports.EXPORTS if e.origin_url == export.origin_url]
+            out.append({"url": export.origin_url, "title": " | ".join(e.title for e in same),
+                        "released": export.released, "released_basis": export.released_basis,
+                        "statistic": export.publisher, "table": " | ".join(e.name for e in same),
+                        "footnotes": export.note, "rows": str(used[export.origin_url])})
+    return out
+
+
+def write_outputs(out_dir: Path, kept, rejected, pages, source_hashes: dict[str, str],
+                  geographies: list[dict[str, str]] | None = None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     provenance = {
-        "source": "Tall trykt på ssb.no (én rad per tall, med sidens adresse); se pages.csv og README.md",
+        "source": "Tall trykt på ssb.no (én rad per tall, med sidens adresse), IMDis og FHIs eksporter "
+                  "(data/raw/imdi, data/raw/fhi) og nasjonale summer avledet av dem; se pages.csv og README.md",
         "source_files_sha256": source_hashes,
         "created_with": "tools/import_published.py",
         "attribution": ATTRIBUTION,
@@ -527,9 +662,12 @@ def write_outputs(out_dir: Path, kept, rejected, pages, source_hashes: dict[str,
     }
     revision_columns = REVISION_COLUMNS + ["kept_period", "kept_value", "kept_released", "kept_source_ref", "reason"]
     page_columns = ["url", "title", "released", "released_basis", "statistic", "table", "footnotes", "rows"]
-    for name, rows, columns in ((OBSERVATIONS_FILE, sorted(kept, key=_sort_key), COLUMNS),
-                                (REVISIONS_FILE, sorted(rejected, key=_sort_key), revision_columns),
-                                (PAGES_FILE, pages, page_columns)):
+    outputs = [(OBSERVATIONS_FILE, sorted(kept, key=_sort_key), COLUMNS),
+               (REVISIONS_FILE, sorted(rejected, key=_sort_key), revision_columns),
+               (PAGES_FILE, pages, page_columns)]
+    if geographies is not None:
+        outputs.append((GEOGRAPHIES_FILE, geographies, GEOGRAPHY_COLUMNS))
+    for name, rows, columns in outputs:
         record = write_with_sidecar(out_dir / name, _csv_bytes(rows, columns), {**provenance, "rows": len(rows)})
         print(f"wrote {display_path(out_dir / name)}: {len(rows)} rows, sha256 {record['sha256'][:12]}…")
 
@@ -537,24 +675,71 @@ def write_outputs(out_dir: Path, kept, rejected, pages, source_hashes: dict[str,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="the ssb_published reference folder")
+    parser.add_argument("--harvest", type=Path, default=HARVEST_FILE,
+                        help="the harvested figures (tools/harvest/README.md)")
     parser.add_argument("--out", type=Path, default=paths.PUBLISHED_DIR)
+    parser.add_argument("--raw", type=Path, default=paths.DATA_DIR / "raw",
+                        help="the committed copies of the regional exports (<raw>/imdi, <raw>/fhi)")
+    parser.add_argument("--copy-exports-from", type=Path, metavar="SHARED",
+                        help="first copy the declared exports from SHARED/imdi_exports and SHARED/fhi_lavinntekt "
+                             "into --raw (byte for byte, with sidecars)")
     args = parser.parse_args(argv)
 
+    if args.copy_exports_from:
+        for path in exports.copy_raw(args.copy_exports_from, args.raw):
+            print(f"copied {display_path(path)}")
     source = read_source(args.source)
     ssb_rows = [r for r in source if "SECONDARY" not in r["note"]]
     print(f"{len(source)} rows read; {len(source) - len(ssb_rows)} from non-SSB pages (SECONDARY) skipped")
     mapped, problems = map_rows(ssb_rows)
+    harvest = read_harvest(args.harvest)
+    harvest_rows, read_problems = harvest_source_rows(harvest)
+    harvested, harvest_map_problems = map_rows(harvest_rows)
+    problems += read_problems + harvest_map_problems + harvest_problems(harvested, mapped)
+    print(f"{len(harvest)} harvested figures from {len({r['source_url'] for r in harvest})} pages ({args.harvest.name})")
+    changes, change_problems = exports.release_change_rows(args.source, mapped)
+    problems += change_problems
+    regional, derived, skipped, geo_cells = [], [], Counter(), {}
+    for export in exports.EXPORTS:
+        data, _ = exports.read_raw(args.raw, export)
+        if export.publisher == "imdi":
+            cells = exports.parse_wide(data)
+            rows, left = exports.imdi_rows(export, cells)
+            skipped.update(left)
+            if export.national:  # a figure outside its region's years would be counted twice
+                problems += exports.check_validity(rows, cells)
+            geo_cells[export.name] = cells
+        else:
+            rows = exports.fhi_rows(export, data)
+        national = [r for r in rows if r["geography"] == exports.NATIONAL]
+        if export.national and not national:
+            sums, not_summed = exports.national_sums(rows, export)
+            derived += sums
+            skipped.update(reason.split(":")[1].strip().split(",")[0] for reason in not_summed)
+        kept_rows = [r for r in rows if exports.kept_in_snapshot(r["geography"])]
+        skipped["municipality not in MUNICIPALITIES_KEPT (raw copy and national sums only)"] += len(rows) - len(kept_rows)
+        regional += kept_rows
     if problems:
-        print("labels without a mapping (add them to data/codes.yml or the tables in this tool):", file=sys.stderr)
+        print("labels without a mapping or figures that do not fit (add them to data/codes.yml or the "
+              "tables in the tools):", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    kept, rejected = choose_revisions(mapped)
+    print(f"{len(changes)} printed changes from {exports.RELEASE_FIGURES}; {len(regional)} regional rows, "
+          f"{len(derived)} derived national rows; left out: {dict(sorted(skipped.items()))}")
+    kept, rejected = choose_revisions(mapped + harvested + changes + regional + derived)
     print(f"{len(kept)} rows kept; {len(rejected)} duplicates to revisions.csv "
           f"({Counter(r['reason'].split(';')[0] for r in rejected).most_common()})")
     source_hashes = {name: hashlib.sha256((args.source / name).read_bytes()).hexdigest()
-                     for name in ("observations.csv", "pages.md")}
-    write_outputs(args.out, kept, rejected, page_rows(source, kept, read_pages(args.source)), source_hashes)
+                     for name in ("observations.csv", "pages.md", exports.RELEASE_FIGURES)}
+    for export in exports.EXPORTS:
+        source_hashes[f"{export.publisher}/{export.name}"] = exports.read_raw(args.raw, export)[1]["sha256"]
+    source_hashes[f"harvest/{args.harvest.name}"] = hashlib.sha256(args.harvest.read_bytes()).hexdigest()
+    pages = page_rows(source, [r for r in kept if r["source_ref"] in RELEASED or r["source_ref"] in LIST_PAGES],
+                      read_pages(args.source))
+    pages = sorted(pages + harvest_page_rows(harvest, kept), key=lambda p: p["url"])
+    write_outputs(args.out, kept, rejected, pages + export_page_rows(kept), source_hashes,
+                  exports.geography_rows(kept, geo_cells))
     return 0
 
 

@@ -21,6 +21,26 @@ def _handler(module: str, func: str):
     return run
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0 (got {text})")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more (got {text})")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="indikatorer", description="Indikatorer for integrering")
     sub = p.add_subparsers(dest="command", required=True)
@@ -35,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     f = dsub.add_parser("fetch", help="fetch the catalogue's SSB tables (needs internet)")
     f.add_argument("--indicator", action="append", help="only these indicators (repeatable)")
     f.add_argument("--api-url", help="PxWebApi v2 base URL (default: $SSB_API_URL or SSB's)")
+    f.add_argument("--timeout", type=_positive_float, help="seconds to wait for each answer (default 30)")
+    f.add_argument("--retries", type=_non_negative_int,
+                   help="retries of a request after 429/5xx/an HTML page (default 5; an unreachable host gets one)")
+    f.add_argument("--dry-run", action="store_true",
+                   help="print every statbank source (confirmed/unconfirmed/none) and the request it would send; send nothing")
     f.set_defaults(func=_handler("data", "command_fetch"))
     v = dsub.add_parser("verify", help="verify every snapshot file against its recorded sha256")
     v.set_defaults(func=_handler("data", "command_verify"))

@@ -34,8 +34,9 @@ def _print_table(rows: list[dict[str, str]]) -> None:
     print("  ".join("-" * widths[h] for h in headers))
     for row in rows:
         print("  ".join(row[h].ljust(widths[h]) for h in headers).rstrip())
-    print(f"\n{len(rows)} indicator(s). '?' after a table id: not confirmed on ssb.no "
-          "(api:? = no table found yet).")
+    print(f"\n{len(rows)} indicator(s). api:ID? = unconfirmed statbank query (checked against the "
+          "table's metadata on fetch); api:- = no statbank table (status none). "
+          "`indikatorer data fetch --dry-run` lists every query.")
 
 
 def command_catalogue(args) -> int:
@@ -82,13 +83,19 @@ def command_verify(args: argparse.Namespace) -> int:
 
 
 def command_fetch(args: argparse.Namespace) -> int:
-    """`indikatorer data fetch [--indicator ID …] [--api-url URL]`."""
+    """`indikatorer data fetch [--indicator ID …] [--api-url URL] [--timeout S] [--retries N] [--dry-run]`."""
     from indikatorer.data import snapshot, ssb
     from indikatorer.data.catalogue import load_catalogue
 
-    client = ssb.SsbClient(getattr(args, "api_url", None))
+    options = {k: v for k, v in (("timeout", getattr(args, "timeout", None)),
+                                 ("retries", getattr(args, "retries", None))) if v is not None}
+    client = ssb.SsbClient(getattr(args, "api_url", None), **options)
     out = lambda line: print(line, flush=True)  # noqa: E731 - progress must show as it happens
-    snapshot.fetch_catalogue(load_catalogue(), client, indicators=getattr(args, "indicator", None), out=out)
+    catalogue = load_catalogue()
+    if getattr(args, "dry_run", False):
+        snapshot.dry_run(snapshot.statbank_sources(catalogue, getattr(args, "indicator", None)), client, out)
+        return 0
+    snapshot.fetch_catalogue(catalogue, client, indicators=getattr(args, "indicator", None), out=out)
     return 0
 
 
@@ -108,7 +115,7 @@ def command_show(args: argparse.Namespace) -> int:
     if rows.empty:
         print(f"{args.indicator}: no observations")
         return 0
-    shown = rows[["year", "period", "group", "sex", "age", "region", "botid", "other_value",
+    shown = rows[["year", "period", "group", "sex", "age", "geography", "region", "botid", "other_value",
                   "value", "unit", "status", "source_ref"]]
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 70):
         print(shown.to_string(index=False))

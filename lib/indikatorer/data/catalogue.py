@@ -22,9 +22,16 @@ from indikatorer.data.published import COLUMNS as PUBLISHED_COLUMNS
 
 UNITS = vocab.UNITS
 DIRECTIONS = ("higher_better", "lower_better", "neutral")
-FREQUENCIES = ("yearly", "every_second_year", "election_years", "survey")
+FREQUENCIES = ("yearly", "every_second_year", "election_years", "survey", "rolling_three_year")
 BREAKDOWNS = vocab.CATALOGUE_BREAKDOWNS
 SOURCE_KINDS = ("ssb_api", "published")
+# How far a statbank source is known (`status` of a `kind: ssb_api` source):
+# confirmed   – its table, dimension and value codes were seen in SSB's own responses or in
+#               working public queries (the `note` says where);
+# unconfirmed – the best reading of the table; on a live fetch the query is first checked
+#               against the table's metadata and a mismatch is reported, never sent blind;
+# none        – no statbank table carries the indicator (survey-only, discontinued …): `reason`.
+API_STATUSES = ("confirmed", "unconfirmed", "none")
 DERIVED_OPS = ("gap",)
 # Where the count behind a rate comes from (`counts: {indicator, role}`): the numerator is the
 # persons with the outcome (group size = numerator ÷ rate × 100), the denominator the group.
@@ -90,13 +97,19 @@ class Indicator:
         return [s for s in self.sources if s["kind"] == "published"]
 
     @property
+    def statbank_sources(self) -> list[dict]:
+        """Every `kind: ssb_api` source, whatever its status."""
+        return [s for s in self.sources if s["kind"] == "ssb_api"]
+
+    @property
     def api_sources(self) -> list[dict]:
-        """Statbank sources that name a table, i.e. the ones a live fetch can use."""
-        return [s for s in self.sources if s["kind"] == "ssb_api" and s.get("table")]
+        """Statbank sources with a table and a query (confirmed or unconfirmed): the ones a live
+        fetch uses."""
+        return [s for s in self.statbank_sources if s.get("status") in ("confirmed", "unconfirmed")]
 
     @property
     def unconfirmed_api_sources(self) -> list[dict]:
-        return [s for s in self.sources if s["kind"] == "ssb_api" and not s.get("confirmed", True)]
+        return [s for s in self.statbank_sources if s.get("status") == "unconfirmed"]
 
 
 @dataclass(frozen=True)
@@ -291,18 +304,28 @@ def _sources_problems(sources: Any) -> list[str]:
 
 def _api_source_problems(src: dict) -> list[str]:
     problems = []
-    confirmed = src.get("confirmed", True)
-    if not isinstance(confirmed, bool):
-        problems.append("'confirmed' must be true or false")
+    if "confirmed" in src:
+        problems.append("'confirmed' is replaced by 'status' (confirmed | unconfirmed | none)")
+    status = src.get("status")
+    if status not in API_STATUSES:
+        problems.append(f"'status' must be one of {', '.join(API_STATUSES)} (got {status!r})")
     table = src.get("table")
-    if table is None:
-        # An unconfirmed table may be left open, but then the note must say what to look for.
-        if confirmed is not False:
-            problems.append("names no statbank table ('table')")
-    elif not (isinstance(table, str) and table.isdigit() and len(table) == 5):
+    if table is not None and not (isinstance(table, str) and table.isdigit() and len(table) == 5):
         problems.append(f"table '{table}' must be a five-digit statbank id in quotes")
-    if confirmed is False and not (isinstance(src.get("note"), str) and src["note"].strip()):
-        problems.append("an unconfirmed table needs a 'note' saying what was and was not checked")
+    if not (isinstance(src.get("note"), str) and src["note"].strip()) and status != "none":
+        problems.append("needs a 'note' with the evidence for the table and its codes")
+    if status == "none":
+        if not (isinstance(src.get("reason"), str) and src["reason"].strip()):
+            problems.append("status none needs a 'reason' (survey-only, discontinued, …)")
+        if src.get("query"):
+            problems.append("status none sends no query; remove 'query' or give the source a status")
+    elif status in API_STATUSES:
+        if table is None:
+            problems.append(f"status {status} needs a statbank 'table'")
+        if not src.get("query"):
+            problems.append(f"status {status} needs a 'query' (dimension code → value codes)")
+        if not src.get("columns"):
+            problems.append(f"status {status} needs 'columns' (dimension → tidy column)")
     query = src.get("query", {})
     if not (isinstance(query, dict) and all(isinstance(v, list) for v in query.values())):
         problems.append("'query' must map dimension codes to lists of value codes")
@@ -418,14 +441,17 @@ def _indicator_from_raw(ind: dict) -> Indicator:
 
 
 def describe_sources(ind: Indicator) -> str:
-    """Short text for listings: 'api:11607, pub:employment_rate'; '?' marks an unconfirmed table."""
+    """Short text for listings: 'api:11607, pub:employment_rate'; '?' marks an unconfirmed query,
+    'api:-' a statbank source with status none."""
     if ind.derived:
         return f"{ind.derived['op']}({ind.derived['from']})"
     parts = []
     for src in ind.sources:
         if src["kind"] == "ssb_api":
-            mark = "" if src.get("confirmed", True) else "?"
-            parts.append(f"api:{src.get('table') or ''}{mark}")
+            if src.get("status") == "none":
+                parts.append("api:-")
+            else:
+                parts.append(f"api:{src['table']}{'?' if src.get('status') == 'unconfirmed' else ''}")
         else:
             parts.append(f"pub:{src.get('series') or src.get('page')}")
     return ", ".join(parts)

@@ -9,6 +9,8 @@ Every row gets ``decimals``: the number of decimals the value was printed with (
 "38.0" and "65.4" → 1), so the book never shows more precision than the source. A cell without
 a number (an SSB symbol) takes the most decimals printed in its series on the same page, or,
 where that page prints no number of the series, the unit's default (``core.vocab.UNIT_DECIMALS``).
+A value delivered unrounded (more than four decimals: FHI's statistics bank) is shown with the
+unit's default too.
 """
 
 from __future__ import annotations
@@ -28,15 +30,23 @@ OBSERVATIONS_FILE = "observations.csv"
 PAGES_FILE = "pages.csv"
 REVISIONS_FILE = "revisions.csv"
 
-# Columns of data/published/observations.csv. The tidy contract's source_kind, source_file,
-# source_sha256 and retrieved are added on reading (a file cannot hold its own checksum), and
-# `indicator` is set by observations from the catalogue's `series`.
+# Columns of data/published/observations.csv. The tidy contract's source_file, source_sha256
+# and retrieved are added on reading (a file cannot hold its own checksum), and `indicator` is
+# set by observations from the catalogue's `series`. `geography` is "0" (Norway), a county
+# (`F03`) or a municipality (`K0301`); geographies.csv labels every code.
 COLUMNS = [
-    "series", "year", "period", "group", "sex", "age", "region", "region_label", "botid",
-    "other_dim", "other_value", "unit", "value", "status", "source_table", "source_ref",
-    "released", "note", "group_label", "sex_label", "age_label", "botid_label",
+    "series", "year", "period", "group", "sex", "age", "geography", "region", "region_label", "botid",
+    "other_dim", "other_value", "unit", "value", "status", "source_kind", "source_table", "source_ref",
+    "released", "note", "group_label", "sex_label", "age_label", "botid_label", "geography_label",
 ]
+GEOGRAPHIES_FILE = "geographies.csv"
+GEOGRAPHY_COLUMNS = ["code", "label", "level", "from_year", "to_year", "same_area", "boundaries"]
+# source_kind in the file: a printed figure, or one derived by the import (a national sum of
+# regions, say so in `note`). The tidy contract's source_file, source_sha256 and retrieved are
+# added on reading.
+FILE_SOURCE_KINDS = ("published", "derived")
 
+UNROUNDED_DECIMALS = 4
 # A printed number after Norwegian formats were converted: 65.4, 2493510, -0.7.
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -73,8 +83,11 @@ def _decimals(frame: pd.DataFrame) -> pd.Series:
     """Per row the decimals as printed (see the module docstring); ``frame`` holds the value text."""
     printed = frame["value"].where(frame["status"] == "ok")
     decimals = printed.map(lambda t: printed_decimals(t) if isinstance(t, str) and t else None)
-    column_max = decimals.groupby([frame["series"], frame["source_ref"]]).transform("max")
     defaults = frame["unit"].map(lambda unit: UNIT_DECIMALS.get(unit, 1))
+    # More than UNROUNDED_DECIMALS decimals is a machine delivery, not a printed figure (FHI's
+    # statistics bank gives 21.3217349172738): shown with the unit's default.
+    decimals = decimals.where(~(decimals > UNROUNDED_DECIMALS), defaults)
+    column_max = decimals.groupby([frame["series"], frame["source_ref"]]).transform("max")
     return decimals.fillna(column_max).fillna(defaults).astype("int64")
 
 
@@ -92,9 +105,25 @@ def load_published(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
     frame["year"] = frame["year"].astype("int64")
     frame["decimals"] = _decimals(frame)
     frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="raise").astype("float64")
+    kinds = set(frame["source_kind"]) - set(FILE_SOURCE_KINDS)
+    if kinds:
+        raise PublishedError(f"{display_path(file)}: source_kind {sorted(kinds)} not in {FILE_SOURCE_KINDS}")
     return frame.assign(
-        source_kind="published",
         source_file=display_path(file),
         source_sha256=meta["sha256"],
         retrieved=frame["released"],
     )
+
+
+def load_geographies(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
+    """The geography codes of the snapshot (``geographies.csv``, checked against its sidecar):
+    code, label, level (land, fylke, kommune), the years a changed region existed, the code of
+    the same area on another level (Oslo: F03 and K0301) and the boundary set."""
+    file = Path(path) / GEOGRAPHIES_FILE
+    if not file.exists():
+        raise PublishedError(f"geography list not found: {display_path(file)}")
+    data, _ = read_verified(file)
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
+    if list(frame.columns) != GEOGRAPHY_COLUMNS:
+        raise PublishedError(f"{display_path(file)}: columns {list(frame.columns)} differ from {GEOGRAPHY_COLUMNS}")
+    return frame

@@ -12,6 +12,7 @@ beside it with at least ``file`` (F's name) and ``sha256`` (of F's bytes), plus 
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import re
@@ -26,7 +27,7 @@ import pandas as pd
 from indikatorer.core import paths
 from indikatorer.core.hashing import sha256_bytes, sha256_file  # noqa: F401 (also used from here)
 
-from indikatorer.data import ssb
+from indikatorer.data import jsonstat, pxquery, ssb
 from indikatorer.core.errors import UserError
 
 ATTRIBUTION = "Kilde: Statistisk sentralbyrå (SSB)"
@@ -179,7 +180,7 @@ def save_snapshot(table: str, fetches: Sequence[tuple[Mapping[str, Any], Sequenc
         for query, parts in fetches:
             for part, raw in enumerate(parts, start=1):
                 number += 1
-                doc = ssb.load_json(raw.content, source=f"table {table} response")
+                doc = jsonstat.load_json(raw.content, source=f"table {table} response")
                 write_with_sidecar(staging / ("data.json" if number == 1 else f"data-{number}.json"), raw.content, {
                     "source_kind": "ssb_api",
                     "table": str(table),
@@ -200,8 +201,12 @@ def save_snapshot(table: str, fetches: Sequence[tuple[Mapping[str, Any], Sequenc
         if final.exists():
             old = parent / f".{date}.old-{uuid.uuid4().hex[:8]}"
             os.replace(final, old)
-            os.replace(staging, final)
-            shutil.rmtree(old)
+            try:
+                os.replace(staging, final)
+            except BaseException:  # interrupted between the two renames: put the old one back
+                os.replace(old, final)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, final)
     finally:
@@ -227,6 +232,15 @@ def latest_snapshot(table: str, raw_dir: Path | None = None) -> Path:
     return _table_dir(table, raw_dir) / dates[-1]
 
 
+def holds_query(table: str, query: Mapping[str, Any], date: str | None = None,
+                raw_dir: Path | None = None) -> bool:
+    """Whether the latest (or ``date``'s) snapshot of a table holds a response to ``query``
+    (read from the sidecars; the data files are verified when they are loaded)."""
+    folder = _table_dir(table, raw_dir) / date if date else latest_snapshot(table, raw_dir)
+    wanted = _query_key(query)
+    return any(_query_key(_read_sidecar(path).get("query")) == wanted for path in _data_files(folder))
+
+
 def _data_files(folder: Path) -> list[Path]:
     found = [(int(m.group(1) or 1), p) for p in folder.iterdir() if (m := _DATA_FILE.match(p.name))]
     return [p for _, p in sorted(found)]
@@ -236,7 +250,7 @@ def load_raw(table: str, date: str | None = None, *, query: Mapping[str, Any] | 
              raw_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
     """The latest (or ``date``'s) snapshot of a table as a tidy DataFrame, checksums verified.
 
-    Columns are those of ``ssb.parse_jsonstat`` plus ``source_file`` (relative to the project
+    Columns are those of ``jsonstat.parse_jsonstat`` plus ``source_file`` (relative to the project
     root) and ``source_sha256`` of the response each row came from. When the snapshot holds
     several catalogue queries for the table, pass ``query`` to pick one.
     """
@@ -262,7 +276,7 @@ def load_raw(table: str, date: str | None = None, *, query: Mapping[str, Any] | 
     parts = groups[key]
     frames = []
     for path, data, meta in parts:
-        frame = ssb.parse_jsonstat(data, source=display_path(path))
+        frame = jsonstat.parse_jsonstat(data, source=display_path(path))
         frame["source_file"] = display_path(path)
         frame["source_sha256"] = meta["sha256"]
         frames.append(frame)
@@ -327,46 +341,104 @@ def verify_snapshot(data_dir: Path | None = None) -> list[str]:
 # --------------------------------------------------------------------------- fetch
 
 
-def _api_sources(catalogue: Any, only: Iterable[str] | None) -> tuple[dict[str, dict[str, tuple[dict, list[str]]]], list[str]]:
-    """table → query key → (query, indicator ids), in catalogue order; and the indicators
-    whose statbank source has no confirmed table yet (nothing to fetch for them)."""
+def statbank_sources(catalogue: Any, only: Iterable[str] | None = None) -> list[dict]:
+    """Every `kind: ssb_api` source of the catalogue (or of the indicators ``only``), in catalogue
+    order: indicator, status, table, query (normalised), columns, note and reason."""
     indicators = [catalogue.get(i) for i in only] if only else list(catalogue.indicators)
-    tables: dict[str, dict[str, tuple[dict, list[str]]]] = {}
-    no_table = []
+    entries = []
     for ind in indicators:
-        if any(s["kind"] == "ssb_api" for s in ind.sources) and not ind.api_sources:
-            no_table.append(ind.id)
-        for source in ind.api_sources:
-            query = normalise_query(source.get("query"))
-            entry = tables.setdefault(str(source["table"]), {}).setdefault(_query_key(query), (query, []))
-            entry[1].append(ind.id)
-    return tables, no_table
+        for source in ind.sources:
+            if source.get("kind") != "ssb_api":
+                continue
+            entries.append({"indicator": ind.id, "status": source.get("status", "confirmed"),
+                            "table": str(source["table"]) if source.get("table") else None,
+                            "query": normalise_query(source.get("query")),
+                            "columns": dict(source.get("columns") or {}),
+                            "note": source.get("note"), "reason": source.get("reason")})
+    return entries
+
+
+def _by_table(entries: list[dict]) -> dict[str, dict[str, dict]]:
+    """table → query key → {query, columns, statuses, indicators} for the fetchable sources."""
+    tables: dict[str, dict[str, dict]] = {}
+    for e in entries:
+        if e["status"] == "none" or not e["table"]:
+            continue
+        item = tables.setdefault(e["table"], {}).setdefault(
+            _query_key(e["query"]), {"query": e["query"], "columns": {}, "statuses": set(), "indicators": []})
+        item["columns"].update(e["columns"])
+        item["statuses"].add(e["status"])
+        item["indicators"].append(e["indicator"])
+    return tables
+
+
+def dry_run(entries: list[dict], client: ssb.SsbClient, out: Callable[[str], None] = print) -> None:
+    """Print every statbank source as confirmed / unconfirmed / none with the request it would
+    send (the GET form of the data query; the client POSTs the same selection). Sends nothing."""
+    for e in entries:
+        if e["status"] == "none" or not e["table"]:
+            out(f"none         {e['indicator']}: no statbank table; {e['reason'] or e['note'] or ''}".rstrip())
+            continue
+        out(f"{e['status']:<12} {e['indicator']}: table {e['table']}")
+        if e["status"] == "unconfirmed":
+            out(f"             first checks the query against GET {client._url(e['table'], 'metadata')}")
+        out(f"             GET {client.get_url(e['table'], e['query'])}")
+    counts = collections.Counter("none" if e["status"] == "none" or not e["table"] else e["status"]
+                                 for e in entries)
+    tables = _by_table(entries)
+    out(f"{len(entries)} statbank source(s): {counts['confirmed']} confirmed, {counts['unconfirmed']} "
+        f"unconfirmed, {counts['none']} none; {len(tables)} table(s) to fetch; dry run, nothing sent")
 
 
 def fetch_catalogue(catalogue: Any, client: ssb.SsbClient, *, indicators: Iterable[str] | None = None,
                     raw_dir: Path | None = None, out: Callable[[str], None] = print) -> list[Path]:
-    """Fetch every ``ssb_api`` source of the catalogue (or of ``indicators``), one snapshot
-    folder per table. A table that fails keeps its previous snapshots; the others are stored."""
-    tables, no_table = _api_sources(catalogue, indicators)
-    if no_table:
-        out(f"skipping {', '.join(no_table)}: no confirmed statbank table in the catalogue")
+    """Fetch every ``ssb_api`` source of the catalogue (or of ``indicators``), one snapshot folder
+    per table. Each table's queries are first checked against its metadata; a query that does
+    not fit is reported (table, dimension, codes) and not sent. Every response is checked
+    against its query before anything is stored. A table that fails keeps its previous
+    snapshots and the others go on, except when the API cannot be reached: then the whole
+    fetch stops at once."""
+    entries = statbank_sources(catalogue, indicators)
+    skipped = [e["indicator"] for e in entries if e["status"] == "none" or not e["table"]]
+    if skipped:
+        out(f"skipping {', '.join(dict.fromkeys(skipped))}: no statbank table (status none)")
+    tables = _by_table(entries)
     if not tables:
-        out("nothing to fetch: no ssb_api sources in the selection")
+        out("nothing to fetch: no ssb_api sources with a table in the selection")
         return []
     folders, failed = [], []
     for n, (table, queries) in enumerate(tables.items(), start=1):
-        ids = sorted({i for _, owners in queries.values() for i in owners})
-        out(f"[{n}/{len(tables)}] table {table} ({', '.join(ids)}): {len(queries)} quer{'y' if len(queries) == 1 else 'ies'}")
+        ids = sorted({i for item in queries.values() for i in item["indicators"]})
+        tag = f"[{n}/{len(tables)}] table {table}"
+        out(f"{tag} ({', '.join(ids)}): {len(queries)} quer{'y' if len(queries) == 1 else 'ies'}")
         try:
-            fetches = [(query, client.fetch_raw(table, query)) for query, _ in queries.values()]
+            meta = client.metadata(table)
+            problems = [p for item in queries.values()
+                        for p in pxquery.query_problems(table, meta, item["query"], item["columns"])]
+            if problems:
+                out(f"{tag}: NOT SENT, the catalogue's query does not fit the table's metadata:")
+                for problem in problems:
+                    out(f"    {problem}")
+                failed.append(table)
+                continue
+            for item in queries.values():
+                if "unconfirmed" in item["statuses"]:
+                    out(f"{tag}: unconfirmed query for {', '.join(item['indicators'])} fits the table's "
+                        "metadata; check the values, then set status: confirmed in data/catalogue.yml")
+            fetches = [(item["query"], client.fetch_raw(table, item["query"])) for item in queries.values()]
             folder = save_snapshot(table, fetches, api_url=client.base_url, raw_dir=raw_dir)
+        except ssb.SsbUnreachable as exc:
+            rest = list(tables)[n:]
+            out(f"{tag}: FAILED: {exc}")
+            raise UserError(f"{exc}; the fetch stopped (not fetched: {', '.join([table] + rest)}); "
+                            "earlier snapshots are unchanged") from exc
         except UserError as exc:
-            out(f"[{n}/{len(tables)}] table {table}: FAILED: {exc}")
+            out(f"{tag}: FAILED: {exc}")
             failed.append(table)
             continue
         size = sum(len(r.content) for _, rs in fetches for r in rs)
         count = sum(len(rs) for _, rs in fetches)
-        out(f"[{n}/{len(tables)}] table {table}: {count} response(s), {size:,} bytes → {display_path(folder)}")
+        out(f"{tag}: {count} response(s), {size:,} bytes → {display_path(folder)}")
         folders.append(folder)
     if failed:
         raise UserError(f"fetch failed for table(s) {', '.join(failed)}; their earlier snapshots are unchanged")

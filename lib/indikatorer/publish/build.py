@@ -43,7 +43,7 @@ from indikatorer.publish.execute import merge_streams, strip_run_details  # noqa
 BREAKDOWNS = ("sex", "botid", "region", "reason")
 # Default window: fifteen reference years, the newest included (first_year = year - 14).
 DEFAULT_SPAN = 14
-DEFAULT_REGION = "0"  # "0" = all of Norway
+DEFAULT_GEOGRAPHY = "0"  # "0" = all of Norway; F03 a county, K0301 a municipality
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class EditionParams:
     year: int
     first_year: int
     breakdowns: list[str] = field(default_factory=lambda: list(BREAKDOWNS))
-    region: str = DEFAULT_REGION
+    geography: str = DEFAULT_GEOGRAPHY
     extra: tuple[tuple[str, object], ...] = ()
 
     def to_dict(self) -> dict:
@@ -62,7 +62,7 @@ class EditionParams:
             "first_year": self.first_year,
             "breakdowns": (list(self.breakdowns) if isinstance(self.breakdowns, (list, tuple))
                            else self.breakdowns),
-            "region": self.region,
+            "geography": self.geography,
             **dict(self.extra),
         }
 
@@ -80,12 +80,12 @@ class EditionParams:
             raise UserError(f"year must be an integer, got {year!r}")
         first_year = overrides.pop("first_year", year - DEFAULT_SPAN)
         breakdowns = overrides.pop("breakdowns", list(BREAKDOWNS))
-        region = overrides.pop("region", DEFAULT_REGION)
+        geography = overrides.pop("geography", DEFAULT_GEOGRAPHY)
         return cls(
             year=year,
             first_year=first_year,
             breakdowns=breakdowns,
-            region=region,
+            geography=geography,
             extra=tuple(sorted(overrides.items())),
         )
 
@@ -169,10 +169,21 @@ def _check_values(name: str, params: dict, years: tuple[int, int] | None) -> Non
                             f"known: {', '.join(BREAKDOWNS)}")
 
 
+def check_geography(name: str, geography) -> None:
+    """The edition's geography must be a code of data/published/geographies.csv with rows."""
+    from indikatorer.data.published import load_geographies
+
+    known = load_geographies()
+    if str(geography) not in set(known["code"]):
+        examples = ", ".join(f"{c} ({l})" for c, l in zip(known["code"][:4], known["label"][:4]))
+        raise UserError(f"{name}: geography {geography!r} is not in the data snapshot "
+                        f"(data/published/geographies.csv lists {len(known)} codes, e.g. {examples})")
+
+
 def parse_param_args(items: list[str]) -> dict:
     """`-p NAME=VALUE` arguments → {name: value}; values are YAML (2012, [sex, botid], text).
 
-    `region` is a code, so it is kept as the text given ("0", "03"), not read as a number.
+    `geography` is a code, so it is kept as the text given ("0", "F03"), not read as a number.
     """
     overrides = {}
     for item in items or []:
@@ -180,7 +191,7 @@ def parse_param_args(items: list[str]) -> dict:
         name = name.strip()
         if not sep or not name:
             raise UserError(f"--param expects NAME=VALUE, got {item!r}")
-        if name == "region":
+        if name == "geography":
             overrides[name] = text.strip()
             continue
         try:
@@ -229,15 +240,6 @@ def check_years(years: list[int], data_range: tuple[int, int], flag: str = "--ye
                         f"({first}–{last}); nothing was built")
 
 
-def _check_geography(parameters: dict) -> None:
-    """The edition's values as the notebooks check them (`report.chapter.chapter_params`),
-    before any kernel starts: a geography the data do not have, a window under two years."""
-    from indikatorer.report.chapter import chapter_params
-
-    names = ("year", "first_year", "breakdowns", "region", "window")
-    chapter_params(**{n: parameters[n] for n in names if n in parameters})
-
-
 # --- the build --------------------------------------------------------------------------------------
 
 @dataclass
@@ -277,7 +279,7 @@ def build_editions(years: list[int | None], overrides: dict | None = None, *,
     """Build the editions for `years` (None: the newest year in the data), each into its own
     `_book/<key>/`, sharing one executor and one pre-warmed kernel process.
 
-    `overrides` are notebook parameters (edition ones — first_year, breakdowns, region — or
+    `overrides` are notebook parameters (edition ones — first_year, breakdowns, geography — or
     any other the notebooks declare); `only` restricts which notebooks run (stems); `jobs`
     notebooks run at once (default: the core count); `executor` is any
     concurrent.futures.Executor (else `executor_name`: threads, processes or dask, or a dask
@@ -321,11 +323,12 @@ def build_editions(years: list[int | None], overrides: dict | None = None, *,
             build_dir=build_dir, book_dir=book_dir, render=render))
     static_hash = inputs.static_sources_sha256(root)
     renderer = inputs.renderer_identity() if render else None
+    git = manifest.git_state(root)  # the colophon prints the commit
     for edition in editions.values():
         edition.set_hashes(inputs.notebook_hashes(
             plan, edition.parameters, data_hash, code_hash,
             edition.recorded_hashes() if only else None, selected if only else None),
-            static_hash, renderer)
+            static_hash, renderer, git)
     likely = [e for e in editions.values()
               if force or only or e.state().get("edition_hash") != e.edition_hash]
     summary = BuildSummary()
@@ -334,8 +337,8 @@ def build_editions(years: list[int | None], overrides: dict | None = None, *,
         if likely and executor is None and executor_name == "threads" and not scheduler:
             # The kernels' parent process warms up (imports, data) while the checks run.
             kernels.zygote_for(str(root), list(plan.warm), data_hash + code_hash)
-        for edition in likely:
-            _check_geography(edition.params.to_dict())  # before anything is locked or run
+        for edition in likely:  # (the data's geographies: not needed when nothing changed)
+            check_geography(f"edition {edition.key}", edition.params.geography)
         for edition in sorted(editions.values(), key=lambda e: e.key):
             edition.lock(say)
             locked.append(edition)
@@ -369,7 +372,7 @@ def _effective(parameters: dict, declared: dict[str, dict]) -> dict:
                 defaults.setdefault(name, ast.literal_eval(info["default"]))
             except (ValueError, SyntaxError):
                 pass
-    edition_names = {"year", "first_year", "breakdowns", "region"}
+    edition_names = {"year", "first_year", "breakdowns", "geography"}
     return {k: v for k, v in parameters.items()
             if k in edition_names or k not in defaults or defaults[k] != v}
 

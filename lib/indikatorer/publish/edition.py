@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
+
 from indikatorer.core.errors import UserError
 from indikatorer.core.hashing import sha256_file, sha256_text
 from indikatorer.publish import execute, inputs, manifest
@@ -104,10 +106,13 @@ class Edition:
 
     # --- is there anything to do? ------------------------------------------------------------------
 
-    def set_hashes(self, hashes: dict[str, str], static_hash: str, renderer: dict | None) -> None:
+    def set_hashes(self, hashes: dict[str, str], static_hash: str, renderer: dict | None,
+                   git: dict) -> None:
+        """`git`: the commit (and dirty flag) the colophon prints and the manifest records."""
         self.hashes = hashes
-        self.edition_hash = inputs.edition_sha256(self.params.to_dict(), hashes, static_hash,
-                                                  renderer if self.render else None)
+        self.edition_hash = inputs.edition_sha256(
+            self.params.to_dict(), hashes, static_hash,
+            {"renderer": renderer if self.render else None, "git": git})
 
     def state(self) -> dict:
         try:
@@ -117,7 +122,7 @@ class Edition:
 
     def up_to_date(self) -> bool:
         """Same inputs as the last complete build, and its edition exactly as that build left
-        it. A new git commit alone rewrites only the manifest's record of it."""
+        it (nothing changed, nothing added)."""
         state = self.state()
         if not self.edition_hash or state.get("edition_hash") != self.edition_hash:
             return False
@@ -127,9 +132,6 @@ class Edition:
             return False
         if self.render and not _files_intact(folder, json.loads(manifest_file.read_text("utf-8"))):
             return False
-        git = manifest.git_state(self.plan.root)
-        if git != state.get("git"):
-            self._record_git(manifest_file, git)
         if self.render:
             self.result.html_index = folder / "index.html"
             pdfs = sorted(folder.glob("*.pdf"))
@@ -137,13 +139,6 @@ class Edition:
         self.result.status = "unchanged"
         self.result.skipped = [nb.rel for nb in self.plan.notebooks]
         return True
-
-    def _record_git(self, manifest_file: Path, git: dict) -> None:
-        written = json.loads(manifest_file.read_text(encoding="utf-8"))
-        written["code"].update(git)
-        _write_atomic(manifest_file, manifest.dumps(written))
-        state = {**self.state(), "git": git, "manifest_sha256": sha256_file(manifest_file)}
-        _write_atomic(self.staging / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
 
     # --- the work folder ----------------------------------------------------------------------------
 
@@ -160,6 +155,7 @@ class Edition:
         for folder in (inputs.THEME_DIR, inputs.CHAPTER_DIR):
             (self.work / folder).mkdir(parents=True, exist_ok=True)
         _stage_static_sources(self.plan.root, self.work)
+        write_colophon_metadata(self.work, self.plan.root)
         current = {nb.rel for nb in self.plan.notebooks}
         for folder in (inputs.THEME_DIR, inputs.CHAPTER_DIR):
             for executed in sorted((self.work / folder).glob("*.ipynb")):
@@ -233,7 +229,7 @@ class Edition:
         else:
             manifest_sha = sha256_file(manifest_file)
         state = {"edition": self.key, "edition_hash": self.edition_hash if not not_built else None,
-                 "manifest_sha256": manifest_sha, "git": manifest.git_state(self.plan.root),
+                 "manifest_sha256": manifest_sha,
                  "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         _write_atomic(work / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
         swap_into(work, self.staging)
@@ -242,6 +238,44 @@ class Edition:
 
 
 # --- helpers -----------------------------------------------------------------------------------------
+
+def colophon_metadata(staging: Path, project_root: Path) -> dict[str, str]:
+    """The colophon's facts (chapters/99-kolofon.qmd reads them with `{{< meta … >}}`): the
+    web edition's address (Quarto's `book: site-url`; while none is set the colophon says so,
+    it never invents one), the git commit of the code and what renders the book."""
+    from indikatorer.publish import render
+
+    config = yaml.safe_load((staging / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    url = str((config.get("book") or {}).get("site-url") or "").strip()
+    address = (f"Nettutgaven ligger på <{url}>. Filene som nevnes i den trykte utgaven, ligger "
+               "på denne adressen, i mappene som er oppgitt."
+               if url else
+               "Nettutgaven har ennå ingen fast adresse. Filene som nevnes i den trykte utgaven "
+               "(for eksempel tallene bak hver figur), ligger i nettutgaven i mappene som er oppgitt.")
+    git = manifest.git_state(project_root)
+    commit = git["git_commit"]
+    code = (f"Koden som laget tallene, figurene og teksten, er versjon (git-commit) `{commit}`"
+            + (", med endringer som ikke var lagret i git." if git["git_dirty"] is True else ".")
+            if commit != "unknown" else
+            "Koden som laget boka, var ikke en git-versjon, så versjonen kan ikke oppgis.")
+    return {"kolofon-adresse": address, "kolofon-kode": code,
+            "kolofon-gjengitt": render.renderer_statement()}
+
+
+def write_colophon_metadata(staging: Path, project_root: Path) -> None:
+    """Append the colophon's facts to the staged _quarto.yml (top-level keys are metadata of
+    every chapter in Quarto, and the preview reads the same file)."""
+    config = staging / "_quarto.yml"
+    text = config.read_text(encoding="utf-8")
+    facts = colophon_metadata(staging, project_root)
+    clash = [k for k in facts if k in (yaml.safe_load(text) or {})]
+    if clash:
+        raise BuildError(f"_quarto.yml must not set {', '.join(clash)}: the build writes them")
+    config.write_text(text.rstrip("\n") + "\n\n# Written by the build (indikatorer.publish.edition.colophon_metadata).\n"
+                      + yaml.safe_dump(facts, allow_unicode=True, sort_keys=True, width=1000),
+                      encoding="utf-8")
+
+
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -138,7 +138,7 @@ def _key_text(value) -> str:
 
 # Columns that identify a row of a figure's data CSV (the tidy contract's keys); every other
 # shared column (value, status, fit, ci_low …) is a value that may be revised.
-KEY_COLUMNS = ("indicator", "year", "period", "group", "sex", "age", "region", "botid",
+KEY_COLUMNS = ("indicator", "year", "period", "group", "sex", "age", "geography", "region", "botid",
                "other_dim", "other_value", "segment", "series", "unit")
 
 

@@ -41,7 +41,8 @@ THEME_DIR = "notebooks"
 CHAPTER_DIR = "chapters"
 KERNEL = "python3"
 # Copied as they are into the staging project; notebooks are executed into it instead.
-STATIC_SOURCES = ("_quarto.yml", "index.qmd", "references.bib", CHAPTER_DIR)
+STATIC_SOURCES = ("_quarto.yml", "index.qmd", "references.bib", "theme.scss", "typst-show.typ",
+                  CHAPTER_DIR)
 CONFIG_KEY = "indikatorer"  # the build's own section of _quarto.yml (Quarto ignores it)
 
 
@@ -270,9 +271,10 @@ def notebook_hashes(plan: Plan, parameters: dict[str, dict], data_hash: str, cod
 
 
 def edition_sha256(parameters: dict, hashes: dict[str, str], static_hash: str,
-                   renderer: dict | None) -> str:
+                   book: dict) -> str:
+    """`book`: what else the rendered book shows (the renderer, the git commit)."""
     return sha256_text(json.dumps({"parameters": parameters, "notebooks": hashes,
-                                   "static_sources": static_hash, "renderer": renderer},
+                                   "static_sources": static_hash, "book": book},
                                   sort_keys=True))
 
 

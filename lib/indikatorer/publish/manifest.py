@@ -167,7 +167,7 @@ def notebook_outputs(executed_notebook: Path, staging_dir: Path) -> list[dict]:
     Found by their Quarto ids in the cell outputs; each needs its provenance file
     `figures/<label>.json` beside the notebook (a missing one is an error).
     """
-    import nbformat  # lazily: notebooks import this module for load_build_manifest
+    import nbformat  # lazily: the build decides what to do without it
 
     executed_notebook = Path(executed_notebook)
     nb = nbformat.read(executed_notebook, as_version=4)

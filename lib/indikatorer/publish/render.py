@@ -39,7 +39,8 @@ The preview is a thin adapter over pandoc, not a second Quarto:
     the files matching `project: resources:` in _quarto.yml, are copied next to it. PDF: pandoc writes typst, the `typst`
     package compiles it with its embedded fonts; table figures may break across pages
     (`resources/preview.typst`).
-Both outputs carry a line saying which renderer made them.
+Which renderer made the book is said in the colophon (chapters/99-kolofon.qmd, from the
+metadata the build adds: see indikatorer.build) and in the HTML's generator tag.
 """
 
 from __future__ import annotations
@@ -113,11 +114,44 @@ class BookConfig:
     output_dir: str
     resources: list[str] = field(default_factory=list)  # `project: resources:` globs
     execute: dict = field(default_factory=dict)  # global `execute:` options (output, warning, …)
+    metadata: dict = field(default_factory=dict)  # all of _quarto.yml: `{{< meta key >}}` reads it
 
 
 def which_renderer() -> str:
     """The renderer `render_book` uses by default: Quarto if it is on PATH, else the preview."""
     return QUARTO if shutil.which("quarto") else PREVIEW
+
+
+def _quarto_version() -> str:
+    quarto = shutil.which("quarto")
+    if quarto is None:
+        raise UserError("Quarto er ikke installert (fant ikke `quarto` på PATH)")
+    return subprocess.run([quarto, "--version"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def _preview_versions() -> str:
+    return f"pandoc {pypandoc.get_pandoc_version()} og typst {typst.__version__}"
+
+
+def renderer_label(renderer: str | None = None) -> str:
+    """What renders the book, e.g. "Quarto 1.9.38" or "forhåndsvisning med pandoc … og typst …
+    (Quarto ikke installert)": printed by the build and recorded in the manifest."""
+    renderer = renderer or which_renderer()
+    if renderer == QUARTO:
+        return f"Quarto {_quarto_version()}"
+    why = "Quarto ikke installert" if shutil.which("quarto") is None else "Quarto ikke brukt"
+    return f"forhåndsvisning med {_preview_versions()} ({why})"
+
+
+def renderer_statement(renderer: str | None = None) -> str:
+    """The colophon's sentence on what made this copy of the book (the build writes it into
+    the staged _quarto.yml as `kolofon-gjengitt`, see indikatorer.build)."""
+    renderer = renderer or which_renderer()
+    if renderer == QUARTO:
+        return f"Boka er satt med {renderer_label(renderer)}."
+    return (f"Denne utgaven er satt med forhåndsvisningen ({_preview_versions()}), fordi Quarto "
+            "ikke var installert; produksjonsversjonen settes med Quarto og kan se litt annerledes ut.")
 
 
 def load_book_config(project_dir: Path) -> BookConfig:
@@ -154,6 +188,7 @@ def load_book_config(project_dir: Path) -> BookConfig:
         output_dir=str(project.get("output-dir") or "_book"),
         resources=[str(r) for r in resources],
         execute=dict(raw.get("execute") or {}),
+        metadata=raw,
     )
 
 
@@ -198,11 +233,9 @@ def render_book(project_dir: Path, out_dir: Path, *, renderer: str | None = None
 
 
 def _render_with_quarto(project_dir: Path, out_dir: Path, config: BookConfig) -> RenderResult:
-    quarto = shutil.which("quarto")
-    if quarto is None:
-        raise UserError("Quarto er ikke installert (fant ikke `quarto` på PATH)")
-    version = subprocess.run([quarto, "--version"], capture_output=True, text=True, check=True)
-    proc = subprocess.run([quarto, "render", str(project_dir)], capture_output=True, text=True)
+    label = renderer_label(QUARTO)
+    proc = subprocess.run([shutil.which("quarto"), "render", str(project_dir)], capture_output=True,
+                          text=True)
     if proc.returncode != 0:
         raise UserError(f"quarto render feilet:\n{_tail(proc.stderr)}")
     book = (project_dir / config.output_dir).resolve()
@@ -213,7 +246,7 @@ def _render_with_quarto(project_dir: Path, out_dir: Path, config: BookConfig) ->
     pdfs = sorted(out_dir.glob("*.pdf"))
     return RenderResult(
         renderer=QUARTO,
-        renderer_label=f"Quarto {version.stdout.strip()}",
+        renderer_label=label,
         html_index=out_dir / "index.html",
         pdf=pdfs[0] if pdfs else None,
         out_dir=out_dir,
@@ -267,10 +300,25 @@ def _with_title(meta: dict, body: str) -> str:
     return body
 
 
-def _qmd_markdown(text: str, where: str, warn: _Warnings) -> str:
+def _meta_value(metadata: dict, key: str, where: str) -> str:
+    """Quarto's ``{{< meta key >}}``: a (dotted) key of the book's metadata, as text."""
+    value = metadata
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise UserError(f"{where}: {{{{< meta {key} >}}}} finnes ikke i _quarto.yml")
+        value = value[part]
+    if isinstance(value, (dict, list)):
+        raise UserError(f"{where}: {{{{< meta {key} >}}}} er ikke en tekst")
+    return str(value)
+
+
+def _qmd_markdown(text: str, where: str, warn: _Warnings, metadata: dict | None = None) -> str:
     meta, body = _split_front_matter(text, where, warn)
 
     def drop_shortcode(match: re.Match) -> str:
+        words = match.group(1).split()
+        if len(words) == 2 and words[0] == "meta":
+            return _meta_value({**(metadata or {}), **meta}, words[1], where)
         warn(f"{where}: kortkoden {{{{< {match.group(1)} >}}}} støttes ikke i forhåndsvisningen; utelatt")
         return ""
 
@@ -448,12 +496,12 @@ def _notebook_markdown(path: Path, ctx: _NotebookContext) -> str:
 
 
 def _chapter_markdown(project_dir: Path, chapter: str, fmt: str, out_dir: Path, warn: _Warnings,
-                      execute: dict | None = None) -> str:
+                      execute: dict | None = None, metadata: dict | None = None) -> str:
     path = project_dir / chapter
     if path.suffix == ".ipynb":
         return _notebook_markdown(path, _NotebookContext(chapter, fmt, out_dir, warn, dict(execute or {})))
     if path.suffix in (".qmd", ".md"):
-        return _qmd_markdown(path.read_text(encoding="utf-8"), chapter, warn)
+        return _qmd_markdown(path.read_text(encoding="utf-8"), chapter, warn, metadata)
     raise UserError(f"{chapter}: forhåndsvisningen kan bare lese .qmd, .md og .ipynb")
 
 
@@ -466,7 +514,8 @@ def _book_markdown(project_dir: Path, config: BookConfig, fmt: str, out_dir: Pat
                 f'file="{chapter}"}}\n:::')
 
     def chapter_parts(kind: str, chapter: str) -> list[str]:
-        markdown = _chapter_markdown(project_dir, chapter, fmt, out_dir, warn, config.execute)
+        markdown = _chapter_markdown(project_dir, chapter, fmt, out_dir, warn, config.execute,
+                                     config.metadata)
         if kind != "front" and not _H1.search(markdown):
             warn(f"{chapter}: mangler overskrift på nivå 1 (# Tittel) og får ikke kapittelnummer")
         return [marker(kind, chapter), markdown]
@@ -574,10 +623,7 @@ def _pdf_name(title: str) -> str:
 
 def _render_preview(project_dir: Path, out_dir: Path, config: BookConfig) -> RenderResult:
     warn = _Warnings()
-    why = "Quarto ikke installert" if shutil.which("quarto") is None else "Quarto ikke brukt"
-    versions = f"pandoc {pypandoc.get_pandoc_version()} og typst {typst.__version__}"
-    label = f"forhåndsvisning med {versions} ({why})"
-    note = f"Laget med forhåndsvisningen ({versions}); produksjonsversjonen lages med Quarto."
+    label = renderer_label(PREVIEW)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     with tempfile.TemporaryDirectory(prefix="indikatorer-render-") as tmp:
@@ -587,7 +633,6 @@ def _render_preview(project_dir: Path, out_dir: Path, config: BookConfig) -> Ren
             "author": config.authors,
             "lang": config.lang,
             "toc-title": config.language["toc-title-document"],
-            "renderer-note": note,
             "renderer-label": label,
             "link-citations": True,
             **config.language,

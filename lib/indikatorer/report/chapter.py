@@ -47,7 +47,7 @@ from indikatorer.core.errors import UserError
 from indikatorer.data.observations import COUNT_MATCH, indicator_group_sizes
 
 BREAKDOWNS = ("sex", "botid", "region", "reason")
-OFFLINE_REGION = "0"  # hele landet: the only region in the offline snapshot
+NATIONAL = "0"  # hele landet; F03 is a county, K0301 a municipality (data/published/geographies.csv)
 DEFAULT_WINDOW = 10
 
 # breakdown → tidy column shown, Norwegian word, and the suffix of its figure label
@@ -66,7 +66,10 @@ TWO_PART_REGIONS = ("landgruppe1", "landgruppe2", "landgruppe1_uten_eu_ost")
 TWO_PART_SPLITS = {"landgruppe1_uten_eu_ost": ("eu_ost",)}
 
 # Distance between observations, so that a line never bridges a missing observation.
-FREQUENCY_STEP = {"yearly": 1, "every_second_year": 2, "election_years": 4}
+FREQUENCY_STEP = {"yearly": 1, "every_second_year": 2, "election_years": 4, "rolling_three_year": 1}
+# Periods that overlap: trends are fitted on every `step`-th period only (counted back from the
+# newest), so that no year counts twice (three-year periods: every third).
+TREND_STEP = {"rolling_three_year": 3}
 MIN_LINE_YEARS = 3    # fewer years with numbers (or a panel with one): bars for the newest year
 MAX_LINE_FACETS = 9   # more panels than this: a bar chart of the newest year instead
 THIN_YEARS = 5        # fewer years with numbers in the chapter: say so
@@ -89,29 +92,36 @@ TOTAL_STANDS_FOR = {"alle_barn": "barn_med_innvandrerbakgrunn",
 @dataclass(frozen=True)
 class ChapterParams:
     """A notebook's edition parameters, checked: reference years ``first_year``–``year``, the
-    breakdowns to show, the region ("0" = hele landet) and the trend window in years."""
+    breakdowns to show, the geography ("0" = hele landet, ``F03`` a county, ``K0301`` a
+    municipality) and the trend window in years."""
 
     year: int
     first_year: int
     breakdowns: tuple[str, ...] = BREAKDOWNS
-    region: str = OFFLINE_REGION
+    geography: str = NATIONAL
     window: int = DEFAULT_WINDOW
 
     @property
     def years(self) -> tuple[int, int]:
         return self.first_year, self.year
 
+    @property
+    def regional(self) -> bool:
+        """A county or municipality edition (not the whole country)."""
+        return self.geography != NATIONAL
+
 
 def chapter_params(year: int, first_year: int, breakdowns: Iterable[str] = BREAKDOWNS,
-                   region: str = OFFLINE_REGION, window: int = DEFAULT_WINDOW) -> ChapterParams:
+                   geography: str = NATIONAL, window: int = DEFAULT_WINDOW) -> ChapterParams:
     """Check the parameters cell's values (the derived-values cell of every notebook calls this).
 
-    Raises UserError for a region other than "0" (counties and municipalities are not in the
-    offline snapshot), first_year after year, an unknown breakdown or a window under 2 years.
+    Raises UserError for a geography that is not in data/published/geographies.csv,
+    first_year after year, an unknown breakdown or a window under 2 years.
     """
-    if str(region) != OFFLINE_REGION:
-        raise UserError(f"region {region!r} is not in the data snapshot: only region "
-                        f"'{OFFLINE_REGION}' (hele landet) is available offline")
+    geography = str(geography)
+    if geography != NATIONAL and geography not in _geographies().index:
+        raise UserError(f"geography {geography!r} is not in the data snapshot "
+                        "(data/published/geographies.csv lists the codes)")
     if int(first_year) > int(year):
         raise UserError(f"first_year {first_year} is after year {year}")
     breakdowns = tuple(breakdowns)
@@ -122,7 +132,28 @@ def chapter_params(year: int, first_year: int, breakdowns: Iterable[str] = BREAK
     if int(window) < 2:
         raise UserError(f"window must be at least 2 years, got {window}")
     return ChapterParams(year=int(year), first_year=int(first_year), breakdowns=breakdowns,
-                         region=OFFLINE_REGION, window=int(window))
+                         geography=geography, window=int(window))
+
+
+@functools.lru_cache(maxsize=1)
+def _geographies() -> pd.DataFrame:
+    from indikatorer.data.published import load_geographies
+
+    return load_geographies().set_index("code")
+
+
+def geography_label(code: str) -> str:
+    """«Oslo», «Hele landet»: the name of a geography code."""
+    return "Hele landet" if code == NATIONAL else str(_geographies().loc[code, "label"])
+
+
+def same_area(code: str) -> tuple[str, ...]:
+    """The code and the codes of the same area on another level (Oslo: F03 and K0301), the
+    code itself first."""
+    if code == NATIONAL:
+        return (NATIONAL,)
+    other = _geographies().loc[code, "same_area"]
+    return (code, other) if other else (code,)
 
 
 # --------------------------------------------------------------------------- data selection
@@ -130,13 +161,26 @@ def chapter_params(year: int, first_year: int, breakdowns: Iterable[str] = BREAK
 
 def edition_observations(params: ChapterParams, observations: pd.DataFrame | None = None
                          ) -> pd.DataFrame:
-    """The tidy observations of the edition's years (``first_year``–``year``)."""
+    """The tidy observations of the edition's years (``first_year``–``year``) and geography.
+
+    A regional edition takes the rows of its code and of the same area on another level (Oslo:
+    F03 and K0301); where both have a row for the same key, the edition's own code is kept."""
     if observations is None:
         from indikatorer.data.observations import load_observations
 
         observations = load_observations(year_max=params.year)
     years = observations["year"]
-    return observations[(years >= params.first_year) & (years <= params.year)]
+    rows = observations[(years >= params.first_year) & (years <= params.year)]
+    codes = same_area(params.geography)
+    rows = rows[rows["geography"].isin(codes)]
+    if len(codes) > 1:
+        from indikatorer.data.observations import KEY_COLUMNS
+
+        key = [c for c in KEY_COLUMNS if c != "geography"]
+        rows = (rows.assign(_own=rows["geography"] != params.geography)
+                .sort_values("_own", kind="stable").drop_duplicates(key).drop(columns="_own")
+                .sort_index())
+    return rows
 
 
 def _is_reason(other_dim: pd.Series) -> pd.Series:
@@ -308,6 +352,17 @@ def _decimals_by_year(series: pd.DataFrame, group: str) -> dict[int, int]:
     return {int(y): int(d) for y, d in zip(rows["year"], rows["decimals"])}
 
 
+def trend_points(indicator: Any, values: pd.Series) -> pd.Series:
+    """The observations a trend is fitted on (``values`` indexed by year): all of them, or for
+    overlapping periods (``TREND_STEP``) every n-th counted back from the newest, so that the
+    periods used do not share a year."""
+    step = TREND_STEP.get(indicator.frequency)
+    if not step or values.empty:
+        return values
+    newest = int(max(values.index))
+    return values[[(newest - int(y)) % step == 0 for y in values.index]]
+
+
 def _step(indicator: Any, years: Sequence[int]) -> int:
     """Expected distance between observations (a survey: the smallest distance seen)."""
     if indicator.frequency in FREQUENCY_STEP:
@@ -422,7 +477,7 @@ def source_rows(indicator: Any, rows: pd.DataFrame, observations: pd.DataFrame) 
     reference group, for the same years and breakdowns)."""
     if not indicator.derived:
         return _sources(rows)
-    match = ["year", "sex", "age", "region", "botid", "other_dim", "other_value"]
+    match = ["year", "sex", "age", "geography", "region", "botid", "other_dim", "other_value"]
     base = observations[observations["indicator"] == indicator.derived["from"]]
     base = base[base["group"].isin(set(rows["group"]) | {indicator.reference_group})]
     return _sources(base.merge(rows[match].drop_duplicates(), on=match))
@@ -562,7 +617,8 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
                                                            decimals=(shown[previous], shown[latest]), **few))
 
     break_years = [b.year for b in breaks]
-    trend = trends.fit_trend(values.index, values.to_numpy(), breaks=break_years, window=params.window)
+    fit = trend_points(indicator, values)
+    trend = trends.fit_trend(fit.index, fit.to_numpy(), breaks=break_years, window=params.window)
     one_year = len(values) == 1  # no development to tell; the caution below says so
     gap_result, verdict = None, None
     if indicator.derived:  # the values are gaps already
@@ -574,7 +630,8 @@ def findings(indicator: Any, series: pd.DataFrame, params: ChapterParams,
     elif not one_year:
         sentences.append(text.trend_sentence(trend, indicator_name=name, group_label=who, unit=unit))
     if not gaps.empty:
-        gap_result = trends.gap_trend(gaps.index, gaps["group"], gaps["reference"],
+        gaps_fit = gaps.loc[trend_points(indicator, gaps["gap"]).index]
+        gap_result = trends.gap_trend(gaps_fit.index, gaps_fit["group"], gaps_fit["reference"],
                                       breaks=break_years, window=params.window)
         verdict = trends.describe_gap(gap_result, indicator.direction)
         if len(gaps) > 1:
@@ -760,8 +817,7 @@ def _what_refresh_fills(indicator: Any) -> str:
     if tables:
         word = "tabell" if len(tables) == 1 else "tabellene"
         return f"tallene fra statistikkbankens {word} {text.and_join(tables)}"
-    return ("tallene når en statistikkbanktabell for indikatoren er bekreftet i katalogen "
-            "(data/catalogue.yml)")
+    return "tallene når en tabell i statistikkbanken er knyttet til indikatoren"
 
 
 def method_callout(indicator: Any, sources: pd.DataFrame, params: ChapterParams,
@@ -769,7 +825,8 @@ def method_callout(indicator: Any, sources: pd.DataFrame, params: ChapterParams,
     """The methodology note under an indicator: definition, population, source (``sources``:
     the source columns of the rows shown), breaks, caveats, the trend model, and a reference to
     the appendix entry."""
-    lines = [f'::: {{.callout-note collapse="true" title="Om tallene: {indicator.name}"}}',
+    # Not collapsible: Quarto's folded callouts carry data-bs-* toggles that axe-core flags.
+    lines = [f'::: {{.callout-note title="Om tallene: {indicator.name}"}}',
              f"**Definisjon.** {indicator.definition}", "",
              f"**Populasjon.** {indicator.population}."]
     if indicator.reference_group:
@@ -787,7 +844,13 @@ def method_callout(indicator: Any, sources: pd.DataFrame, params: ChapterParams,
         lines += ["", "**Utvalgsundersøkelse.** Tallene har utvalgsusikkerhet."]
     if trend is not None and trend.fitted:
         lines += ["", f"**Trend.** {trend.method}. Beregnet for årene "
-                      f"{fmt.year_range(*trend.years_used)} (vindu på inntil {params.window} år)."]
+                      f"{fmt.year_range(*trend.years_used)} (vindu på inntil {params.window} år)."
+                      + (f" Periodene overlapper, så trenden bygger bare på hver "
+                         f"{TREND_STEP[indicator.frequency]}. periode, regnet bakover fra den nyeste, "
+                         "slik at ingen år telles to ganger." if indicator.frequency in TREND_STEP else "")]
+    if not indicator.derived and "source_kind" in sources.columns and (sources["source_kind"] == "derived").any():
+        lines += ["", "**Avledede tall.** Tallene for hele landet er summert av oss over fylkene eller "
+                      "kommunene; kilden publiserer dem ikke. Metoden står i vedlegget «Slik er tallene laget»."]
     lines += ["", f"Mer om indikatoren i @{section_id(indicator.id)}.", ":::"]
     return "\n".join(lines)
 
@@ -820,6 +883,11 @@ def present_indicator(indicator_id: str, params: ChapterParams, *,
             f"{indicator.status_note}\n:::")
 
     series = select_series(rows)
+    if not series["value"].notna().any() and params.regional:
+        _md(f"Datagrunnlaget har ingen tall for {subject(indicator)} i "
+            f"{geography_label(params.geography)} i {fmt.year_range(*params.years)}; "
+            "indikatorene uten tall for området er listet i sammendraget.")
+        return
     if not series["value"].notna().any():
         _md(text.no_data_note(indicator.name, _what_refresh_fills(indicator), years=params.years))
         _md(method_callout(indicator, sources_of(rows), params))
@@ -1076,6 +1144,10 @@ def summary_table(params: ChapterParams, *, observations: pd.DataFrame | None = 
         headers["value"] = figures.split_label(groups[0])[0]
     headline_ids = set(frame["indicator"])
     sources = source_rows_for_indicators(catalogue, edition, headline_ids)
+    if sources.empty:  # a county or municipality without any headline indicator
+        _md(f"Datagrunnlaget har ingen tall for hovedindikatorene i "
+            f"{geography_label(params.geography)} i {fmt.year_range(*params.years)}.")
+        return
     caption = (f"Hovedindikatorene i {params.year}-utgaven: siste år med tall for gruppen og "
                "sammenligningsgruppen, forskjellen mellom dem (prosentpoeng for andeler) og "
                f"utviklingen i forskjellen over inntil {params.window} år.")
@@ -1105,6 +1177,13 @@ def source_rows_for_indicators(catalogue: Any, edition: pd.DataFrame, ids: Itera
 def _newest(series: pd.DataFrame, group: str) -> tuple[int, float] | None:
     values = _values_by_year(series, group).dropna()
     return (int(values.index.max()), float(values.iloc[-1])) if not values.empty else None
+
+
+def _no_data(params: ChapterParams, markdown: str) -> None:
+    """A no-data note, except in a county or municipality edition, whose summary lists once what
+    the area has no numbers for (:func:`geography_coverage`)."""
+    if not params.regional:
+        _md(markdown)
 
 
 @_one_write
@@ -1145,7 +1224,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
     if sentences:
         _md(" ".join(sentences))
     else:
-        _md(text.no_data_note("befolkningen etter innvandringskategori",
+        _no_data(params, text.no_data_note("befolkningen etter innvandringskategori",
                                  _what_refresh_fills(catalogue.get("befolkning_antall")),
                                  years=params.years))
 
@@ -1160,7 +1239,7 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
                            _slug(region_indicator.id), "innvandrere", sources_of_for(region_indicator),
                            rows_of("befolkning_antall"))
     else:
-        _md("Datagrunnlaget har ingen tall for befolkningen etter landbakgrunn i "
+        _no_data(params, "Datagrunnlaget har ingen tall for befolkningen etter landbakgrunn i "
                f"{fmt.year_range(*params.years)}.")
 
     refugee_indicator = catalogue.get("flyktningbakgrunn_antall")
@@ -1170,8 +1249,22 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
                         _step(refugee_indicator, refugees["year"]), out_dir, _slug(refugee_indicator.id),
                         found, sources_of_for(refugee_indicator))
     else:
-        _md(text.no_data_note(refugee_indicator.name, _what_refresh_fills(refugee_indicator),
+        _no_data(params, text.no_data_note(refugee_indicator.name, _what_refresh_fills(refugee_indicator),
                                  years=params.years))
+
+    stock_indicator = next((i for i in catalogue.indicators if i.id == "innvandrere_grunn_antall"), None)
+    by_stock_reason = select_series(rows_of("innvandrere_grunn_antall"), by="reason")
+    if stock_indicator is None:
+        pass  # a catalogue without immigrants by reason (a test's, or an older one)
+    elif by_stock_reason["value"].notna().any():
+        _md(f"{stock_indicator.name} i {geography_label(params.geography).replace('Hele landet', 'Norge')} "
+            f"({stock_indicator.population.lower()}):")
+        _present_breakdown(stock_indicator, by_stock_reason, "reason", 1, out_dir,
+                           _slug(stock_indicator.id), "innvandrere", sources_of_for(stock_indicator),
+                           rows_of(stock_indicator.id))
+    else:
+        _no_data(params, text.no_data_note(stock_indicator.name.lower(), _what_refresh_fills(stock_indicator),
+                              years=params.years))
 
     reason_indicator = catalogue.get("innvandringer_grunn_antall")
     by_reason = select_series(rows_of(reason_indicator.id), by="reason")
@@ -1180,8 +1273,33 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
                            _slug(reason_indicator.id), "innvandrere", sources_of_for(reason_indicator),
                            rows_of(reason_indicator.id))
     else:
-        _md(text.no_data_note("innvandringer etter innvandringsgrunn",
+        _no_data(params, text.no_data_note("innvandringer etter innvandringsgrunn",
                                  _what_refresh_fills(reason_indicator), years=params.years))
+
+
+@_one_write
+def geography_coverage(params: ChapterParams, *, observations: pd.DataFrame | None = None,
+                       catalogue: Any = None) -> None:
+    """In a county or municipality edition: once, which indicators have numbers for the area in
+    the edition's years and which have none (the chapters then say only that and point here).
+    Prints nothing for the whole country."""
+    if not params.regional:
+        return
+    catalogue = _catalogue(catalogue)
+    edition = edition_observations(params, observations)
+    with_numbers = set(edition.loc[edition["value"].notna(), "indicator"])
+    have = [i.name for i in catalogue.indicators if i.id in with_numbers]
+    lack = [i.name for i in catalogue.indicators if i.id not in with_numbers]
+    place = geography_label(params.geography)
+    codes = text.and_join(list(same_area(params.geography)))
+    lines = [f"Denne utgaven gjelder {place} (områdekode {codes}). Datagrunnlaget har tall for "
+             f"{place} i {fmt.year_range(*params.years)} for {len(have)} av "
+             f"{len(catalogue.indicators)} indikatorer:", ""]
+    lines += [f"- {name}" for name in have] or ["- ingen"]
+    lines += ["", f"Disse {len(lack)} indikatorene har ingen tall for {place} i datagrunnlaget; "
+                  "kapitlene nevner dem bare med én setning:", ""]
+    lines += [f"- {name}" for name in lack]
+    _md("\n".join(lines))
 
 
 # --------------------------------------------------------------------------- appendix: indicators
@@ -1190,16 +1308,16 @@ def population_context(params: ChapterParams, *, observations: pd.DataFrame | No
 DIRECTION_WORDS = {"higher_better": "Høyere verdi er bedre", "lower_better": "Lavere verdi er bedre",
                    "neutral": "Ingen retning er bedre enn en annen"}
 FREQUENCY_WORDS = {"yearly": "Årlig", "every_second_year": "Annethvert år",
+                   "rolling_three_year": "Årlig, for overlappende treårsperioder",
                    "election_years": "Valgår", "survey": "Utvalgsundersøkelse, med ujevne mellomrom"}
 
 
 def _api_source_text(source: dict) -> str:
     table = source.get("table")
-    confirmed = source.get("confirmed", True)
-    if not table:
-        return "Statistikkbanken: tabell ikke funnet ennå"
+    if source.get("status") == "none" or not table:
+        return "Statistikkbanken: ingen tabell med indikatoren"
     text_ = f"Statistikkbanken, tabell [{table}]({figures.STATBANK_URL.format(table=table)})"
-    return text_ + ("" if confirmed else " (ikke bekreftet)")
+    return text_ + ("" if source.get("status") == "confirmed" else " (spørringen ikke bekreftet)")
 
 
 def _published_pages_text(rows: pd.DataFrame) -> list[str]:
@@ -1217,7 +1335,6 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, edition: pd.DataFrame,
     in this edition, breaks, caveats and status."""
     lines = [f"### {indicator.name} {{#{section_id(indicator.id)}}}", "",
              f"**Definisjon.** {indicator.definition}", "",
-             f"- **Id:** `{indicator.id}`",
              f"- **Enhet:** {indicator.unit}; **populasjon:** {indicator.population}",
              f"- **Retning:** {DIRECTION_WORDS[indicator.direction]}",
              f"- **Sammenlignes med:** "
@@ -1227,9 +1344,8 @@ def indicator_entry(indicator: Any, rows: pd.DataFrame, edition: pd.DataFrame,
     if indicator.derived:
         lines.append(f"- **Beregnet fra:** «{indicator.derived['from']}», gruppens verdi minus "
                      "sammenligningsgruppens (prosentpoeng)")
-    for source in indicator.api_sources + indicator.unconfirmed_api_sources:
-        if source in indicator.api_sources or not source.get("table"):
-            lines.append(f"- **Kilde (direkte fra SSB):** {_api_source_text(source)}")
+    for source in indicator.statbank_sources:
+        lines.append(f"- **Kilde (direkte fra SSB):** {_api_source_text(source)}")
     pages = _published_pages_text(source_rows(indicator, rows, edition)) if not rows.empty else []
     if pages:
         lines.append("- **Publiserte tall brukt i denne utgaven:** " + "; ".join(pages))
@@ -1280,6 +1396,7 @@ def figure_records(chapter_dir: str | Path = ".") -> list[dict]:
             record = json.loads(path.read_text(encoding="utf-8"))
             if record.get("kind") in ("figure", "table"):
                 record["_dir"] = os.path.relpath(folder, chapter_dir).replace(os.sep, "/")
+                record["_web"] = os.path.relpath(folder, chapter_dir.parent).replace(os.sep, "/")
                 records.append(record)
     return records
 
@@ -1347,12 +1464,13 @@ def figures_appendix(chapter_dir: str | Path = ".") -> None:
                              key=lambda r: (place.get(_reference(r)[1:], len(place)), r["label"])):
             indicators = ", ".join(f"`{i}`" for i in record.get("indicators", []))
             source = figures.source_line(record["sources"]).removeprefix("Kilde: ")
-            # A link on the web; in the PDF the file's name (a relative link would lead nowhere).
+            # A link on the web; in the PDF where the file lives in the web edition (a relative
+            # link would lead nowhere; the colophon gives the edition's address).
             data = (f"[[{record['csv']}]({record['_dir']}/{record['csv']})]{figures.WEB_ONLY}"
-                    f"[{record['csv']}]{figures.PRINT_ONLY}")
+                    f"[`{record['_web']}/{record['csv']}`]{figures.PRINT_ONLY}")
             cells = [_reference(record), indicators, source, data]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        _md("\n".join(lines))
+        _md(figures.scroll_block("\n".join(lines), f"Figurer og tabeller i {_chapter_title(nb, notebook)}"))
 
     used_by: dict[tuple, tuple[dict, list[str]]] = {}
     files: dict[tuple[str, str], set[str]] = {}
@@ -1371,7 +1489,7 @@ def figures_appendix(chapter_dir: str | Path = ".") -> None:
     for _, (source, refs) in sorted(used_by.items(), key=lambda item: (item[1][0]["retrieved"], item[0])):
         cells = [figures.source_line([source]).removeprefix("Kilde: "), ", ".join(refs)]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    _md("\n".join(lines))
+    _md("\n".join(lines[:4]) + "\n" + figures.scroll_block("\n".join(lines[4:]), "Kildene"))
     lines = ["## Datagrunnlaget", "",
              "Alle figurene og tabellene bygger på disse filene i datagrunnlaget. Sjekksummen "
              "(sha256) kontrolleres hver gang en fil leses (`indikatorer data verify`).", "",
@@ -1380,4 +1498,4 @@ def figures_appendix(chapter_dir: str | Path = ".") -> None:
         span = sorted(dates)
         when = span[0] if len(span) == 1 else f"{span[0]} – {span[-1]}"
         lines.append(f"| `{path}` | `{digest}` | {when} |")
-    _md("\n".join(lines))
+    _md("\n".join(lines[:4]) + "\n" + figures.scroll_block("\n".join(lines[4:]), "Filene i datagrunnlaget"))

@@ -64,8 +64,8 @@ WEIGHT_INDICATOR = "sysselsatte_antall"
 WEIGHT_COLUMN = "bosatte_beregnet"
 
 # Colours of the two parts (neither is a group colour, so they are never read as one).
-WITHIN_COLOUR = figures.OKABE_ITO["bluish_green"]
-COMPOSITION_COLOUR = figures.OTHER_PALETTE[7]  # Tol muted "wine"
+WITHIN_COLOUR = figures.PALETTE["green"]
+COMPOSITION_COLOUR = figures.PALETTE["rose"]
 # Relative tolerance when checking that the regions add up to all immigrants.
 PARTITION_TOLERANCE = 0.005
 
@@ -80,10 +80,12 @@ BOTID_TICKS = {"0-3": "Under 4", "4-6": "4–6", "7+": "7 og mer", "0": "Under 1
 
 
 def edition_rows(params: chapter.ChapterParams) -> pd.DataFrame:
-    """The observations up to the edition's year (rates and the employed persons behind them)."""
+    """The observations up to the edition's year and of its geography (rates and the employed
+    persons behind them)."""
     from indikatorer.data.observations import load_observations
 
-    return load_observations(year_max=params.year)
+    rows = load_observations(year_max=params.year)
+    return rows[rows["geography"].isin(chapter.same_area(params.geography))]
 
 
 def _base(obs: pd.DataFrame, indicator: str) -> pd.DataFrame:
@@ -465,9 +467,9 @@ def _no_composition(choice: Choice) -> str:
 
 
 def _refresh_text() -> str:
-    return ("En oppdatering fra SSBs statistikkbank (`indikatorer data fetch`) vil fylle inn "
-            "nyere år når tabellen over sysselsatte innvandrere etter verdensregion, med både antall "
-            "og andel, er bekreftet i indikatorkatalogen (data/catalogue.yml).")
+    return ("Nyere år kommer med når tallene hentes direkte fra SSBs statistikkbank, fra en tabell "
+            "over sysselsatte innvandrere etter verdensregion med både antall og andel "
+            "(vedlegget Slik er tallene laget forklarer hvordan tallene hentes).")
 
 
 @chapter._one_write
@@ -597,9 +599,8 @@ def _botid_text(code: str) -> str:
 
 
 def _year_colours(years: Sequence[int]) -> dict[int, str]:
-    palette = (figures.OTHER_PALETTE[0], figures.OTHER_PALETTE[6], figures.OTHER_PALETTE[3],
-               figures.OTHER_PALETTE[4], figures.OTHER_PALETTE[1], figures.OTHER_PALETTE[8])
-    return {y: palette[i % len(palette)] for i, y in enumerate(sorted(set(years)))}
+    ordered = sorted(set(years))
+    return dict(zip(ordered, figures.ordered_colours(len(ordered))))  # years are ordered
 
 
 def botid_figure_data(panels: Sequence[Panel], profiles: pd.DataFrame, reference_group: str
@@ -754,10 +755,17 @@ def botid_tables(panels: Sequence[Panel], profiles: pd.DataFrame, reference_grou
         wide["_order"] = wide["panel"].map({k: i for i, k in enumerate(keys)})
         wide = wide.sort_values(["_order", "year"]).reset_index(drop=True)
         table = pd.DataFrame({"gruppe": wide["panel"].map(titles), "year": wide["year"]})
+        # Each number with the decimals SSB printed it with ("35" stays 35, not 35,0).
+        printed = rows.pivot(index=["panel", "year"], columns="botid", values="decimals") \
+            .reindex(columns=list(codes)).reindex(pd.MultiIndex.from_frame(wide[["panel", "year"]])) \
+            if "decimals" in rows.columns else None
+        formats = {"reference_value": "prosent"}
         for code in codes:
             table[_botid_column(code)] = wide[code].astype(float)
+            decimals = None if printed is None else \
+                [None if fmt.is_missing(d) else int(d) for d in printed[code]]
+            formats[_botid_column(code)] = "prosent" if decimals is None else ("prosent", decimals)
         table["reference_value"] = wide["reference_value"].astype(float)
-        formats = {_botid_column(c): "prosent" for c in codes} | {"reference_value": "prosent"}
         headers = {"gruppe": "Landbakgrunn og alder", "year": "År",
                    **{_botid_column(c): _botid_header(c) for c in codes}, "reference_value": ref_name}
         caption = ("Andel sysselsatte blant innvandrere etter botid, alle år med tall i "
@@ -785,9 +793,7 @@ def present_botid_profile(params: chapter.ChapterParams, *, observations: pd.Dat
 
         catalogue = load_catalogue()
     if observations is None:
-        from indikatorer.data.observations import load_observations
-
-        observations = load_observations(year_max=params.year)
+        observations = edition_rows(params)
     indicator = catalogue.get(INDICATOR)
     reference = indicator.reference_group
     panels, profiles = botid_profiles(observations, reference, _break_years(catalogue), params.year)

@@ -27,6 +27,7 @@ import os
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,37 +46,55 @@ DPI = 150
 FIGSIZE = (7.0, 4.2)
 FONT = "DejaVu Sans"  # ships with matplotlib: the same glyphs, hence the same PNG bytes, everywhere
 
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with all common colour-vision
-# deficiencies.
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
+# The book's one palette. Ten colours, every pair at least ΔE00 10 apart (CIEDE2000) for normal
+# colour vision and for simulated deuteranopia and protanopia (tests/test_palette.py checks it):
+# Okabe & Ito's blue, orange, vermillion and sky blue, Paul Tol's rose and indigo, a dark green,
+# and three neutrals whose lightness differs enough to be told apart.
+PALETTE = {
     "blue": "#0072B2",
+    "orange": "#E69F00",
     "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
+    "rose": "#CC6677",
+    "indigo": "#332288",
+    "sky_blue": "#56B4E9",
+    "green": "#006633",
+    "black": "#000000",
+    "dark_grey": "#555555",
+    "grey": "#999999",
 }
-NEUTRALS = {"black": "#000000", "dark_grey": "#555555", "grey": "#8C8C8C"}
+NEUTRALS = {name: PALETTE[name] for name in ("black", "dark_grey", "grey")}
 
 GROUP_COLOURS = {
-    "innvandrere": OKABE_ITO["blue"],
-    "norskfodte": OKABE_ITO["orange"],
-    "innvandrerbakgrunn": OKABE_ITO["reddish_purple"],
-    "flyktningbakgrunn": OKABE_ITO["vermillion"],
+    "innvandrere": PALETTE["blue"],
+    "norskfodte": PALETTE["orange"],
+    "innvandrerbakgrunn": PALETTE["rose"],
+    "flyktningbakgrunn": PALETTE["vermillion"],
     # reference groups: neutral, so the eye goes to the immigrant groups
     "befolkningen_ellers": NEUTRALS["grey"],
     "befolkningen_uten_innvandrere": NEUTRALS["dark_grey"],
     "hele_befolkningen": NEUTRALS["black"],
 }
 TOTAL_COLOUR = NEUTRALS["black"]  # the code "alle" (all regions / both sexes / all botid)
+# Markers: a second cue beside colour for the groups (WCAG 1.4.1: not by colour alone).
+GROUP_MARKERS = {
+    "innvandrere": "o", "norskfodte": "s", "innvandrerbakgrunn": "D", "flyktningbakgrunn": "^",
+    "befolkningen_ellers": "v", "befolkningen_uten_innvandrere": "P", "hele_befolkningen": "X",
+}
+OTHER_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "h")
 
-# Paul Tol's "muted" qualitative palette (colour-blind safe), for codes without a fixed colour.
-OTHER_PALETTE = (
-    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
-    "#DDCC77", "#CC6677", "#882255", "#AA4499",
-)
+# Colours for codes without a fixed colour (regions, sex, categories of a distribution), in
+# order; a chart gives each of its codes a different one (see :func:`chart_colours`).
+OTHER_PALETTE = tuple(PALETTE[name] for name in (
+    "indigo", "sky_blue", "green", "rose", "vermillion", "orange", "blue", "grey", "dark_grey"))
+
+# Ordered categories (botid, age, years) get colours along one ordered colour map, from dark to
+# light, so their order can be read off the colours too; at most MAX_ORDERED of them keep
+# every pair ΔE00 ≥ 10 apart in the three visions, also from black and the dark grey (not
+# from the mid grey, which meets viridis' greens under deuteranopia).
+ORDERED_COLOURMAP = "viridis"
+ORDERED_RANGE = (0.0, 0.9)  # viridis' last tenth is a yellow too pale on white
+MAX_ORDERED = 6
+ORDINAL_KINDS = ("botid", "ages")
 
 # Which codes.yml list labels a tidy column.
 KIND_OF_COLUMN = {"group": "groups", "region": "regions", "botid": "botid", "sex": "sex"}
@@ -168,19 +187,80 @@ def ordered_codes(codes: Iterable[str], kind: str | None) -> list[str]:
     return [c for c in order if c in unique] + [c for c in unique if c not in order]
 
 
+def _palette_start(code: str, kind: str | None) -> int:
+    """Where a code without a fixed colour starts looking in :data:`OTHER_PALETTE`: its place
+    in ``data/codes.yml`` (or, for codes not listed, a hash of the code), so the same code
+    tends to get the same colour in every figure."""
+    for k in [kind] if kind else list(KIND_OF_COLUMN.values()):
+        listed = list(labels(k))
+        if code in listed:
+            return listed.index(code)
+    return int.from_bytes(hashlib.sha256(code.encode("utf-8")).digest()[:4], "big")
+
+
 def colour_for(code: str, kind: str | None = None) -> str:
-    """The fixed colour of a code: a group colour, black for ``alle``, else a palette colour keyed
-    by the code's position in ``data/codes.yml`` (or, for codes not listed, by a hash of the code)."""
+    """The colour of a code drawn on its own: a group colour, black for ``alle``, else the
+    palette colour of its place in ``data/codes.yml`` (see :func:`chart_colours` for a chart
+    with several codes, which never repeats a colour)."""
     if code in GROUP_COLOURS:
         return GROUP_COLOURS[code]
     if code == "alle":
         return TOTAL_COLOUR
-    for k in [kind] if kind else list(KIND_OF_COLUMN.values()):
-        listed = list(labels(k))
-        if code in listed:
-            return OTHER_PALETTE[listed.index(code) % len(OTHER_PALETTE)]
-    digest = hashlib.sha256(code.encode("utf-8")).digest()
-    return OTHER_PALETTE[int.from_bytes(digest[:4], "big") % len(OTHER_PALETTE)]
+    return OTHER_PALETTE[_palette_start(code, kind) % len(OTHER_PALETTE)]
+
+
+def ordered_colours(n: int) -> list[str]:
+    """``n`` colours for ordered categories, darkest first (see :data:`ORDERED_COLOURMAP`)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    if not 1 <= n <= MAX_ORDERED:
+        raise ValueError(f"{n} ordered categories in one chart: at most {MAX_ORDERED} can be told "
+                         "apart by colour; split the chart")
+    low, high = ORDERED_RANGE
+    cmap = colormaps[ORDERED_COLOURMAP]
+    steps = [low] if n == 1 else [low + (high - low) * i / (n - 1) for i in range(n)]
+    return [to_hex(cmap(t)).upper() for t in steps]
+
+
+def chart_colours(codes: Iterable[str], kind: str | None = None) -> dict[str, str]:
+    """``{code: colour}`` for the codes one chart draws, no colour twice.
+
+    Groups keep their fixed colour and ``alle`` is black. Ordered categories (botid, ages)
+    get :func:`ordered_colours` in display order. Other codes take the first colour not yet
+    used in the chart, looking from their own place in the palette (:func:`colour_for`).
+    More codes than colours is an error: such a chart cannot be read by colour.
+    """
+    codes = list(dict.fromkeys(codes))
+    colours: dict[str, str] = {}
+    if kind in ORDINAL_KINDS:
+        ordinal = [c for c in ordered_codes(codes, kind) if c != "alle"]
+        colours.update(zip(ordinal, ordered_colours(len(ordinal))) if ordinal else [])
+    for code in codes:
+        if code in GROUP_COLOURS:
+            colours[code] = GROUP_COLOURS[code]
+        elif code == "alle":
+            colours[code] = TOTAL_COLOUR
+    free = [c for c in OTHER_PALETTE if c not in colours.values()]
+    for code in codes:
+        if code in colours:
+            continue
+        if not free:
+            raise ValueError(f"{len(codes)} codes in one chart, more than the {len(PALETTE)} "
+                             f"colours that can be told apart: {codes}")
+        start = _palette_start(code, kind) % len(OTHER_PALETTE)
+        preferred = [OTHER_PALETTE[(start + i) % len(OTHER_PALETTE)] for i in range(len(OTHER_PALETTE))]
+        colour = next(c for c in preferred if c in free)
+        free.remove(colour)
+        colours[code] = colour
+    return {code: colours[code] for code in codes}
+
+
+def marker_for(code: str, codes: list[str]) -> str:
+    """The marker of a code in a chart: a group's own, else one by its place among ``codes``."""
+    if code in GROUP_MARKERS:
+        return GROUP_MARKERS[code]
+    return OTHER_MARKERS[codes.index(code) % len(OTHER_MARKERS)] if code in codes else "o"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,14 +308,18 @@ def _check_unique(df: pd.DataFrame, keys: list[str]) -> None:
                          f"{dupes.head(10).to_string()}")
 
 
-def _draw_lines(ax, df: pd.DataFrame, *, x: str, y: str, hue: str, breaks, step: int) -> None:
+def _draw_lines(ax, df: pd.DataFrame, *, x: str, y: str, hue: str, breaks, step: int,
+                colours: Mapping[str, str] | None = None) -> None:
+    """One line per ``hue`` code (colours: :func:`chart_colours` of the whole chart), with the
+    code's marker; a code with no number draws nothing here (see :func:`empty_codes`)."""
     _check_unique(df, [hue, x])
     kind = KIND_OF_COLUMN.get(hue)
-    for code in ordered_codes(df[hue].astype(str), kind):
+    codes = ordered_codes(df[hue].astype(str), kind)
+    colours = colours or chart_colours(codes, kind)
+    for code in codes:
         rows = df[df[hue].astype(str) == code]
-        colour = colour_for(code, kind)
         for i, (xs, ys) in enumerate(split_segments(rows[x], rows[y], breaks=breaks, step=step)):
-            ax.plot(xs, ys, color=colour, marker="o",
+            ax.plot(xs, ys, color=colours[code], marker=marker_for(code, codes),
                     label=label(code, kind) if i == 0 else "_nolegend_")
 
 
@@ -312,6 +396,120 @@ def _handles(axes) -> dict:
     return seen
 
 
+# Units counted from zero: a count axis that starts above zero makes small differences look big.
+COUNT_UNITS = ("personer", "antall")
+NO_NUMBERS_TEXT = "Ingen tall å vise"
+MAX_DESCRIBED_BARS = 6  # a bar chart's alt text names the first three and last two rows beyond this
+
+
+@dataclass
+class ChartDescription:
+    """What a chart shows, for its alt text and caption (see :func:`publish_figure`).
+
+    ``kind`` is the chart type in Norwegian; ``series`` the labels of the codes drawn with
+    numbers; ``empty`` those asked for but with no number (only missing values), ``single`` those
+    with one point only ({label: year}); ``panels`` the panel titles of small multiples;
+    ``pattern`` one sentence per drawn code on what the numbers do.
+    """
+
+    kind: str
+    unit: str
+    years: tuple[int, int] | None
+    series: list[str]
+    empty: list[str] = field(default_factory=list)
+    single: dict[str, int] = field(default_factory=dict)
+    panels: list[str] = field(default_factory=list)
+    pattern: list[str] = field(default_factory=list)
+    breaks: list[int] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """Sentences a reader must be told beside the picture: what is asked for but not drawn."""
+        out = []
+        if not self.series:
+            out.append("Figuren har ingen tall å vise, bare manglende verdier.")
+        if self.empty:
+            out.append(text.sentence(f"Ingen tall for {text.and_join([text.lower_first(e) for e in self.empty])} "
+                                     "(bare manglende verdier), så de er ikke tegnet"))
+        if self.single:
+            parts = [f"{text.lower_first(name)} ({year})" for name, year in self.single.items()]
+            out.append(text.sentence(f"Bare ett tall for {text.and_join(parts)}, vist som et enkelt punkt"))
+        return out
+
+    def alt_text(self) -> str:
+        """Chart type, unit, what is compared, period, panels, then the pattern."""
+        what = UNIT_AXIS_LABELS[self.unit].lower()
+        series = text.and_join([text.lower_first(s) for s in self.series]) if self.series else "ingen grupper"
+        period = f", {fmt.year_range(*self.years)}" if self.years else ""
+        parts = [f"{self.kind}, {what}, for {series}{period}"]
+        if self.panels:
+            parts.append(f"Ett panel for hver av {text.and_join(self.panels)}")
+        if self.breaks:
+            parts.append(f"Brudd i serien markert ved {text.and_join([str(b) for b in self.breaks])}")
+        parts += self.pattern
+        parts += self.notes()
+        return " ".join(text.sentence(p) for p in parts)
+
+
+def _value_text(value: float, decimals, unit: str) -> str:
+    default = fmt.DECIMALS.get(unit, 1)
+    return fmt.number(value, default if fmt.is_missing(decimals) else int(decimals))
+
+
+def _series_pattern(rows: pd.DataFrame, name: str, x: str, y: str, unit: str) -> str | None:
+    """``Innvandrere: fra 62,8 i 2011 til 68,2 i 2023, lavest 60,3 i 2015, høyest 69,1 i 2021``."""
+    shown = rows.dropna(subset=[y]).sort_values(x).reset_index(drop=True)
+    if shown.empty:
+        return None
+    dec = shown["decimals"] if "decimals" in shown else pd.Series([np.nan] * len(shown), index=shown.index)
+    first, last = shown.iloc[0], shown.iloc[-1]
+    if len(shown) == 1:
+        return f"{name}: {_value_text(first[y], dec.iloc[0], unit)} i {int(first[x])}"
+    words = (f"{name}: fra {_value_text(first[y], dec.iloc[0], unit)} i {int(first[x])} "
+             f"til {_value_text(last[y], dec.iloc[-1], unit)} i {int(last[x])}")
+    low, high = shown[y].idxmin(), shown[y].idxmax()
+    if len(shown) > 2 and shown.loc[low, x] not in (first[x], last[x]):
+        words += f", lavest {_value_text(shown.loc[low, y], dec.loc[low], unit)} i {int(shown.loc[low, x])}"
+    if len(shown) > 2 and shown.loc[high, x] not in (first[x], last[x]):
+        words += f", høyest {_value_text(shown.loc[high, y], dec.loc[high], unit)} i {int(shown.loc[high, x])}"
+    return words
+
+
+def _describe_lines(df: pd.DataFrame, *, x: str, y: str, hue: str, unit: str, breaks,
+                    kind: str, panels: list[str] | None = None) -> ChartDescription:
+    hue_kind = KIND_OF_COLUMN.get(hue)
+    codes = ordered_codes(df[hue].astype(str), hue_kind)
+    with_numbers = df.dropna(subset=[y])
+    years = (int(with_numbers[x].min()), int(with_numbers[x].max())) if not with_numbers.empty else None
+    series, empty, single, pattern = [], [], {}, []
+    for code in codes:
+        name = label(code, hue_kind)
+        rows = with_numbers[with_numbers[hue].astype(str) == code]
+        if rows.empty:
+            empty.append(name)
+            continue
+        series.append(name)
+        if not panels:
+            if rows[x].nunique() == 1:
+                single[name] = int(rows[x].iloc[0])
+            pattern.append(_series_pattern(rows, name, x, y, unit))
+    return ChartDescription(kind=kind, unit=unit, years=years, series=series, empty=empty,
+                            single=single, panels=panels or [], pattern=[p for p in pattern if p],
+                            breaks=sorted({_break_year(b) for b in breaks}))
+
+
+def _mark_no_numbers(ax) -> None:
+    """An axes with nothing to draw says so in the picture too."""
+    ax.text(0.5, 0.5, NO_NUMBERS_TEXT, transform=ax.transAxes, ha="center", va="center",
+            fontsize=10, color=NEUTRALS["dark_grey"])
+
+
+def _count_axis_from_zero(ax, unit: str, axis: str = "y") -> None:
+    if unit in COUNT_UNITS:
+        low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
+        if low > 0:
+            (ax.set_ylim if axis == "y" else ax.set_xlim)(0, high)
+
+
 def line_chart(df: pd.DataFrame, x: str = "year", y: str = "value", hue: str = "group", *,
                breaks=(), title: str | None = None, unit: str = "prosent",
                trend: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None, step: int = 1):
@@ -319,27 +517,54 @@ def line_chart(df: pd.DataFrame, x: str = "year", y: str = "value", hue: str = "
 
     A line never bridges a missing year (see :func:`split_segments`) nor a declared break
     (drawn as a dashed vertical marker). ``trend`` is one fitted-values frame (drawn in the colour
-    of the only group, or grey) or ``{code: frame}``.
+    of the only group, or grey) or ``{code: frame}``. A count axis (:data:`COUNT_UNITS`) starts
+    at zero. The figure carries its :class:`ChartDescription` (``fig.description``): codes with
+    no number or a single point are named there, and an axes with no number says so.
     """
     import matplotlib.pyplot as plt
 
     _check_unit(unit)
     fig, ax = plt.subplots(layout="constrained")
-    _draw_lines(ax, df, x=x, y=y, hue=hue, breaks=breaks, step=step)
+    kind = KIND_OF_COLUMN.get(hue)
+    codes = ordered_codes(df[hue].astype(str), kind)
+    colours = chart_colours(codes, kind)
+    _draw_lines(ax, df, x=x, y=y, hue=hue, breaks=breaks, step=step, colours=colours)
     if trend is not None:
-        kind = KIND_OF_COLUMN.get(hue)
         if isinstance(trend, pd.DataFrame):
-            codes = df[hue].astype(str).unique()
-            add_trend(ax, trend, colour_for(codes[0], kind) if len(codes) == 1 else NEUTRALS["dark_grey"])
+            add_trend(ax, trend, colours[codes[0]] if len(codes) == 1 else NEUTRALS["dark_grey"])
         else:
             for code, frame in sorted(trend.items()):
-                add_trend(ax, frame, colour_for(code, kind))
+                add_trend(ax, frame, colours.get(code, colour_for(code, kind)))
     _mark_breaks(ax, breaks)
     _style_year_axes(ax, unit)
+    description = _describe_lines(df, x=x, y=y, hue=hue, unit=unit, breaks=breaks, kind="Linjediagram")
+    if not description.series:
+        _mark_no_numbers(ax)
+    _count_axis_from_zero(ax, unit)
     if title:
         ax.set_title(title)
     _grow_for_legend(fig, _legend(fig, _handles([ax])))
+    fig.description = description
     return fig
+
+
+def _bar_order(data: pd.DataFrame, facets: list[str], facet: str, facet_kind: str | None,
+               hues: list[str], hue: str, y: str) -> list[str]:
+    """The rows of a bar chart: ordered categories (botid, ages) in their order; others sorted
+    by the first drawn code's value, largest first, rows without a number last; the total
+    (``alle``) stays on top."""
+    if facet_kind in ORDINAL_KINDS or not hues:
+        return facets
+    first = next((h for h in hues if data.loc[data[hue].astype(str) == h, y].notna().any()), None)
+    if first is None:
+        return facets
+    values = dict(zip(data.loc[data[hue].astype(str) == first, facet].astype(str),
+                      data.loc[data[hue].astype(str) == first, y]))
+    total = [f for f in facets if f == "alle"]
+    rest = [f for f in facets if f != "alle"]
+    rest.sort(key=lambda f: (fmt.is_missing(values.get(f)), -(values.get(f) or 0)
+                             if not fmt.is_missing(values.get(f)) else 0))
+    return total + rest
 
 
 def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year", y: str = "value",
@@ -350,11 +575,13 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
 
     ``kind="line"``: one panel per facet code, lines as in :func:`line_chart`, shared y-axis.
     ``kind="bar"``: grouped horizontal bars for one ``year`` (default: the newest), one row per
-    facet code, one bar per ``hue`` code, value printed at the bar end; a missing value gets
-    ``..`` instead of a bar, so it is never read as zero.
+    facet code — sorted by value (:func:`_bar_order`) unless the codes are ordered categories —,
+    one bar per ``hue`` code, value printed at the bar end with its published decimals; a
+    missing value gets ``..`` instead of a bar, so it is never read as zero.
 
     Long labels (panel titles, category names) are wrapped (:func:`wrap_label`) and the figure
     grows with the number of panels or categories, their label lines and the legend rows.
+    The figure carries its :class:`ChartDescription` (``fig.description``).
     """
     import matplotlib.pyplot as plt
 
@@ -363,18 +590,24 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
     hue_kind = KIND_OF_COLUMN.get(hue)
     facets = ordered_codes(df[facet].astype(str), facet_kind)
     hues = ordered_codes(df[hue].astype(str), hue_kind)
+    colours = chart_colours(hues, hue_kind)
+    panel_labels = [label(code, facet_kind) for code in facets]
 
     if kind == "line":
         ncols = min(col_wrap, len(facets))
         nrows = -(-len(facets) // ncols)
-        titles = [wrap_label(label(code, facet_kind), WRAP_WIDTH * 3 // ncols) for code in facets]
+        titles = [wrap_label(name, WRAP_WIDTH * 3 // ncols) for name in panel_labels]
         title_lines = max(t.count("\n") for t in titles)  # beyond the first line
         fig, axes = plt.subplots(nrows, ncols, sharey=True, squeeze=False, layout="constrained",
                                  figsize=(FIGSIZE[0],
                                           (2.2 + title_lines * LINE_HEIGHT_IN) * nrows + 0.8))
-        for ax, code, panel_title in zip(axes.flat, facets, titles):
-            _draw_lines(ax, df[df[facet].astype(str) == code], x=x, y=y, hue=hue, breaks=breaks,
-                        step=step)
+        empty_panels = []
+        for ax, code, panel_title, name in zip(axes.flat, facets, titles, panel_labels):
+            rows = df[df[facet].astype(str) == code]
+            _draw_lines(ax, rows, x=x, y=y, hue=hue, breaks=breaks, step=step, colours=colours)
+            if not rows[y].notna().any():
+                _mark_no_numbers(ax)
+                empty_panels.append(name)
             _mark_breaks(ax, breaks)
             _style_year_axes(ax, unit, max_year_ticks=4)
             ax.set_title(panel_title, fontsize=9)
@@ -382,42 +615,93 @@ def small_multiples(df: pd.DataFrame, facet: str = "region", *, x: str = "year",
             ax.set_visible(False)
         for ax in axes[:, 1:].flat:
             ax.set_ylabel("")
+        _count_axis_from_zero(axes.flat[0], unit)
         _grow_for_legend(fig, _legend(fig, _handles(axes.flat)) + 1)  # 0.8 in: one row
+        description = _describe_lines(df, x=x, y=y, hue=hue, unit=unit, breaks=breaks,
+                                      kind="Små linjediagrammer", panels=panel_labels)
+        description.empty += [f"panelet {name}" for name in empty_panels]
+        description.pattern = _panel_pattern(df, facet, facet_kind, hue, hue_kind, x, y, unit)
     elif kind == "bar":
         year = int(df[x].max()) if year is None else int(year)
         data = df[df[x] == year]
         _check_unique(data, [facet, hue])
+        facets = _bar_order(data, facets, facet, facet_kind, hues, hue, y)
         bar_height = 0.8 / max(len(hues), 1)
         ticks = [wrap_label(label(f, facet_kind)) for f in facets]
         # Each category needs room for its bars and for every line of its label.
         rows_height = sum(max(0.3 * max(len(hues), 1), (t.count("\n") + 1) * LINE_HEIGHT_IN + 0.1)
                           for t in ticks)
         fig, ax = plt.subplots(layout="constrained", figsize=(FIGSIZE[0], 1.2 + rows_height))
-        default = fmt.DECIMALS.get(unit, 1)  # a value's own decimals (column `decimals`) win
         for j, code in enumerate(hues):
             offsets = np.arange(len(facets)) + (j - (len(hues) - 1) / 2) * bar_height
             rows = data[data[hue].astype(str) == code]
             by_facet = dict(zip(rows[facet].astype(str), rows[y]))
             values = [by_facet.get(f, np.nan) for f in facets]
             shown = dict(zip(rows[facet].astype(str), rows["decimals"])) if "decimals" in rows else {}
-            decimals = [int(shown[f]) if not fmt.is_missing(shown.get(f)) else default for f in facets]
             ax.barh(offsets, np.nan_to_num(values, nan=0.0), height=bar_height,
-                    color=colour_for(code, hue_kind), label=label(code, hue_kind))
-            for off, val, dec in zip(offsets, values, decimals):
-                text = ".." if fmt.is_missing(val) else fmt.number(val, dec)
-                ax.annotate(text, xy=(0 if fmt.is_missing(val) else val, off), xytext=(3, 0),
+                    color=colours[code], label=label(code, hue_kind))
+            for off, val, f in zip(offsets, values, facets):
+                shown_text = ".." if fmt.is_missing(val) else _value_text(val, shown.get(f), unit)
+                ax.annotate(shown_text, xy=(0 if fmt.is_missing(val) else val, off), xytext=(3, 0),
                             textcoords="offset points", va="center", fontsize=8)
         ax.set_yticks(np.arange(len(facets)), ticks)
         ax.invert_yaxis()  # first code on top
         ax.xaxis.set_major_formatter(fmt.axis_formatter())
         ax.set_xlabel(f"{UNIT_AXIS_LABELS[unit]}, {year}")
         ax.grid(axis="y", visible=False)
+        if not data[y].notna().any():
+            _mark_no_numbers(ax)
         _grow_for_legend(fig, _legend(fig, _handles([ax])) + 1)  # 1.2 in: one row
+        description = _describe_bars(data, facets, facet, facet_kind, hues, hue, hue_kind, y,
+                                     unit, year)
     else:
         raise ValueError(f"kind must be 'line' or 'bar', not {kind!r}")
     if title:
         fig.suptitle(title)
+    fig.description = description
     return fig
+
+
+def _panel_pattern(df, facet, facet_kind, hue, hue_kind, x, y, unit) -> list[str]:
+    """Small multiples: for the first drawn code, the highest and lowest panel in the newest year."""
+    shown = df.dropna(subset=[y])
+    if shown.empty:
+        return []
+    code = ordered_codes(shown[hue].astype(str), hue_kind)[0]
+    rows = shown[shown[hue].astype(str) == code]
+    newest = rows[rows[x] == rows[x].max()].reset_index(drop=True)
+    if len(newest) < 2:
+        return []
+    high, low = newest.loc[newest[y].idxmax()], newest.loc[newest[y].idxmin()]
+    dec = newest["decimals"] if "decimals" in newest else pd.Series(np.nan, index=newest.index)
+    return [f"{label(code, hue_kind)} i {int(newest[x].iloc[0])}: høyest for "
+            f"{label(str(high[facet]), facet_kind)} ({_value_text(high[y], dec.loc[high.name], unit)}), "
+            f"lavest for {label(str(low[facet]), facet_kind)} ({_value_text(low[y], dec.loc[low.name], unit)})"]
+
+
+def _describe_bars(data, facets, facet, facet_kind, hues, hue, hue_kind, y, unit, year
+                   ) -> ChartDescription:
+    with_numbers = data.dropna(subset=[y])
+    series = [label(h, hue_kind) for h in hues if h in set(with_numbers[hue].astype(str))]
+    empty = [label(h, hue_kind) for h in hues if h not in set(with_numbers[hue].astype(str))]
+    empty += [label(f, facet_kind) for f in facets
+              if f not in set(with_numbers[facet].astype(str))]
+    rows = [label(f, facet_kind) for f in facets]
+    order = ("i fast rekkefølge" if facet_kind in ORDINAL_KINDS
+             else "sortert etter verdi for " + text.lower_first(series[0]) if series else "")
+    pattern = []
+    if series:
+        first = next(h for h in hues if label(h, hue_kind) == series[0])
+        own = with_numbers[with_numbers[hue].astype(str) == first].reset_index(drop=True)
+        dec = own["decimals"] if "decimals" in own else pd.Series(np.nan, index=own.index)
+        parts = [f"{label(str(r[facet]), facet_kind)} {_value_text(r[y], dec.loc[i], unit)}"
+                 for f in facets for i, r in own[own[facet].astype(str) == f].iterrows()]
+        if len(parts) > MAX_DESCRIBED_BARS:  # the table beside the chart has every number
+            parts = parts[:3] + ["…"] + parts[-2:]
+        pattern.append(f"{series[0]}: {'; '.join(parts)}")
+    return ChartDescription(
+        kind=f"Liggende stolpediagram med én rad for hver av {len(rows)} kategorier ({order})",
+        unit=unit, years=(year, year), series=series, empty=empty, pattern=pattern)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,6 +739,20 @@ def _page_titles(path: Path) -> dict[str, str]:
     return dict(zip(pages["url"], pages["title"]))
 
 
+# pages.csv `statistic` of the exports that other publishers made (tools/import_exports.py).
+PUBLISHERS = {"imdi": "IMDi", "fhi": "FHI"}
+
+
+def _page_publishers(path: Path) -> dict[str, str]:
+    """Page URL → publisher's short name for the pages not made by SSB (IMDi's and FHI's exports)."""
+    if not path.exists():
+        return {}
+    pages = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "statistic" not in pages.columns:
+        return {}
+    return {u: PUBLISHERS[s] for u, s in zip(pages["url"], pages["statistic"]) if s in PUBLISHERS}
+
+
 def _md_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
@@ -482,7 +780,12 @@ def _derived_part(records: list[dict], titles: Mapping[str, str]) -> str | None:
         if not refs:
             raise ValueError("a derived source row must name its inputs in source_ref")
         inputs.update(refs)
+    publishers = _page_publishers(PAGES_FILE)
+    other = {publishers[i] for i in inputs if i in publishers}
     links = sorted({_input_link(i, titles) for i in inputs})  # two queries of one table: once
+    if other and len(other) == len({publishers.get(i, "SSB") for i in inputs}):
+        # a national figure summed from another publisher's regional figures
+        return f"egne beregninger fra {text.and_join(sorted(other))}, {text.and_join(links)}"
     if len(links) > MAX_LISTED_PAGES:
         return (f"SSB, egne beregninger fra {len(links)} tabeller"
                 " (alle er listet i figurens proveniensfil)")
@@ -510,6 +813,11 @@ def source_line(sources) -> str:
             raise ValueError(f"unknown source_kind {r['source_kind']!r} "
                              "(expected ssb_api, published or derived)")
     titles = _page_titles(PAGES_FILE)
+    publishers = _page_publishers(PAGES_FILE)
+    for url in [u for u in pages if u in publishers]:  # IMDi's and FHI's exports: named by publisher
+        r = pages.pop(url)
+        parts.append(f"{publishers[url]}, [{_md_escape(titles.get(url) or r['source_table'])}]({url})"
+                     f" ({r['retrieved'][:4]})")
     if len(pages) > MAX_LISTED_PAGES:
         dates = sorted(r["retrieved"][:10] for r in pages.values())
         parts.append(f"SSB, {len(pages)} tabeller publisert på ssb.no {dates[0]}–{dates[-1]}"
@@ -582,7 +890,11 @@ def _footer(link_dir: str, label_: str, sources, notes) -> str:
         links.append(f'[Notatboken som laget figuren](notatbok/{name}){{download="{name}"}}')
     # The local links work only on the web (a standalone PDF has no figures/ beside it): a
     # Quarto span shows them in the HTML only; the source line, with absolute URLs, stays.
-    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}")
+    # Print names where the data file lives in the web edition (the colophon gives its address).
+    folder = Path(notebook).parent.as_posix() if notebook else ""
+    where = f"{folder}/{link_dir}" if folder not in ("", ".") else link_dir
+    lines.append(f"{source_line(sources)} [· {' · '.join(links)}]{WEB_ONLY}"
+                 f"[ · Data i nettutgaven: `{where}/{label_}.csv`]{PRINT_ONLY}")
     return "\n".join(lines)
 
 
@@ -604,6 +916,30 @@ def output_folder(out_dir: str | os.PathLike = "figures") -> Path:
     return paths.BUILD_DIR / "direct" / inside / out
 
 
+def legend_colours(fig) -> dict[str, str]:
+    """``{legend entry: colour}`` of what a figure tells apart by colour: its lines with markers
+    and its bars (not the break marker, a dashed line named by its form)."""
+    from matplotlib.colors import to_hex
+    from matplotlib.lines import Line2D
+
+    found: dict[str, str] = {}
+    for ax in fig.axes:
+        for artist in ax.get_lines():
+            name = str(artist.get_label() or "")
+            if not name or name.startswith("_"):
+                continue
+            if isinstance(artist, Line2D) and artist.get_marker() not in (None, "None", "", " "):
+                found.setdefault(name, to_hex(artist.get_color()).upper())
+            elif isinstance(artist, Line2D) and artist.get_linestyle() == "--" \
+                    and not name.startswith(BREAK_LABEL):
+                found.setdefault(name, to_hex(artist.get_color()).upper())
+        for container in ax.containers:
+            name = str(container.get_label() or "")
+            if name and not name.startswith("_") and container.patches:
+                found.setdefault(name, to_hex(container.patches[0].get_facecolor()).upper())
+    return found
+
+
 def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFrame, sources,
                    indicators: Iterable[str], notes: Iterable[str] = (),
                    out_dir: str | os.PathLike = "figures") -> str:
@@ -621,6 +957,14 @@ def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFram
     _check_label(label)
     if not _one_line(caption) or not _one_line(alt):
         raise ValueError(f"figure {label!r} needs a caption and an alt text")
+    description = getattr(fig, "description", None)
+    if description is not None:
+        # What the chart is (type, unit, groups, period, panels, the pattern) before what it
+        # shows; what was asked for but not drawn goes in the caption too.
+        alt = f"{description.alt_text()} {_one_line(alt)}"
+        missing_notes = [n for n in description.notes() if n not in caption]
+        caption = " ".join([_one_line(caption)] + missing_notes)
+    colours = legend_colours(fig)
     if "value" not in data.columns:
         raise ValueError("data must have a 'value' column holding the plotted numbers")
     _check_columns(data)
@@ -639,6 +983,7 @@ def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFram
         "kind": "figure", "label": label, "caption": _one_line(caption), "alt": _one_line(alt),
         "notes": notes, "indicators": sorted(set(indicators)), "sources": source_records(sources),
         "png": png.name, "png_sha256": sha256_file(png), "csv": csv.name, "csv_sha256": sha256_file(csv),
+        "colours": colours,
     })
 
     alt_attr = _one_line(alt).replace("\\", "\\\\").replace('"', '\\"')
@@ -680,11 +1025,10 @@ def _cell_formatter(column: str, series: pd.Series, spec) -> Callable[[object], 
     return lambda v: "" if v is None or fmt.is_missing(v) else str(v)
 
 
-# Column widths of tables (see :func:`column_widths`), in characters of body text.
+# Column widths of tables (see :func:`column_widths`), in characters of table text.
 PANDOC_COLUMNS = 72   # pandoc's default --columns: a longer pipe-table line makes widths relative
-TABLE_WIDTH = 86      # the PDF's text block (A4, 2,5 cm margins, 10,5 pt) holds about this many
+TABLE_WIDTH = 96      # the PDF's text block (A4, 2,5 cm margins) holds about this many in 9 pt
 CELL_PADDING = 2      # a cell's inset on both sides, in characters
-MAX_HEADER_WORD = 12  # a longer word in a heading is hyphenated rather than widen a number column
 MIN_TEXT_WIDTH = 8    # a text column is never squeezed below this (nor below its longest word)
 MAX_TEXT_WORD = 12    # … unless that word is longer than this: then it is hyphenated
 MIN_SQUEEZED = 5      # the narrowest a text column gets when even the floors do not fit
@@ -695,36 +1039,46 @@ def _longest_word(text: str) -> int:
     return max((len(w) for w in str(text).split()), default=0)
 
 
-def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool],
-                  width: int = TABLE_WIDTH) -> list[int]:
-    """Relative widths (characters, padding included) for a table's columns.
-
-    Number columns, and text columns whose longest text is at most :data:`SHORT_TEXT`
-    characters ("15–74 år"), are fixed: they get what their longest cell needs and never wrap,
-    plus room for their heading's longest word — up to :data:`MAX_HEADER_WORD` characters, less
-    when the table would not fit ``width`` (a long heading word is hyphenated before a number
-    wraps). Longer text columns share what is left in proportion to their longest text, but
-    none gets less than its longest word (up to :data:`MAX_TEXT_WORD`) or
-    :data:`MIN_TEXT_WIDTH`.
-    """
+def _column_floors(headers: list[str], cells: list[list[str]], numeric: list[bool]
+                   ) -> tuple[list[bool], list[int], list[int]]:
+    """(fixed, floor, want) per column, without padding: see :func:`column_widths`."""
     n = len(headers)
     longest = [max((len(c) for c in column), default=0) for column in cells]
     fixed = [numeric[i] or longest[i] <= SHORT_TEXT for i in range(n)]
     heading_word = [_longest_word(h) for h in headers]
     floors, wants = [0] * n, [0] * n
     for i in range(n):
-        if not fixed[i]:
-            word = max([heading_word[i]] + [_longest_word(c) for c in cells[i]])
-            floors[i] = min(max(word, MIN_TEXT_WIDTH), MAX_TEXT_WORD)
+        if fixed[i]:
+            floors[i] = wants[i] = max(longest[i], heading_word[i], 1)
+        else:
+            word = max([_longest_word(c) for c in cells[i]], default=0)
+            floors[i] = max(heading_word[i], min(max(word, MIN_TEXT_WIDTH), MAX_TEXT_WORD))
             wants[i] = max(longest[i], len(headers[i]) // 2, floors[i])
+    return fixed, floors, wants
+
+
+def min_table_width(headers: list[str], cells: list[list[str]], numeric: list[bool]) -> int:
+    """The narrowest a table can be set (characters, padding included) without breaking a
+    number, a short text or a word of a heading."""
+    _, floors, _ = _column_floors(headers, cells, numeric)
+    return sum(floors) + CELL_PADDING * len(headers)
+
+
+def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool],
+                  width: int = TABLE_WIDTH) -> list[int]:
+    """Relative widths (characters, padding included) for a table's columns.
+
+    Number columns, and text columns whose longest text is at most :data:`SHORT_TEXT`
+    characters ("15–74 år"), are fixed: they get what their longest cell or their heading's
+    longest word needs, so a number never wraps and a heading is never hyphenated. Longer
+    text columns share what is left in proportion to their longest text, but none gets less
+    than its heading's longest word, its own longest word (up to :data:`MAX_TEXT_WORD`) or
+    :data:`MIN_TEXT_WIDTH`. A table whose floors do not fit ``width`` is split for print
+    (:func:`split_columns`); if even one part cannot fit, text columns are squeezed.
+    """
+    n = len(headers)
+    fixed, floors, wants = _column_floors(headers, cells, numeric)
     flexible = [i for i in range(n) if not fixed[i]]
-    room = width - CELL_PADDING * n - sum(floors)
-    for cap in range(MAX_HEADER_WORD, 0, -1):  # heading words yield first
-        for i in range(n):
-            if fixed[i]:
-                wants[i] = floors[i] = max(longest[i], min(heading_word[i], cap), 1)
-        if sum(wants[i] for i in range(n) if fixed[i]) <= room:
-            break
     if sum(wants) + CELL_PADDING * n <= width:
         return [w + CELL_PADDING for w in wants]
     # Too wide: fixed columns keep their width, text columns shrink towards their floors —
@@ -752,6 +1106,32 @@ def column_widths(headers: list[str], cells: list[list[str]], numeric: list[bool
     return [w + CELL_PADDING for w in widths]
 
 
+def split_columns(headers: list[str], cells: list[list[str]], numeric: list[bool],
+                  width: int = TABLE_WIDTH) -> list[list[int]]:
+    """The columns of each printed part of a table too wide for ``width`` without breaking a
+    heading word or a number: the leading key columns (text, and the year) start every part;
+    the other columns fill the parts in order. One part when the table fits."""
+    n = len(headers)
+    keys = []
+    for i in range(n):
+        if numeric[i] and headers[i] != "År":
+            break
+        keys.append(i)
+    if min_table_width(headers, cells, numeric) <= width or len(keys) == n:
+        return [list(range(n))]
+
+    def fits(columns: list[int]) -> bool:
+        return min_table_width([headers[i] for i in columns], [cells[i] for i in columns],
+                               [numeric[i] for i in columns]) <= width
+
+    parts: list[list[int]] = [list(keys)]
+    for i in range(len(keys), n):
+        if len(parts[-1]) > len(keys) and not fits(parts[-1] + [i]):
+            parts.append(list(keys))
+        parts[-1].append(i)
+    return parts
+
+
 def _separator(numeric: list[bool], widths: list[int] | None) -> str:
     """The pipe table's header separator; with ``widths`` its dash counts carry them."""
     if widths is None:
@@ -776,6 +1156,17 @@ def header_label(code: str, kind: str | None = "groups") -> str | tuple[str, str
     ends with an explanation in parentheses — ``(short heading, note under the table)``."""
     short, note = split_label(label(code, kind))
     return (short, note) if note else short
+
+
+def scroll_block(markdown: str, name: str) -> str:
+    """Markdown (a table) in a block that scrolls sideways by itself where the screen is too
+    narrow (CSS ``.table-scroll`` in the preview's and the Quarto theme's stylesheets), so the
+    page never does; reachable by keyboard (``tabindex``) and named for screen readers
+    (``role="region"`` with the first sentence of ``name``)."""
+    first = _one_line(name).split(". ")[0].rstrip(".")
+    words = first if len(first) <= 80 else first[:77].rsplit(" ", 1)[0] + " …"
+    label_ = ("Tabell: " + words).replace("\\", "").replace('"', "'")
+    return f'::: {{.table-scroll tabindex="0" role="region" aria-label="{label_}"}}\n{markdown}\n:::'
 
 
 def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
@@ -821,16 +1212,32 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
                for c in shown]
     cells = [list(map(_cell_formatter(c, df[c], formats.get(c)), df[c])) for c in shown]
-    rows = list(zip(*cells)) if cells else []
 
     def line(values) -> str:
         return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"
 
-    body = [line(headings)] + [line(r) for r in rows]
-    separator = _separator(numeric, None)
-    if max(len(x) for x in body + [separator]) > PANDOC_COLUMNS:
-        separator = _separator(numeric, column_widths(headings, cells, numeric))
-    table = [body[0], separator] + body[1:]
+    def pipe_table(columns: list[int]) -> str:
+        heads, nums = [headings[i] for i in columns], [numeric[i] for i in columns]
+        body = [line(heads)] + [line(row) for row in zip(*(cells[i] for i in columns))]
+        separator = _separator(nums, None)
+        if max(len(x) for x in body + [separator]) > PANDOC_COLUMNS:
+            separator = _separator(nums, column_widths(heads, [cells[i] for i in columns], nums))
+        return "\n".join([body[0], separator] + body[1:])
+
+    caption_line = f": {_one_line(caption)} {{#tbl-{label}}}"
+    whole = scroll_block(f"{pipe_table(list(range(len(shown))))}\n\n{caption_line}", caption)
+    parts = split_columns(headings, cells, numeric)
+    if len(parts) == 1:
+        tables = whole
+    else:
+        # Print cannot scroll: a table too wide for the page without hyphenated headings or
+        # wrapped numbers is printed in parts, the key columns repeated in each.
+        printed = [f"{pipe_table(parts[0])}\n\n: {_one_line(caption)} Del 1 av {len(parts)}. "
+                   f"{{#tbl-{label}}}"]
+        printed += [f"{pipe_table(part)}\n\n: Fortsettelse av @tbl-{label}, del {k} av {len(parts)}."
+                    for k, part in enumerate(parts[1:], start=2)]
+        tables = (f"::: {WEB_ONLY}\n{whole}\n:::\n\n::: {PRINT_ONLY}\n"
+                  + "\n\n".join(printed) + "\n:::")
 
     out = output_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -841,6 +1248,6 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
         "notes": notes, "indicators": sorted(set(indicators)), "sources": source_records(sources),
         "csv": csv.name, "csv_sha256": sha256_file(csv),
     })
-    markdown = "\n".join(table) + f"\n\n: {_one_line(caption)} {{#tbl-{label}}}\n\n{footer}\n"
+    markdown = f"{tables}\n\n{footer}\n"
     print(markdown)
     return markdown

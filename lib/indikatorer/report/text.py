@@ -391,13 +391,13 @@ def few_years_sentence(years_with_numbers: Iterable[int], edition_years: tuple[i
 def no_data_note(indicator_name: str, what_refresh_would_fill: str, *,
                  years: tuple[int, int] | None = None) -> str:
     """A visible Markdown callout saying there are no data for the edition's years and what a
-    live refresh from SSB (``indikatorer data fetch``) would fill in."""
+    refresh from SSB's statbank would fill in (in the reader's words: the command that does
+    it, ``indikatorer data fetch``, belongs in the audit appendix and the README)."""
     span = f" ({fmt.year_range(*years)})" if years else ""
     what = what_refresh_would_fill.strip().rstrip(".")
     return (
         '::: {.callout-note title="Ingen tall i denne utgaven"}\n'
         f"Det finnes ingen tall for {lower_first(indicator_name)} for årene denne utgaven "
-        f"dekker{span}. En oppdatering fra SSBs statistikkbank (`indikatorer data fetch`) vil "
-        f"fylle inn {lower_first(what)}.\n"
+        f"dekker{span}. En oppdatering fra SSBs statistikkbank vil fylle inn {lower_first(what)}.\n"
         ":::\n"
     )
