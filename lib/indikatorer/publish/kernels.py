@@ -114,6 +114,7 @@ def _serve(socket_path: str, warm: list[str]) -> None:
     os.set_blocking(wakeup_write, False)
     signal.set_wakeup_fd(wakeup_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped: the kernels go too
     os.write(ready, b"ready\n")  # the parent waits for this line
     os.close(ready)
     children: dict[int, socket.socket] = {}
@@ -130,12 +131,13 @@ def _serve(socket_path: str, warm: list[str]) -> None:
             if listener in readable:
                 conn, _ = listener.accept()
                 try:
-                    request = json.loads(_read_line(conn))
+                    request = json.loads(_read_line(conn)[0])
                 except (OSError, ValueError):
                     conn.close()
                     continue
                 pid = os.fork()
                 if pid == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
                     signal.set_wakeup_fd(-1)
                     os.close(wakeup)
                     os.close(wakeup_write)
@@ -182,14 +184,16 @@ def _send(conn: socket.socket, text: str) -> None:
         pass  # the client went away; the kernel is reaped all the same
 
 
-def _read_line(conn: socket.socket) -> str:
+def _read_line(conn: socket.socket) -> tuple[str, bytes]:
+    """The first line on `conn`, and what came after it in the same read."""
     data = b""
-    while not data.endswith(b"\n"):
+    while b"\n" not in data:
         chunk = conn.recv(65536)
         if not chunk:
             break
         data += chunk
-    return data.decode("utf-8")
+    line, _, rest = data.partition(b"\n")
+    return line.decode("utf-8"), rest
 
 
 # --- the client side (in the process that runs the notebooks) -------------------------------------
@@ -199,9 +203,15 @@ class ForkedKernel:
 
     stdin = stdout = stderr = None
 
-    def __init__(self, conn: socket.socket, pid: int):
+    def __init__(self, conn: socket.socket, pid: int, buffer: bytes = b""):
         self._conn, self.pid, self.returncode = conn, pid, None
-        self._buffer = b""
+        self._buffer = buffer
+        self._parse()
+
+    def _parse(self) -> None:
+        if self._buffer.startswith(b"exit ") and self._buffer.endswith(b"\n"):
+            self.returncode = int(self._buffer.split()[1])
+            self._conn.close()
 
     def _read(self, timeout: float | None) -> None:
         if self.returncode is not None:
@@ -213,10 +223,9 @@ class ForkedKernel:
         self._buffer += chunk
         if not chunk:  # zygote gone without telling: the kernel is gone with it
             self.returncode = -signal.SIGKILL
-        elif self._buffer.startswith(b"exit ") and self._buffer.endswith(b"\n"):
-            self.returncode = int(self._buffer.split()[1])
-        if self.returncode is not None:
             self._conn.close()
+        else:
+            self._parse()
 
     def poll(self) -> int | None:
         self._read(0)
@@ -274,11 +283,11 @@ class Zygote:
         conn.connect(self.socket_path)
         request = {"connection_file": connection_file, "cwd": cwd, "env": env, "log": log}
         conn.sendall((json.dumps(request) + "\n").encode("utf-8"))
-        line = _read_line(conn)
+        line, rest = _read_line(conn)
         if not line.strip().isdigit():
             conn.close()
             raise RuntimeError("the kernel starter did not start a kernel")
-        return ForkedKernel(conn, int(line))
+        return ForkedKernel(conn, int(line), rest)
 
     def alive(self) -> bool:
         return self.process.poll() is None

@@ -194,7 +194,11 @@ class ExecutorChoice:
         if self.scheduler or self.name == "dask":
             self._start_dask()
         elif self.name == "processes":
-            self.executor = concurrent.futures.ProcessPoolExecutor(max_workers=self.jobs)
+            import multiprocessing
+
+            # Workers from a clean server process, not forks of this (threaded) one.
+            self.executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=multiprocessing.get_context("forkserver"))
             self._owned.append(self.executor)
             self.capacity = self.jobs
         elif self.name == "threads":
