@@ -603,17 +603,24 @@ def _pdf_timestamp() -> int:
     return int(os.environ.get("SOURCE_DATE_EPOCH", "315532800"))
 
 
+# typst keeps what it compiled in memory for the life of the process (some 200 MB a book), so
+# each PDF is compiled in a Python process of its own: a build of many editions does not grow.
+_TYPST = """import sys, typst
+try:
+    typst.compile(sys.stdin.buffer.read(), output=sys.argv[1], root=sys.argv[2],
+                  ignore_system_fonts=True, timestamp=int(sys.argv[3]))
+except typst.TypstError as exc:
+    sys.stderr.write(str(exc))
+    sys.exit(3)
+"""
+
+
 def _compile_typst(source: str, pdf: Path, root: Path) -> None:
-    try:
-        typst.compile(
-            source.encode("utf-8"),
-            output=str(pdf),
-            root=str(root),
-            ignore_system_fonts=True,
-            timestamp=_pdf_timestamp(),
-        )
-    except typst.TypstError as exc:
-        raise UserError(f"typst feilet: {exc}") from exc
+    proc = subprocess.run(
+        [sys.executable, "-c", _TYPST, str(pdf), str(root), str(_pdf_timestamp())],
+        input=source.encode("utf-8"), capture_output=True)
+    if proc.returncode != 0:
+        raise UserError(f"typst feilet: {proc.stderr.decode('utf-8', 'replace').strip()}")
 
 
 def _pdf_name(title: str) -> str:
