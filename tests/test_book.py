@@ -6,16 +6,20 @@ figures, and a rebuild that reproduces every output byte for byte."""
 
 from __future__ import annotations
 
+import csv
 import html.parser
 import json
 import re
 
+import nbformat
+
 import pytest
 
-from indikatorer.publish import editions
+from indikatorer.publish import editions, render
 
 from indikatorer.core import paths
 from indikatorer.data.catalogue import load_catalogue
+from indikatorer.data.observations import load_observations
 
 pytestmark = pytest.mark.slow
 
@@ -124,12 +128,19 @@ def test_renderer_is_named_and_pdf_has_pages(edition):
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 10
 
 
-def test_every_indicator_appears_in_its_chapter(edition):
-    _, html, _ = edition
+def test_every_indicator_with_numbers_has_its_section_and_every_one_its_appendix_entry(edition):
+    """An indicator with numbers in the edition's years has its section in its chapter (printed
+    by its cell); one without has none there, but every indicator is described in the appendix."""
+    _, html, page = edition
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    edition_rows = load_observations(year_max=2024).query("year >= 2010")
     for ind in load_catalogue().indicators:
+        slug = ind.id.replace("_", "-")
+        assert ind.name in text and f"sec-om-{slug}" in page.ids, f"{ind.id} missing from the appendix"
         if ind.theme == "befolkning":
             continue
-        assert ind.name in html, f"{ind.id} ({ind.name}) missing from the book"
+        has_numbers = edition_rows.query("indicator == @ind.id")["value"].notna().any()
+        assert (f"sec-{slug}" in page.ids) == has_numbers, ind.id
 
 
 def test_manifest_matches_the_figures_and_records_provenance(edition):
@@ -155,6 +166,98 @@ def test_a_rebuild_on_dask_reproduces_every_output(edition):
     differences = editions.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT,
                                           executor_name="dask")
     assert differences == [], differences
+
+
+# --- the audit trail -----------------------------------------------------------------------------
+
+
+def test_every_figure_says_per_row_where_its_numbers_come_from(edition):
+    """The data CSV beside each figure carries, per row, its source reference and release; the
+    provenance lists exactly the sources the rows came from, each with its rows."""
+    result, _, _ = edition
+    data = json.loads(result.manifest_path.read_text(encoding="utf-8"))
+    for entry in data["figures"]:
+        csv_path = result.edition_dir / entry["csv"]
+        rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+        assert rows and all(r["source_ref"] and r["released"] for r in rows), entry["label"]
+        record = json.loads((result.edition_dir / entry["provenance"]).read_text(encoding="utf-8"))
+        given = sorted(i for s in record["sources"] for i in s["csv_rows"])
+        assert set(given) == set(range(len(rows))), entry["label"]  # every row, from a listed source
+        for source in record["sources"]:
+            assert source["released"] and source["retrieved"], entry["label"]
+            for i in source["csv_rows"]:
+                assert source["source_ref"] in re.split(r" minus | \| ", rows[i]["source_ref"])
+
+
+def test_every_record_points_at_the_cell_that_made_it(edition):
+    """The execution_count in a figure's provenance is the one the executed notebook shows for
+    the cell whose output defines the figure."""
+    result, _, _ = edition
+    data = json.loads(result.manifest_path.read_text(encoding="utf-8"))
+    entries = data["figures"] + data["tables"]
+    assert len(entries) > 50
+    for entry in entries:
+        record = json.loads((result.edition_dir / entry["provenance"]).read_text(encoding="utf-8"))
+        assert record["notebook"] == entry["notebook"]
+        assert isinstance(entry["execution_count"], int)
+        assert record["execution_count"] == entry["execution_count"], entry["label"]
+
+
+def test_caption_method_box_and_provenance_count_the_same_sources(edition):
+    """Fig. sysselsatte-andel-grupper (3.1): the source line under it, the method box of its
+    section and its provenance file name the same number of publications (page and release)."""
+    result, _, _ = edition
+    record = json.loads((result.staging_dir / "notebooks/figures/sysselsatte-andel-grupper.json")
+                        .read_text(encoding="utf-8"))
+    nb = nbformat.read(result.staging_dir / "notebooks/01-arbeid.ipynb", as_version=4)
+    out = next("".join(o.get("text", "") for o in c.outputs) for c in nb.cells
+               if c.cell_type == "code" and 'catalogue["sysselsatte_andel"]' in c.source)
+    caption = out.split("{#fig-sysselsatte-andel-grupper ", 1)[1].split("Kilde: SSB, ", 1)[1]
+    method = out.split("**Kilde.** SSB, ", 1)[1]
+    counts = {int(re.match(r"(\d+) tabeller", text).group(1)) for text in (caption, method)}
+    assert counts == {len(record["sources"])}, (counts, len(record["sources"]))
+
+
+def test_every_parameter_and_the_renderers_that_made_the_files_are_recorded(edition):
+    result, _, _ = edition
+    data = json.loads(result.manifest_path.read_text(encoding="utf-8"))
+    assert data["edition"] == {"year": 2024, "first_year": 2010, "window": 10, "geography": "0",
+                               "breakdowns": ["sex", "botid", "region", "reason"]}
+    for notebook in data["notebooks"]:
+        if notebook["parameters"]:
+            assert notebook["parameters"] == data["edition"], notebook["path"]
+    versions = data["renderer"]["versions"]
+    if data["renderer"]["renderer"] == "pandoc+typst":
+        creator = re.search(rb"/Creator\(Typst ([\d.]+)\)", result.pdf.read_bytes()).group(1).decode()
+        assert versions["typst"] == creator and versions["pandoc"] == data["packages"]["pandoc"]
+
+
+@pytest.fixture(scope="module")
+def edition_2016(tmp_path_factory):
+    """An earlier edition, executed without rendering (its references are checked below)."""
+    from indikatorer.publish import build
+
+    root = tmp_path_factory.mktemp("edition-2016")
+    return build.build_edition(year=2016, jobs=2, render=False, build_dir=root / "build",
+                               book_dir=root / "_book")
+
+
+def test_hand_written_references_resolve_in_two_editions(edition, edition_2016):
+    """Figure labels follow one rule from the indicator id (fig-<id, _ → ->-<part>), so the text
+    may cite a figure — one that exists in every edition. Both editions' references resolve
+    through the preview's check (an unresolved one is an error naming it)."""
+    result, _, _ = edition
+    cited = set()
+    for staged in (result.staging_dir, edition_2016.staging_dir):
+        render.check_references(staged)
+        for rel in ("notebooks/01-arbeid.ipynb",):
+            nb = nbformat.read(staged / rel, as_version=4)
+            cited |= {m for c in nb.cells if c.cell_type == "markdown"
+                      for m in re.findall(r"@(fig-[a-z0-9-]+)", c.source)}
+    assert "fig-sysselsatte-andel-grupper" in cited
+    arbeid = nbformat.read(edition_2016.staging_dir / "notebooks/01-arbeid.ipynb", as_version=4)
+    assert "{#fig-sysselsatte-andel-grupper " in "".join(
+        o.get("text", "") for c in arbeid.cells if c.cell_type == "code" for o in c.get("outputs", []))
 
 
 # --- what a reader can use (issue 13) -----------------------------------------------------------

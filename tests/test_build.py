@@ -22,6 +22,7 @@ import pytest
 from indikatorer import cli
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
+from indikatorer.core.params import EditionParams, parse_param_args
 from indikatorer.publish import build, execute, inputs, manifest, runner
 from tiny_project import (FIXTURES, copy_project, fake_render, make_project, series_csv,
                           set_data_years, snapshot_tree, write_data)
@@ -40,8 +41,9 @@ def built(tiny_edition, tmp_path, monkeypatch) -> Path:
 
 def test_edition_defaults_come_from_the_data():
     params = build.EditionParams.resolve(None, {}, (2009, 2023))
-    assert params.to_dict() == {"year": 2023, "first_year": 2009,
+    assert params.to_dict() == {"year": 2023, "first_year": 2009, "window": 10,
                                 "breakdowns": ["sex", "botid", "region", "reason"], "geography": "0"}
+    assert build.EditionParams is EditionParams  # one parameters model: the build's is core's
     params = build.EditionParams.resolve(2020, {"first_year": 2012, "scale": 2}, (2009, 2023))
     assert params.to_dict()["first_year"] == 2012 and params.to_dict()["scale"] == 2
     with pytest.raises(UserError, match="year given twice"):
@@ -49,15 +51,15 @@ def test_edition_defaults_come_from_the_data():
 
 
 def test_param_arguments_are_yaml_but_geography_stays_a_code():
-    assert build.parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "geography=0301"]) == {
+    assert parse_param_args(["first_year=2012", "breakdowns=[sex, botid]", "geography=0301"]) == {
         "first_year": 2012, "breakdowns": ["sex", "botid"], "geography": "0301"}
     with pytest.raises(UserError, match="NAME=VALUE"):
-        build.parse_param_args(["first_year"])
+        parse_param_args(["first_year"])
 
 
 @pytest.mark.parametrize(("year", "overrides", "expected"), [
     (2020, {"yeer": 2019}, ["notebooks/01-alfa.ipynb", "no parameter 'yeer'",
-                            "breakdowns, first_year, geography, year", "Did you mean 'year'?"]),
+                            "breakdowns, first_year, geography, window, year", "Did you mean 'year'?"]),
     (2020, {"first_year": "2010"}, ["notebooks/01-alfa.ipynb", "'first_year' must be int",
                                     "'2010' (str)"]),
     (2020, {"breakdowns": "sex"}, ["'breakdowns' must be list"]),
@@ -83,11 +85,12 @@ def test_bad_parameters_stop_the_build_before_any_kernel_starts(
 
 def test_validate_params_reads_the_parameters_cell():
     declared = build.validate_params(FIXTURES / "01-alfa.ipynb", {"year": 2015}, (2010, 2020))
-    assert set(declared) == {"year", "first_year", "breakdowns", "geography"}
+    assert set(declared) == {"year", "first_year", "breakdowns", "geography", "window"}
     assert declared["geography"]["default"] == '"0"'
     with pytest.raises(UserError, match="01-alfa.ipynb: parameter 'geography' must be str"):
         build.validate_params(FIXTURES / "01-alfa.ipynb", {"geography": 0}, (2010, 2020))
-    assert build.validate_params(FIXTURES / "01-alfa.ipynb", {"geography": "K0301"}, (2010, 2020))
+    with pytest.raises(UserError, match="01-alfa.ipynb: window must be at least 2 years"):
+        build.validate_params(FIXTURES / "01-alfa.ipynb", {"window": 1}, (2010, 2020))
 
 
 @pytest.mark.parametrize(("spec", "years", "error"), [
@@ -459,7 +462,8 @@ def test_a_rendered_edition_replaces_the_old_one_in_one_step(built, monkeypatch)
     assert not (built / "build" / "2020" / build.RENDER_TMP).exists()
     written = manifest.load_manifest(old_book)
     assert written["renderer"] == {"renderer": "fake", "renderer_label": "test",
-                                   "html_index": "index.html", "pdf": None}
+                                   "html_index": "index.html", "pdf": None,
+                                   "versions": {"fake": "1.0"}}
     for entry in written["figures"] + written["tables"]:
         for rel in manifest.entry_files(entry):
             assert manifest.sha256_file(old_book / rel) == written["files"][rel]

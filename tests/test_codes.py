@@ -9,7 +9,7 @@ from indikatorer.data import catalogue, observations
 
 from indikatorer.core import codes, paths
 
-from indikatorer.report import figures
+from indikatorer.report import style
 from indikatorer.core.codes import VOCABULARIES, CodesError, load_codes
 from indikatorer.core.errors import UserError
 
@@ -68,13 +68,13 @@ def test_display_order_and_labels_follow_the_file():
 
 def test_every_vocabulary_is_a_coded_tidy_column_and_every_fixed_colour_a_group():
     assert sorted(observations.CODED_COLUMNS.values()) == sorted(VOCABULARIES)
-    assert set(figures.KIND_OF_COLUMN.items()) <= set(observations.CODED_COLUMNS.items())
-    assert set(figures.GROUP_COLOURS) <= set(load_codes().order("groups"))
+    assert set(style.KIND_OF_COLUMN.items()) <= set(observations.CODED_COLUMNS.items())
+    assert set(style.GROUP_COLOURS) <= set(load_codes().order("groups"))
 
 
 def test_figures_and_catalogue_read_the_same_codes():
     c = load_codes()
-    assert all(figures.labels(v) == c.labels(v) for v in VOCABULARIES)
+    assert all(style.labels(v) == c.labels(v) for v in VOCABULARIES)
     assert catalogue.known_group_codes() == set(c.order("groups"))
 
 

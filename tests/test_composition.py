@@ -5,17 +5,20 @@ executed with papermill."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 
-from indikatorer.report import chapter, composition
+from indikatorer.analysis import composition as analysis
+from indikatorer.analysis.composition import Composition, NoDecomposition
+from indikatorer.core.params import EditionParams
+from indikatorer.data.observations import load_observations
+from indikatorer.report import botid, composition
 
 
-from indikatorer.analysis import trends
+from indikatorer.analysis import decomposition
 from indikatorer.data.observations import TIDY_COLUMNS
 
 REFERENCE = "befolkningen_uten_innvandrere"
@@ -23,14 +26,14 @@ REFERENCE = "befolkningen_uten_innvandrere"
 
 def row(indicator, year, value, *, region="alle", age="20-66", group="innvandrere", botid="alle",
         status="ok", page="https://www.ssb.no/test"):
-    unit = "personer" if indicator == composition.WEIGHT_INDICATOR else "prosent"
+    unit = "personer" if indicator == analysis.WEIGHT_INDICATOR else "prosent"
     return {"indicator": indicator, "year": year, "period": f"4. kvartal {year}", "group": group,
             "sex": "alle", "age": age, "region": region, "region_label": region, "botid": botid,
             "other_dim": "", "other_value": "", "unit": unit,
             "value": np.nan if value is None else float(value), "status": status,
             "source_kind": "published", "source_table": "", "source_ref": f"{page}/{year}",
             "source_file": "data/published/observations.csv", "source_sha256": "0" * 64,
-            "retrieved": f"{year + 1}-03-01", "note": ""}
+            "retrieved": "unknown", "released": f"{year + 1}-03-01", "note": ""}
 
 
 def frame(rows) -> pd.DataFrame:
@@ -44,14 +47,14 @@ def region_rows(year, populations, rates, *, age="20-66", with_total=True, weigh
         rate = rates[region]
         out.append(row("sysselsatte_andel", year, rate, region=region, age=age))
         if weights:
-            out.append(row(composition.WEIGHT_INDICATOR, year, population * rate / 100, region=region,
+            out.append(row(analysis.WEIGHT_INDICATOR, year, population * rate / 100, region=region,
                            age=age))
     if with_total:
         employed = sum(p * rates[r] / 100 for r, p in populations.items())
         total = sum(populations.values())
         out.append(row("sysselsatte_andel", year, round(employed / total * 100, 1), age=age))
         if weights:
-            out.append(row(composition.WEIGHT_INDICATOR, year, employed, age=age))
+            out.append(row(analysis.WEIGHT_INDICATOR, year, employed, age=age))
     return out
 
 
@@ -63,22 +66,28 @@ HAND = frame(region_rows(2017, {"afrika": 100, "norden": 100}, {"afrika": 50, "n
              + region_rows(2020, {"afrika": 300, "norden": 100}, {"afrika": 60, "norden": 80}))
 
 
-def fake_catalogue(breaks=(2015, 2017)):
-    indicator = SimpleNamespace(breaks=[SimpleNamespace(year=b, what="") for b in breaks],
-                                reference_group=REFERENCE)
-    return SimpleNamespace(get=lambda _id: indicator, indicators=[])
+def params(year=2024, first_year=2010, breakdowns=("sex", "botid", "region", "reason")):
+    return EditionParams.from_cell(year, first_year, list(breakdowns))
 
 
-def params(year=2024, first_year=2010):
-    return chapter.chapter_params(year, first_year)
+def show_composition(obs, params, out_dir, breaks=(2015, 2017)):
+    """The arbeid notebook's decomposition cell: fit, then show."""
+    composition.show_composition(analysis.compute_composition(obs, list(breaks), params.first_year, params.year),
+                                 params, out_dir=out_dir)
+
+
+def show_botid(obs, params, out_dir, breaks=(2015, 2017)):
+    """The arbeid notebook's botid cell: select the profiles, then show them."""
+    panels, profiles = analysis.botid_profiles(obs, REFERENCE, list(breaks), params.year)
+    botid.show_botid_profile(panels, profiles, obs, params, reference=REFERENCE, out_dir=out_dir)
 
 
 # --------------------------------------------------------------------------- decomposition
 
 
 def test_hand_worked_decomposition_and_parts_add_up_exactly():
-    result = composition.compute_composition(HAND, [2015, 2017], 2010, 2024)
-    assert isinstance(result, composition.Composition)
+    result = analysis.compute_composition(HAND, [2015, 2017], 2010, 2024)
+    assert isinstance(result, Composition)
     assert (result.choice.year_a, result.choice.year_b, result.choice.age) == (2017, 2020, "20-66")
     assert result.decomposition.overall_a == pytest.approx(65.0)
     assert result.decomposition.overall_b == pytest.approx(65.0)
@@ -102,11 +111,11 @@ def test_centred_parts_sum_to_the_composition_effect_for_any_numbers():
     for _ in range(50):
         k = int(rng.integers(2, 9))
         groups = [f"g{i}" for i in range(k)]
-        d = trends.decompose_change(dict(zip(groups, rng.uniform(1, 1000, k))),
+        d = decomposition.decompose_change(dict(zip(groups, rng.uniform(1, 1000, k))),
                                     dict(zip(groups, rng.uniform(10, 90, k))),
                                     dict(zip(groups, rng.uniform(1, 1000, k))),
                                     dict(zip(groups, rng.uniform(10, 90, k))))
-        parts = composition.centred_contributions(d)
+        parts = analysis.centred_contributions(d)
         assert parts["composition"].sum() == pytest.approx(d.composition_effect, abs=1e-9)
         assert parts["within"].sum() == pytest.approx(d.rate_effect, abs=1e-9)
         assert parts["total"].sum() == pytest.approx(d.total_change, abs=1e-9)
@@ -121,24 +130,26 @@ SEGMENTED = frame(
 
 
 def test_years_are_chosen_inside_one_segment_never_across_a_break():
-    newest = composition.choose_years(SEGMENTED, [2015, 2017], 2010, 2024)
+    newest = analysis.choose_years(SEGMENTED, [2015, 2017], 2010, 2024)
     assert (newest.year_a, newest.year_b, newest.age) == (2017, 2020, "20-66")
-    older = composition.choose_years(SEGMENTED, [2015, 2017], 2010, 2016)
+    older = analysis.choose_years(SEGMENTED, [2015, 2017], 2010, 2016)
     assert (older.year_a, older.year_b, older.age) == (2012, 2014, "15-74")
     # 2014 and 2017 only: one year on each side of the breaks, so nothing to decompose.
     across = SEGMENTED[SEGMENTED["year"].isin([2014, 2017])]
-    refused = composition.choose_years(across, [2015, 2017], 2010, 2024)
-    assert refused.year_a is None and "samme sammenlignbare periode" in refused.reason
+    refused = analysis.choose_years(across, [2015, 2017], 2010, 2024)
+    assert refused.year_a is None and refused.reason is NoDecomposition.NO_COMPARABLE_YEARS
+    assert refused.years == (2014, 2017)
+    assert "samme sammenlignbare periode" in composition._reason_text(refused)  # the report's words
     # first_year limits the choice as well.
-    late = composition.choose_years(SEGMENTED, [2015, 2017], 2018, 2024)
+    late = analysis.choose_years(SEGMENTED, [2015, 2017], 2018, 2024)
     assert late.year_a is None
 
 
 def test_regions_that_do_not_add_up_to_all_immigrants_are_not_decomposed():
     rows = HAND.copy()
-    total = (rows["indicator"] == composition.WEIGHT_INDICATOR) & (rows["region"] == "alle")
+    total = (rows["indicator"] == analysis.WEIGHT_INDICATOR) & (rows["region"] == "alle")
     rows.loc[total & (rows["year"] == 2020), "value"] += 50  # a region is missing from the split
-    choice = composition.choose_years(rows, [2017], 2010, 2024)
+    choice = analysis.choose_years(rows, [2017], 2010, 2024)
     assert choice.year_a is None and choice.reason
 
 
@@ -153,8 +164,7 @@ def test_decomposition_sentence_states_the_parts_and_says_when_rounding_hides_th
 
 
 def test_present_composition_prints_text_figure_and_table_with_the_plotted_numbers(tmp_path, capsys):
-    composition.present_composition(params(), observations=HAND, catalogue=fake_catalogue(),
-                                    out_dir=tmp_path / "figures")
+    show_composition(HAND, params(), tmp_path / "figures")
     out = capsys.readouterr().out
     assert "Av endringen på 0,0 prosentpoeng skyldes 6,3 prosentpoeng endringer innen regionene og " \
            "\u22126,3 prosentpoeng endret sammensetning." in out
@@ -173,15 +183,18 @@ def test_present_composition_prints_text_figure_and_table_with_the_plotted_numbe
             pytest.approx(values[("alle", part)], abs=1e-12)
     assert set(csv["year_a"]) == {2017} and set(csv["year_b"]) == {2020}
     provenance = json.loads((tmp_path / "figures" / "sysselsatte-andel-sammensetning.json").read_text())
-    assert provenance["indicators"] == sorted(["sysselsatte_andel", composition.WEIGHT_INDICATOR])
+    assert provenance["indicators"] == sorted(["sysselsatte_andel", analysis.WEIGHT_INDICATOR])
     assert {s["source_ref"] for s in provenance["sources"]} == {"https://www.ssb.no/test/2017",
                                                                "https://www.ssb.no/test/2020"}
+    # Per row: the rates and employed persons of its region in both years (all regions' for "alle").
+    assert set(csv["source_ref"]) == {"https://www.ssb.no/test/2017 | https://www.ssb.no/test/2020"}
+    assert set(csv["released"]) == {"2021-03-01"}
+    assert all(s["csv_rows"] == list(range(len(csv))) for s in provenance["sources"])
 
 
 def test_without_weights_the_section_says_so_and_draws_nothing(tmp_path, capsys):
     rates_only = HAND[HAND["indicator"] == "sysselsatte_andel"]
-    composition.present_composition(params(), observations=rates_only, catalogue=fake_catalogue(),
-                                    out_dir=tmp_path / "figures")
+    show_composition(rates_only, params(), tmp_path / "figures")
     out = capsys.readouterr().out
     assert "Dekomponeringen kan ikke beregnes" in out
     assert "vektene" in out and "statistikkbank" in out
@@ -192,18 +205,15 @@ def test_without_weights_the_section_says_so_and_draws_nothing(tmp_path, capsys)
 
 def test_without_region_rates_the_section_says_so(tmp_path, capsys):
     totals_only = HAND[HAND["region"] == "alle"]
-    composition.present_composition(params(), observations=totals_only, catalogue=fake_catalogue(),
-                                    out_dir=tmp_path / "figures")
+    show_composition(totals_only, params(), tmp_path / "figures")
     out = capsys.readouterr().out
     assert "Dekomponeringen kan ikke beregnes" in out and "etter verdensregion for 2010–2024" in out
 
 
 def test_the_breakdowns_parameter_leaves_the_sections_out(tmp_path, capsys):
-    only_sex = chapter.chapter_params(2024, 2010, ["sex"])
-    composition.present_composition(only_sex, observations=HAND, catalogue=fake_catalogue(),
-                                    out_dir=tmp_path / "figures")
-    composition.present_botid_profile(only_sex, observations=botid_obs(), catalogue=fake_catalogue(),
-                                      out_dir=tmp_path / "figures")
+    only_sex = params(breakdowns=["sex"])
+    show_composition(HAND, only_sex, tmp_path / "figures")
+    show_botid(botid_obs(), only_sex, tmp_path / "figures")
     out = capsys.readouterr().out
     assert "uten inndeling etter landbakgrunn" in out and "uten inndeling etter botid" in out
     assert "{#fig-" not in out and not (tmp_path / "figures").exists()
@@ -211,16 +221,16 @@ def test_the_breakdowns_parameter_leaves_the_sections_out(tmp_path, capsys):
 
 def test_newer_years_without_regions_are_named():
     rows = pd.concat([HAND, frame([row("sysselsatte_andel", 2023, 68.2)])], ignore_index=True)
-    choice = composition.choose_years(rows, [2017], 2010, 2024)
+    choice = analysis.choose_years(rows, [2017], 2010, 2024)
     assert (choice.year_b, choice.newest_rate_year) == (2020, 2023)
 
 
 def test_the_snapshot_decomposes_within_the_newest_segment():
     """On the embedded data: 2017–2020, 20–66 år (the world regions end in 2020), and the
     recomputed levels agree with SSB's published totals to the rounding of the region rates."""
-    obs = composition.edition_rows(params())
-    result = composition.compute_composition(obs, [2005, 2015, 2017], 2010, 2024)
-    assert isinstance(result, composition.Composition), getattr(result, "reason", None)
+    obs = load_observations(year_max=2024)
+    result = analysis.compute_composition(obs, [2005, 2015, 2017], 2010, 2024)
+    assert isinstance(result, Composition), getattr(result, "reason", None)
     assert (result.choice.year_a, result.choice.year_b, result.choice.age) == (2017, 2020, "20-66")
     assert len(result.choice.regions) == 8
     assert result.decomposition.overall_a == pytest.approx(result.published_a, abs=0.05)
@@ -246,7 +256,7 @@ def botid_obs():
 
 
 def test_botid_profiles_draw_two_years_of_one_segment_with_the_reference_gap():
-    panels, profiles = composition.botid_profiles(botid_obs(), REFERENCE, [2005, 2015, 2017], 2024)
+    panels, profiles = analysis.botid_profiles(botid_obs(), REFERENCE, [2005, 2015, 2017], 2024)
     assert [(p.region, p.age, p.shown) for p in panels] == [
         ("alle", "16-74", (2005,)),          # 2004 is before the 2005 break: not drawn beside 2005
         ("land:Irak", "15-74", (2009, 2014))]
@@ -260,8 +270,7 @@ def test_botid_profiles_draw_two_years_of_one_segment_with_the_reference_gap():
 
 def test_present_botid_profile_csv_holds_the_plotted_observations(tmp_path, capsys):
     obs = botid_obs()
-    composition.present_botid_profile(params(), observations=obs, catalogue=fake_catalogue((2005, 2015, 2017)),
-                                      out_dir=tmp_path / "figures")
+    show_botid(obs, params(), tmp_path / "figures", breaks=(2005, 2015, 2017))
     out = capsys.readouterr().out
     assert "{#fig-sysselsatte-andel-botidsprofil " in out
     assert "{#tbl-sysselsatte-andel-botidsprofil-tabell}" in out
@@ -284,8 +293,7 @@ def test_present_botid_profile_csv_holds_the_plotted_observations(tmp_path, caps
 
 
 def test_botid_profile_without_data_says_so(capsys, tmp_path):
-    composition.present_botid_profile(params(), observations=HAND, catalogue=fake_catalogue(),
-                                      out_dir=tmp_path / "figures")
+    show_botid(HAND, params(), tmp_path / "figures")
     assert "ingen tall for andelen sysselsatte blant innvandrere etter botid" in capsys.readouterr().out
 
 
@@ -306,8 +314,7 @@ def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(real_edi
 
     figures_dir = output.parent / "figures"
     csv = pd.read_csv(figures_dir / "sysselsatte-andel-sammensetning.csv", dtype={"age": str})
-    expected = composition.compute_composition(composition.edition_rows(params()),
-                                               [2005, 2015, 2017], 2010, 2024)
+    expected = analysis.compute_composition(load_observations(year_max=2024), [2005, 2015, 2017], 2010, 2024)
     values = csv.set_index(["region", "part"])["value"]
     for region, parts in expected.by_region.set_index("region").iterrows():
         assert values[(region, "within")] == pytest.approx(parts["within"], abs=1e-9)
@@ -315,12 +322,14 @@ def test_arbeid_chapter_executed_with_papermill_shows_the_decomposition(real_edi
     assert values[("alle", "within")] + values[("alle", "composition")] == \
         pytest.approx(expected.total, abs=1e-9)
 
-    obs = composition.edition_rows(params())
-    botid = pd.read_csv(figures_dir / "sysselsatte-andel-botidsprofil.csv", dtype={"age": str})
+    obs = load_observations(year_max=2024)
+    botid_csv = pd.read_csv(figures_dir / "sysselsatte-andel-botidsprofil.csv", dtype={"age": str})
     keys = ["year", "group", "region", "age", "botid"]
     rows = obs[(obs["indicator"] == "sysselsatte_andel") & (obs["sex"] == "alle") & (obs["other_dim"] == "")]
-    merged = botid.merge(rows[keys + ["value"]], on=keys, how="left", suffixes=("", "_obs"))
-    assert len(merged) == len(botid) and np.allclose(merged["value"], merged["value_obs"])
+    merged = botid_csv.merge(rows[keys + ["value", "source_ref", "released"]], on=keys, how="left",
+                             suffixes=("", "_obs"))
+    assert len(merged) == len(botid_csv) and (merged["source_ref"] == merged["source_ref_obs"]).all()
+    assert (merged["released"] == merged["released_obs"]).all() and np.allclose(merged["value"], merged["value_obs"])
 
 
 def test_botid_table_shows_each_number_with_the_decimals_ssb_printed(tmp_path, capsys):
@@ -328,8 +337,7 @@ def test_botid_table_shows_each_number_with_the_decimals_ssb_printed(tmp_path, c
     obs = botid_obs()
     irak = (obs["region"] == "land:Irak") & (obs["group"] == "innvandrere")
     obs.loc[irak, "decimals"] = 0
-    composition.present_botid_profile(params(), observations=obs, catalogue=fake_catalogue((2005, 2015, 2017)),
-                                      out_dir=tmp_path / "figures")
+    show_botid(obs, params(), tmp_path / "figures", breaks=(2005, 2015, 2017))
     out = capsys.readouterr().out
     assert "| Irak, 15–74 år | 2009 | 25 | 41 | 47 | .. |" in out
     assert "| Irak, 15–74 år | 2014 | 35 | 40 | 46 | 69,4 |" in out   # the reference keeps its 1

@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from indikatorer.report import figures
+from indikatorer.report import figures, publishing, sources, style
 
 from indikatorer.core import paths  # noqa: E402
 from indikatorer.core.codes import CodesError, clear_cache as clear_codes_cache, load_codes  # noqa: E402
@@ -54,13 +54,13 @@ CODES_YML = textwrap.dedent("""\
 API_SOURCE = {
     "source_kind": "ssb_api", "source_table": "13215", "source_ref": "13215?ContentsCode=x",
     "source_file": "data/raw/ssb/13215/2024-03-01/data.json", "source_sha256": "a" * 64,
-    "retrieved": "2024-03-01T10:00:00Z",
+    "retrieved": "2024-03-01T10:00:00Z", "released": "2024-02-20T08:00:00Z",
 }
 PAGE_URL = "https://www.ssb.no/arbeid-og-lonn/statistikker/innvregsys/aar/2021-03-19"
 PAGE_SOURCE = {
     "source_kind": "published", "source_table": "436217", "source_ref": PAGE_URL,
     "source_file": "data/published/observations.csv", "source_sha256": "b" * 64,
-    "retrieved": "2021-03-19",
+    "retrieved": "unknown", "released": "2021-03-19",
 }
 
 
@@ -70,14 +70,14 @@ def house_style(tmp_path, monkeypatch):
     codes = tmp_path / "codes.yml"
     codes.write_text(CODES_YML, encoding="utf-8")
     monkeypatch.setattr(paths, "CODES_FILE", codes)
-    monkeypatch.setattr(figures, "PAGES_FILE", tmp_path / "no-pages.csv")
+    monkeypatch.setattr(sources, "PAGES_FILE", tmp_path / "no-pages.csv")
     clear_codes_cache()
-    figures._page_titles.cache_clear()
-    figures.setup()
+    sources._page_titles.cache_clear()
+    style.setup()
     yield
     plt.close("all")
     clear_codes_cache()
-    figures._page_titles.cache_clear()
+    sources._page_titles.cache_clear()
 
 
 def employment_frame(missing_year=2017, groups=("innvandrere", "befolkningen_ellers")):
@@ -105,63 +105,63 @@ def data_lines(fig):
 
 
 def test_every_architecture_group_has_a_fixed_colour():
-    assert set(figures.GROUP_COLOURS) == ARCHITECTURE_GROUPS
-    assert figures.GROUP_COLOURS["innvandrere"] == "#0072B2"
-    assert figures.GROUP_COLOURS["norskfodte"] == "#E69F00"
-    assert figures.GROUP_COLOURS["flyktningbakgrunn"] == "#D55E00"
-    assert figures.GROUP_COLOURS["hele_befolkningen"] == "#000000"
-    for code, colour in figures.GROUP_COLOURS.items():
-        assert figures.colour_for(code) == colour
-        assert figures.colour_for(code, "groups") == colour
-        assert colour in figures.PALETTE.values()
+    assert set(style.GROUP_COLOURS) == ARCHITECTURE_GROUPS
+    assert style.GROUP_COLOURS["innvandrere"] == "#0072B2"
+    assert style.GROUP_COLOURS["norskfodte"] == "#E69F00"
+    assert style.GROUP_COLOURS["flyktningbakgrunn"] == "#D55E00"
+    assert style.GROUP_COLOURS["hele_befolkningen"] == "#000000"
+    for code, colour in style.GROUP_COLOURS.items():
+        assert style.colour_for(code) == colour
+        assert style.colour_for(code, "groups") == colour
+        assert colour in style.PALETTE.values()
 
 
 def test_group_colours_are_distinct_and_references_are_neutral():
     immigrant = ["innvandrere", "norskfodte", "innvandrerbakgrunn", "flyktningbakgrunn"]
     reference = ["befolkningen_ellers", "befolkningen_uten_innvandrere", "hele_befolkningen"]
-    assert len(set(figures.GROUP_COLOURS.values())) == len(figures.GROUP_COLOURS)
+    assert len(set(style.GROUP_COLOURS.values())) == len(style.GROUP_COLOURS)
     for code in reference:
-        hex_ = figures.GROUP_COLOURS[code].lstrip("#")
+        hex_ = style.GROUP_COLOURS[code].lstrip("#")
         assert hex_[0:2] == hex_[2:4] == hex_[4:6], f"{code} must be grey/black"
     for code in immigrant:
-        hex_ = figures.GROUP_COLOURS[code].lstrip("#")
+        hex_ = style.GROUP_COLOURS[code].lstrip("#")
         assert not hex_[0:2] == hex_[2:4] == hex_[4:6], f"{code} must have a hue"
-    assert set(figures.OTHER_PALETTE) <= set(figures.PALETTE.values())
-    assert len(set(figures.GROUP_MARKERS.values())) == len(figures.GROUP_MARKERS)
+    assert set(style.OTHER_PALETTE) <= set(style.PALETTE.values())
+    assert len(set(style.GROUP_MARKERS.values())) == len(style.GROUP_MARKERS)
 
 
 def test_other_codes_are_coloured_by_their_place_in_codes_yml():
     regions = ["alle", "norden", "eu_ost", "asia", "afrika"]
-    assert figures.colour_for("alle", "regions") == figures.TOTAL_COLOUR
+    assert style.colour_for("alle", "regions") == style.TOTAL_COLOUR
     for i, code in enumerate(regions[1:], start=1):
-        assert figures.colour_for(code, "regions") == figures.OTHER_PALETTE[i]
-    assert figures.colour_for("minoritetsspraklige_barn") == figures.OTHER_PALETTE[3]
+        assert style.colour_for(code, "regions") == style.OTHER_PALETTE[i]
+    assert style.colour_for("minoritetsspraklige_barn") == style.OTHER_PALETTE[3]
     # a code in no list: stable, from the palette
-    assert figures.colour_for("land:Polen") in figures.OTHER_PALETTE
-    assert figures.colour_for("land:Polen") == figures.colour_for("land:Polen")
+    assert style.colour_for("land:Polen") in style.OTHER_PALETTE
+    assert style.colour_for("land:Polen") == style.colour_for("land:Polen")
 
 
 def test_a_chart_never_gives_two_codes_one_colour():
     # minoritetsspraklige_barn's own place is the palette's rose, like innvandrerbakgrunn's
     codes = ["innvandrere", "innvandrerbakgrunn", "minoritetsspraklige_barn", "norden", "alle"]
-    colours = figures.chart_colours(codes, "groups")
+    colours = style.chart_colours(codes, "groups")
     assert list(colours) == codes
     assert len(set(colours.values())) == len(codes)
-    assert colours["innvandrere"] == figures.GROUP_COLOURS["innvandrere"]
-    assert colours["alle"] == figures.TOTAL_COLOUR
+    assert colours["innvandrere"] == style.GROUP_COLOURS["innvandrere"]
+    assert colours["alle"] == style.TOTAL_COLOUR
     # more codes than colours cannot be read by colour: an error, not a repeat
     many = [f"land:{c}" for c in ("Polen", "Irak", "Syria", "Somalia", "Eritrea", "Iran", "Kina",
                                   "India", "Tyskland", "Sverige", "Litauen")]
     with pytest.raises(ValueError, match="more than"):
-        figures.chart_colours(many, "regions")
+        style.chart_colours(many, "regions")
 
 
 def test_ordered_categories_get_ordered_colours_dark_to_light():
-    colours = figures.chart_colours(["7+", "alle", "0-3"], "botid")
-    assert colours["alle"] == figures.TOTAL_COLOUR
-    assert [colours[c] for c in ("0-3", "7+")] == figures.ordered_colours(2)  # codes.yml order
+    colours = style.chart_colours(["7+", "alle", "0-3"], "botid")
+    assert colours["alle"] == style.TOTAL_COLOUR
+    assert [colours[c] for c in ("0-3", "7+")] == style.ordered_colours(2)  # codes.yml order
     with pytest.raises(ValueError, match="at most"):
-        figures.ordered_colours(figures.MAX_ORDERED + 1)
+        style.ordered_colours(style.MAX_ORDERED + 1)
 
 
 def test_colours_and_png_bytes_are_the_same_in_another_process(tmp_path):
@@ -171,13 +171,13 @@ def test_colours_and_png_bytes_are_the_same_in_another_process(tmp_path):
     (tmp_path / "data" / "codes.yml").write_text(CODES_YML, encoding="utf-8")
     script = textwrap.dedent(f"""
         import json, pandas as pd
-        from indikatorer.report import figures
-        figures.setup()
+        from indikatorer.report import figures, style
+        style.setup()
         codes = ["innvandrere", "hele_befolkningen", "asia", "land:Polen", "land:Eritrea"]
         fig = figures.line_chart(pd.read_json({str(tmp_path / 'frame.json')!r}))
-        fig.savefig({str(tmp_path / 'other.png')!r}, dpi=figures.DPI, bbox_inches="tight",
+        fig.savefig({str(tmp_path / 'other.png')!r}, dpi=style.DPI, bbox_inches="tight",
                     metadata={{"Software": None}})
-        print(json.dumps({{c: figures.colour_for(c) for c in codes}}))
+        print(json.dumps({{c: style.colour_for(c) for c in codes}}))
     """)
     frame = employment_frame()
     frame.to_json(tmp_path / "frame.json")
@@ -185,45 +185,45 @@ def test_colours_and_png_bytes_are_the_same_in_another_process(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
                          check=True)
     other = json.loads(out.stdout)
-    assert other == {c: figures.colour_for(c) for c in other}
+    assert other == {c: style.colour_for(c) for c in other}
     fig = figures.line_chart(pd.read_json(tmp_path / "frame.json"))
-    fig.savefig(tmp_path / "here.png", dpi=figures.DPI, bbox_inches="tight",
+    fig.savefig(tmp_path / "here.png", dpi=style.DPI, bbox_inches="tight",
                 metadata={"Software": None})
     assert (tmp_path / "here.png").read_bytes() == (tmp_path / "other.png").read_bytes()
 
 
 def test_labels_come_from_codes_yml_in_its_order():
-    assert figures.labels("regions") == {
+    assert style.labels("regions") == {
         "alle": "Alle land", "norden": "Norden", "eu_ost": "EU-land i Øst-Europa", "asia": "Asia",
         "afrika": "Afrika",
     }
-    assert figures.label("eu_ost", "regions") == "EU-land i Øst-Europa"
-    assert figures.label("land:Polen", "regions") == "Polen"
-    assert figures.label("ukjent_kode", "regions") == "ukjent_kode"
+    assert style.label("eu_ost", "regions") == "EU-land i Øst-Europa"
+    assert style.label("land:Polen", "regions") == "Polen"
+    assert style.label("ukjent_kode", "regions") == "ukjent_kode"
 
 
 def test_labels_are_those_of_the_one_codes_reader():
-    assert figures.labels("sex") == load_codes().labels("sex") == {
+    assert style.labels("sex") == load_codes().labels("sex") == {
         "alle": "Begge kjønn", "menn": "Menn", "kvinner": "Kvinner"}
-    assert figures.label("alle", None) == "alle"  # a column without a vocabulary shows the code
+    assert style.label("alle", None) == "alle"  # a column without a vocabulary shows the code
 
 
 def test_missing_codes_yml_is_a_clear_error_not_a_fallback(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "CODES_FILE", tmp_path / "missing.yml")
     with pytest.raises(CodesError, match=r"code vocabularies not found: .*missing\.yml"):
-        figures.labels("groups")
+        style.labels("groups")
     with pytest.raises(CodesError, match="not found"):
-        figures.colour_for("asia", "regions")
+        style.colour_for("asia", "regions")
 
 
 def test_setup_sets_deterministic_house_style():
-    figures.setup()
+    style.setup()
     assert plt.rcParams["svg.hashsalt"] == "indikatorer"
-    assert plt.rcParams["savefig.dpi"] == figures.DPI
-    assert plt.rcParams["font.family"] == [figures.FONT]
+    assert plt.rcParams["savefig.dpi"] == style.DPI
+    assert plt.rcParams["font.family"] == [style.FONT]
     assert matplotlib.get_backend().lower() == "agg"
     first = np.random.rand(3)
-    figures.setup()
+    style.setup()
     assert np.array_equal(first, np.random.rand(3))
 
 
@@ -268,7 +268,7 @@ def test_line_chart_never_bridges_a_missing_year_or_a_break():
                                     list(range(2021, 2024))]
     # every published point is drawn, nothing else
     drawn = {(c, x, y) for c, xs, ys in lines for x, y in zip(xs, ys)}
-    expected = {(figures.colour_for(g), int(y), v) for g, y, v in df.dropna()[["group", "year", "value"]].itertuples(index=False)}
+    expected = {(style.colour_for(g), int(y), v) for g, y, v in df.dropna()[["group", "year", "value"]].itertuples(index=False)}
     assert drawn == expected
     # a dashed marker half a year before the break
     markers = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
@@ -309,7 +309,7 @@ def long_region_labels(tmp_path, monkeypatch):
     codes.write_text(CODES_YML.replace("\nregions:\n", "\nregions:\n" + extra), encoding="utf-8")
     monkeypatch.setattr(paths, "CODES_FILE", codes)
     clear_codes_cache()
-    assert figures.label("landgruppe2", "regions") == LONG_REGIONS["landgruppe2"]
+    assert style.label("landgruppe2", "regions") == LONG_REGIONS["landgruppe2"]
 
 
 def test_wrap_label_breaks_between_words():
@@ -420,22 +420,29 @@ def test_small_multiples_bars_mark_missing_values_instead_of_zero():
 # ---------------------------------------------------------------- publishing
 
 
+def with_sources(df: pd.DataFrame) -> pd.DataFrame:
+    """A chart's rows as the chapters pass them: where each number comes from (innvandrere
+    from the API table, the reference group from the published page)."""
+    source = [API_SOURCE if g == "innvandrere" else PAGE_SOURCE for g in df["group"]]
+    return df.assign(source_ref=[s["source_ref"] for s in source], released=[s["released"] for s in source])
+
+
 def publish_employment(out_dir, **kw):
-    df = employment_frame()
+    df = with_sources(employment_frame())
     fig = figures.line_chart(df, breaks=[2015])
     args = dict(label="syss-gruppe", caption="Sysselsatte 20–66 år, 2010–2023. Prosent",
                 alt='Linjediagram: "innvandrere" ligger lavere enn befolkningen ellers.',
                 data=df, sources=pd.DataFrame([API_SOURCE, API_SOURCE, PAGE_SOURCE]),
                 indicators=["sysselsatte_andel", "sysselsatte_andel"], out_dir=out_dir)
     args.update(kw)
-    return df, fig, figures.publish_figure(fig, **args)
+    return df, fig, publishing.publish_figure(fig, **args)
 
 
 def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("INDIKATORER_NOTEBOOK", "notebooks/01-arbeid.ipynb")
     out = tmp_path / "figures"
     df, fig, md = publish_employment(out)
-    assert capsys.readouterr().out.strip() == md.strip()
+    assert capsys.readouterr().out == ""  # returned for the cell to emit in one write
     assert not plt.fignum_exists(fig.number)  # closed
     png, csv, meta = out / "syss-gruppe.png", out / "syss-gruppe.csv", out / "syss-gruppe.json"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -467,7 +474,13 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
     assert record["alt"].endswith('Linjediagram: "innvandrere" ligger lavere enn befolkningen ellers.')
     assert record["colours"] == {"Innvandrere": "#0072B2", "Befolkningen ellers": "#999999"}
     assert record["indicators"] == ["sysselsatte_andel"]
-    assert record["sources"] == sorted([PAGE_SOURCE, API_SOURCE], key=lambda s: tuple(s[k] for k in figures.SOURCE_KEYS))
+    # Which source each CSV row came from: per row in the CSV, and per source in the JSON.
+    data = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    assert list(data.columns) == ["year", "group", "value", "source_ref", "released"]
+    api_rows = data.index[data["group"] == "innvandrere"].tolist()
+    page_rows = data.index[data["group"] == "befolkningen_ellers"].tolist()
+    assert record["sources"] == [{**PAGE_SOURCE, "csv_rows": page_rows}, {**API_SOURCE, "csv_rows": api_rows}]
+    assert sorted(api_rows + page_rows) == list(range(len(data)))
     assert record["png"] == "syss-gruppe.png" and record["csv"] == "syss-gruppe.csv"
     assert record["png_sha256"] == hashlib.sha256(png.read_bytes()).hexdigest()
     assert record["csv_sha256"] == hashlib.sha256(csv.read_bytes()).hexdigest()
@@ -476,19 +489,19 @@ def test_publish_figure_writes_png_csv_json_and_returns_markdown(tmp_path, monke
 
 
 def test_csv_holds_exactly_the_plotted_numbers(tmp_path):
-    df = employment_frame()
+    df = with_sources(employment_frame())
     df.loc[0, "value"] = 0.1 + 0.2  # binary noise must not leak into the file
     fig = figures.line_chart(df)
     drawn = {(c, x, y) for c, xs, ys in data_lines(fig) for x, y in zip(xs, ys)}
-    figures.publish_figure(fig, label="a", caption="c", alt="a", data=df, sources=[API_SOURCE],
-                           indicators=["x"], out_dir=tmp_path)
+    publishing.publish_figure(fig, label="a", caption="c", alt="a", data=df, sources=[API_SOURCE, PAGE_SOURCE],
+                              indicators=["x"], out_dir=tmp_path)
     text = (tmp_path / "a.csv").read_text(encoding="utf-8")
-    assert text.splitlines()[0] == "year,group,value"
-    assert "0.3\n" in text and "0,3" not in text  # decimal point for machines
+    assert text.splitlines()[0] == "year,group,value,source_ref,released"
+    assert "innvandrere,0.3," in text and "0,3" not in text  # decimal point for machines
     back = pd.read_csv(tmp_path / "a.csv")
     expected = df.sort_values(["year", "group"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(back, expected, check_exact=False, rtol=1e-12)
-    from_csv = {(figures.colour_for(g), y, v) for g, y, v in back[["group", "year", "value"]].itertuples(index=False)}
+    from_csv = {(style.colour_for(g), y, v) for g, y, v in back[["group", "year", "value"]].itertuples(index=False)}
     assert {(c, x, round(y, 9)) for c, x, y in drawn} == {(c, x, round(v, 9)) for c, x, v in from_csv}
 
 
@@ -499,15 +512,29 @@ def test_png_bytes_identical_for_the_same_figure(tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
 
-def test_execution_count_is_recorded_inside_a_kernel(tmp_path, monkeypatch):
+def test_execution_count_is_the_running_cells_inside_a_kernel(tmp_path, monkeypatch):
+    """IPython counts a cell before running it: while cell 7 runs, the shell's counter already
+    says 8 (the next cell's number); the running cell's result holds 7, as the notebook records."""
+    import types
+
     import IPython
 
-    class Shell:
-        execution_count = 7
-
-    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    shell = types.SimpleNamespace(execution_count=8, displayhook=types.SimpleNamespace(
+        exec_result=types.SimpleNamespace(execution_count=7)))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
     publish_employment(tmp_path)
     assert json.loads((tmp_path / "syss-gruppe.json").read_text())["execution_count"] == 7
+
+
+def test_a_figure_says_per_row_where_its_numbers_come_from(tmp_path):
+    no_sources = employment_frame()
+    with pytest.raises(ValueError, match="source_ref"):
+        publish_employment(tmp_path / "a", data=no_sources)
+    # A source the figure lists but no row comes from is a candidate, not a source: refused.
+    only_api = with_sources(employment_frame(groups=("innvandrere",)))
+    with pytest.raises(ValueError, match="not the source of any row"):
+        publish_employment(tmp_path / "b", data=only_api)
+    assert not (tmp_path / "b" / "syss-gruppe.json").exists()
 
 
 @pytest.mark.parametrize("bad", ["Syss", "syss gruppe", "syss_gruppe", "", "-syss", "syss-", "a--b", "æøå"])
@@ -519,13 +546,13 @@ def test_invalid_labels_are_refused_before_anything_is_written(tmp_path, bad):
 
 def test_figure_without_sources_or_alt_is_refused(tmp_path):
     with pytest.raises(ValueError, match="no sources"):
-        publish_employment(tmp_path, sources=pd.DataFrame(columns=list(figures.SOURCE_KEYS)))
+        publish_employment(tmp_path, sources=pd.DataFrame(columns=list(sources.SOURCE_KEYS)))
     with pytest.raises(ValueError, match="alt"):
         publish_employment(tmp_path, alt=" ")
     with pytest.raises(ValueError, match="value"):
-        publish_employment(tmp_path, data=employment_frame().rename(columns={"value": "andel"}))
+        publish_employment(tmp_path, data=with_sources(employment_frame()).rename(columns={"value": "andel"}))
     with pytest.raises(ValueError, match="machine names"):
-        publish_employment(tmp_path, data=employment_frame().rename(columns={"group": "Gruppe"}))
+        publish_employment(tmp_path, data=with_sources(employment_frame()).rename(columns={"group": "Gruppe"}))
 
 
 def test_notes_are_shown_above_the_source_line(tmp_path):
@@ -539,13 +566,13 @@ def test_notes_are_shown_above_the_source_line(tmp_path):
 
 
 def test_source_line_for_an_api_table():
-    assert figures.source_line([API_SOURCE]) == (
+    assert sources.source_line([API_SOURCE]) == (
         "Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215) (statistikkbanken)")
 
 
 def test_source_line_for_several_api_tables():
     other = {**API_SOURCE, "source_table": "05300", "source_ref": "05300?x"}
-    assert figures.source_line(pd.DataFrame([API_SOURCE, other])) == (
+    assert sources.source_line(pd.DataFrame([API_SOURCE, other])) == (
         "Kilde: SSB, tabellene [05300](https://www.ssb.no/statbank/table/05300) og "
         "[13215](https://www.ssb.no/statbank/table/13215) (statistikkbanken)")
 
@@ -555,22 +582,22 @@ def test_source_line_for_a_published_page_uses_its_title(tmp_path, monkeypatch):
     pages.write_text("url,title,released\n"
                      f'{PAGE_URL},"Sysselsetting blant innvandrere, registerbasert, 2020",2021-03-19\n',
                      encoding="utf-8")
-    monkeypatch.setattr(figures, "PAGES_FILE", pages)
-    figures._page_titles.cache_clear()
-    assert figures.source_line([PAGE_SOURCE]) == (
+    monkeypatch.setattr(sources, "PAGES_FILE", pages)
+    sources._page_titles.cache_clear()
+    assert sources.source_line([PAGE_SOURCE]) == (
         f"Kilde: SSB, [Sysselsetting blant innvandrere, registerbasert, 2020]({PAGE_URL}) "
         "(ssb.no, publisert 2021-03-19)")
 
 
 def test_source_line_without_a_title_names_the_table():
-    assert figures.source_line([PAGE_SOURCE]) == (
+    assert sources.source_line([PAGE_SOURCE]) == (
         f"Kilde: SSB, [tabell 436217]({PAGE_URL}) (ssb.no, publisert 2021-03-19)")
 
 
 def test_source_line_summarises_many_pages():
-    pages = [{**PAGE_SOURCE, "source_ref": f"https://www.ssb.no/p{i}", "retrieved": f"20{10 + i}-03-01"}
+    pages = [{**PAGE_SOURCE, "source_ref": f"https://www.ssb.no/p{i}", "released": f"20{10 + i}-03-01"}
              for i in range(5)]
-    assert figures.source_line(pages) == (
+    assert sources.source_line(pages) == (
         "Kilde: SSB, 5 tabeller publisert på ssb.no 2010-03-01–2014-03-01 "
         "(alle er listet i figurens proveniensfil)")
 
@@ -579,28 +606,28 @@ def test_source_line_accepts_a_derived_row_and_names_its_inputs(tmp_path, monkey
     other_page = "https://www.ssb.no/other-page"
     pages = tmp_path / "pages.csv"
     pages.write_text(f"url,title\n{PAGE_URL},Sysselsatte etter landbakgrunn\n", encoding="utf-8")
-    monkeypatch.setattr(figures, "PAGES_FILE", pages)
-    figures._page_titles.cache_clear()
+    monkeypatch.setattr(sources, "PAGES_FILE", pages)
+    sources._page_titles.cache_clear()
     gap = {**PAGE_SOURCE, "source_kind": "derived", "source_table": "436217 | 999",
            "source_ref": f"{PAGE_URL} minus {other_page}"}
-    assert figures.source_line([gap]) == (
+    assert sources.source_line([gap]) == (
         f"Kilde: SSB, egne beregninger fra [Sysselsatte etter landbakgrunn]({PAGE_URL}) og "
         f"[{other_page}]({other_page})")
     api_gap = {**API_SOURCE, "source_kind": "derived",
                "source_ref": "13215?ContentsCode=x minus 13215?ContentsCode=y"}
-    line = figures.source_line([API_SOURCE, api_gap])
+    line = sources.source_line([API_SOURCE, api_gap])
     assert line == ("Kilde: SSB, tabell [13215](https://www.ssb.no/statbank/table/13215) "
                     "(statistikkbanken); SSB, egne beregninger fra tabell "
                     "[13215](https://www.ssb.no/statbank/table/13215)")  # one table, two queries
     with pytest.raises(ValueError, match="inputs"):
-        figures.source_line([{**gap, "source_ref": " minus "}])
+        sources.source_line([{**gap, "source_ref": " minus "}])
 
 
 def test_source_line_rejects_unknown_kinds_and_nothing():
     with pytest.raises(ValueError, match="source_kind"):
-        figures.source_line([{**API_SOURCE, "source_kind": "excel"}])
+        sources.source_line([{**API_SOURCE, "source_kind": "excel"}])
     with pytest.raises(ValueError, match="no sources"):
-        figures.source_line([])
+        sources.source_line([])
 
 
 # ---------------------------------------------------------------- tables
@@ -609,7 +636,7 @@ def test_source_line_rejects_unknown_kinds_and_nothing():
 def test_publish_table_markdown_csv_and_json(tmp_path):
     df = pd.DataFrame({"year": [2022, 2023], "innvandrere": [65.43, np.nan],
                        "befolkningen_ellers": [78.0, 78.25], "personer": [2493510, 12]})
-    md = figures.publish_table(df, label="syss-tabell", caption="Sysselsatte. Prosent",
+    md = publishing.publish_table(df, label="syss-tabell", caption="Sysselsatte. Prosent",
                                sources=[API_SOURCE], out_dir=tmp_path / "figures",
                                formats={"innvandrere": "prosent", "befolkningen_ellers": "prosent"},
                                headers={"personer": "Personer"}, indicators=["sysselsatte_andel"])
@@ -639,7 +666,7 @@ def test_publish_table_markdown_csv_and_json(tmp_path):
 
 def test_publish_table_left_aligns_text_and_escapes_pipes(tmp_path):
     df = pd.DataFrame({"region": ["norden", "a|b"], "value": [1.0, 2.0]})
-    md = figures.publish_table(df, label="t", caption="c", sources=[API_SOURCE], out_dir=tmp_path)
+    md = publishing.publish_table(df, label="t", caption="c", sources=[API_SOURCE], out_dir=tmp_path)
     lines = md.split("\n")[1:]
     assert lines[0] == "| region | Verdi |"
     assert lines[1] == "|:---|---:|"
@@ -652,38 +679,38 @@ def test_a_wide_table_passes_relative_column_widths_to_pandoc(tmp_path):
     long_text = "Forskjellen mellom innvandrere og befolkningen ellers ble mindre i perioden"
     df = pd.DataFrame({"navn": ["Sysselsatte", "Registrerte helt ledige"], "year": [2023, 2020],
                        "innvandrere": [68.25, 9.2], "kommentar": [long_text, "ingen klar endring"]})
-    md = figures.publish_table(df, label="bred", caption="Bred.", sources=[API_SOURCE], out_dir=tmp_path,
+    md = publishing.publish_table(df, label="bred", caption="Bred.", sources=[API_SOURCE], out_dir=tmp_path,
                                formats={"innvandrere": "prosent"})
     lines = md.splitlines()[1:]
-    assert max(len(x) for x in lines[:4]) > figures.PANDOC_COLUMNS
+    assert max(len(x) for x in lines[:4]) > publishing.PANDOC_COLUMNS
     parts = lines[1].strip("|").split("|")
     assert [p.startswith(":") for p in parts] == [True, False, False, True]  # text left, numbers right
     assert [p.endswith(":") for p in parts] == [False, True, True, False]
     widths = [len(p) for p in parts]
-    assert widths[1] == len("2023") + figures.CELL_PADDING       # numbers get exactly what they need
-    assert widths[2] == len("Innvandrere") + figures.CELL_PADDING  # or their heading's word
+    assert widths[1] == len("2023") + publishing.CELL_PADDING       # numbers get exactly what they need
+    assert widths[2] == len("Innvandrere") + publishing.CELL_PADDING  # or their heading's word
     assert widths[3] > widths[0] > widths[1]                     # text shares the rest by its length
-    assert sum(widths) <= figures.TABLE_WIDTH
+    assert sum(widths) <= publishing.TABLE_WIDTH
 
 
 def test_column_widths_squeeze_text_but_never_numbers_or_below_a_word():
     headers = ["Indikator", "År", "Verdi", "Utvikling over tid"]
     cells = [["I arbeid eller utdanning etter introduksjonsprogrammet"] * 2, ["2023", "2020"],
              ["−11,6", "9,2"], ["ingen tall i denne utgaven", "gapet minker"]]
-    fits = figures.column_widths(headers, cells, [False, True, True, False], width=200)
+    fits = publishing.column_widths(headers, cells, [False, True, True, False], width=200)
     assert fits == [54 + 2, 4 + 2, 5 + 2, 26 + 2]  # room for everything on one line
-    tight = figures.column_widths(headers, cells, [False, True, True, False], width=40)
+    tight = publishing.column_widths(headers, cells, [False, True, True, False], width=40)
     assert tight[1:3] == [6, 7]  # numbers keep their width
-    assert tight[0] >= figures.MAX_TEXT_WORD + 2 and tight[3] >= len("utgaven") + 2
+    assert tight[0] >= publishing.MAX_TEXT_WORD + 2 and tight[3] >= len("utgaven") + 2
     assert tight[0] > tight[3]  # the longer text keeps the larger share
 
 
 def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_path):
-    assert figures.split_label("Befolkningen ellers (uten innvandrere)") == (
+    assert style.split_label("Befolkningen ellers (uten innvandrere)") == (
         "Befolkningen ellers", "Befolkningen ellers: uten innvandrere.")
-    assert figures.split_label("Innvandrere") == ("Innvandrere", None)
+    assert style.split_label("Innvandrere") == ("Innvandrere", None)
     df = pd.DataFrame({"year": [2023], "a": [1.0], "b": [2.0]})
-    md = figures.publish_table(df, label="notert", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
+    md = publishing.publish_table(df, label="notert", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
                                headers={"a": ("Kort", "Kort: den lange forklaringen."),
                                         "b": ("Kort 2", "Kort: den lange forklaringen.")},
                                notes=["Først dette."], columns=["year", "a"])
@@ -691,7 +718,7 @@ def test_a_heading_with_a_note_is_short_and_the_note_goes_under_the_table(tmp_pa
     assert "Merknad: Først dette. Kort: den lange forklaringen.\n" in md  # once, after the given notes
     assert (tmp_path / "notert.csv").read_text(encoding="utf-8").splitlines()[0] == "year,a,b"  # all columns
     with pytest.raises(ValueError, match="not in the table"):
-        figures.publish_table(df, label="x", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
+        publishing.publish_table(df, label="x", caption="C.", sources=[API_SOURCE], out_dir=tmp_path,
                               columns=["year", "c"])
 
 
@@ -704,22 +731,22 @@ def test_a_table_too_wide_for_print_is_split_with_the_key_columns_repeated(tmp_p
                "Forskjell, norskfødte med innvandrerforeldre"]
     cells = [["2011", "2023"], ["15–74 år", "20–66 år"]] + [["62,8", "−15,7"]] * 7
     numeric = [True, False] + [True] * 7
-    assert figures.min_table_width(headers, cells, numeric) > figures.TABLE_WIDTH
-    parts = figures.split_columns(headers, cells, numeric)
+    assert publishing.min_table_width(headers, cells, numeric) > publishing.TABLE_WIDTH
+    parts = publishing.split_columns(headers, cells, numeric)
     assert len(parts) == 2
     assert all(part[:2] == [0, 1] for part in parts)            # År and Alder in every part
     assert sorted(i for part in parts for i in part[2:]) == list(range(2, 9))  # each column once
     for part in parts:
         heads = [headers[i] for i in part]
-        widths = figures.column_widths(heads, [cells[i] for i in part], [numeric[i] for i in part])
-        assert sum(widths) <= figures.TABLE_WIDTH
+        widths = publishing.column_widths(heads, [cells[i] for i in part], [numeric[i] for i in part])
+        assert sum(widths) <= publishing.TABLE_WIDTH
         for head, width in zip(heads, widths):
-            assert width >= max(len(w) for w in head.split()) + figures.CELL_PADDING, head
-        assert widths[1] >= len("15–74 år") + figures.CELL_PADDING
+            assert width >= max(len(w) for w in head.split()) + publishing.CELL_PADDING, head
+        assert widths[1] >= len("15–74 år") + publishing.CELL_PADDING
 
     df = pd.DataFrame({"year": [2011, 2023], "alder": ["15–74 år", "20–66 år"],
                        **{f"c{i}": [62.8, -15.7] for i in range(7)}})
-    md = figures.publish_table(df, label="bred", caption="Sysselsatte. Prosent.", sources=[API_SOURCE],
+    md = publishing.publish_table(df, label="bred", caption="Sysselsatte. Prosent.", sources=[API_SOURCE],
                                out_dir=tmp_path, headers=dict(zip(df.columns, headers)))
     web, printed = md.split('::: {.content-hidden when-format="html"}')
     assert web.startswith('::: {.content-visible when-format="html"}\n::: {.table-scroll')
@@ -736,11 +763,11 @@ def test_numbers_keep_their_width_even_when_the_text_cannot_fit():
     cells = [["Minoritetsspråklige barn i barnehage"], ["2023"], ["68,2"], ["Befolkningen eksklusive innvandrere"],
              ["79,8"], ["−11,6"], ["0,7 større enn i 2022"], ["ingen klar endring i gapet"], ["prosentpoeng"]]
     numeric = [False, True, True, False, True, True, False, False, False]
-    widths = figures.column_widths(headers, cells, numeric)
-    assert sum(widths) <= figures.TABLE_WIDTH
-    assert widths[1] == len("2023") + figures.CELL_PADDING
-    assert widths[5] == len("Forskjell") + figures.CELL_PADDING  # a heading word is never broken
-    assert min(widths[i] for i in (0, 3, 6, 7, 8)) >= figures.MIN_SQUEEZED + figures.CELL_PADDING
+    widths = publishing.column_widths(headers, cells, numeric)
+    assert sum(widths) <= publishing.TABLE_WIDTH
+    assert widths[1] == len("2023") + publishing.CELL_PADDING
+    assert widths[5] == len("Forskjell") + publishing.CELL_PADDING  # a heading word is never broken
+    assert min(widths[i] for i in (0, 3, 6, 7, 8)) >= publishing.MIN_SQUEEZED + publishing.CELL_PADDING
 
 
 # ---------------------------------------------------------------- what a reader needs (issue 13)
@@ -781,8 +808,8 @@ def test_a_group_without_numbers_or_with_one_point_is_said_in_caption_and_alt(tm
     df.loc[df["group"] == "befolkningen_ellers", "value"] = np.nan
     df = pd.concat([df, pd.DataFrame([{"year": 2020, "group": "norskfodte", "value": 70.0}])])
     fig = figures.line_chart(df)
-    md = figures.publish_figure(fig, label="a", caption="Sysselsatte.", alt="Funn.", data=df,
-                                sources=[API_SOURCE], indicators=["x"], out_dir=tmp_path)
+    md = publishing.publish_figure(fig, label="a", caption="Sysselsatte.", alt="Funn.", data=with_sources(df),
+                                sources=[API_SOURCE, PAGE_SOURCE], indicators=["x"], out_dir=tmp_path)
     record = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     for where in (record["caption"], record["alt"]):
         assert "Ingen tall for befolkningen ellers (bare manglende verdier)" in where

@@ -52,7 +52,8 @@ def edition_b(edition_a, tmp_path_factory) -> Path:
 def test_the_manifest_describes_every_figure_and_table(edition_a):
     edition = staging(edition_a)
     written = manifest.load_manifest(edition)
-    assert written["edition"] == {"year": 2020, "first_year": 2006, "geography": "0",
+    # Every parameter a notebook uses is recorded, the defaults too (window).
+    assert written["edition"] == {"year": 2020, "first_year": 2006, "geography": "0", "window": 10,
                                   "breakdowns": ["sex", "botid", "region", "reason"]}
     assert written["code"]["git_commit"] == "unknown"  # the tmp project is no git checkout
     assert written["code"]["git_dirty"] == "unknown"

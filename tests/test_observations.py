@@ -40,8 +40,8 @@ def tidy_row(**changes) -> dict:
            "sex": "alle", "age": "20-66", "geography": "0", "region": "alle", "region_label": "alle", "botid": "alle",
            "other_dim": "", "other_value": "", "unit": "prosent", "value": 65.4, "decimals": 1, "status": "ok",
            "source_kind": "published", "source_table": "436217", "source_ref": EMPLOYMENT_2021_03_19,
-           "source_file": "data/published/observations.csv", "source_sha256": "abc", "retrieved": "2021-03-19",
-           "note": ""}
+           "source_file": "data/published/observations.csv", "source_sha256": "abc", "retrieved": "unknown",
+           "released": "2021-03-19", "note": ""}
     return {**row, **changes}
 
 
@@ -65,8 +65,9 @@ def test_published_rows_become_the_tidy_table():
     assert table["period"].str.startswith("4. kvartal").all() and set(table["age"]) == {"20-66"}
     row = table[(table["year"] == 2020) & (table["group"] == "innvandrere") & (table["region"] == "alle")]
     assert row["value"].tolist() == [65.4]
-    assert row[["source_ref", "retrieved", "source_file"]].values.tolist() == [
-        [EMPLOYMENT_2021_03_19, "2021-03-19", "data/published/observations.csv"]]
+    # Released on the page's date; when it was read was not recorded: "unknown", never the release.
+    assert row[["source_ref", "released", "retrieved", "source_file"]].values.tolist() == [
+        [EMPLOYMENT_2021_03_19, "2021-03-19", "unknown", "data/published/observations.csv"]]
     assert row["source_sha256"].iloc[0] == snapshot.sha256_file(paths.PUBLISHED_DIR / "observations.csv")
 
 
@@ -122,7 +123,7 @@ def test_quarterly_series_without_where_breaks_the_unique_key():
 def test_gap_is_group_minus_reference_in_percentage_points():
     base = tidy_frame([
         tidy_row(group="innvandrere", value=65.4),
-        tidy_row(group="befolkningen_uten_innvandrere", value=78.1, source_ref="https://ref", retrieved="2021-04-01"),
+        tidy_row(group="befolkningen_uten_innvandrere", value=78.1, source_ref="https://ref", released="2021-04-01"),
         tidy_row(group="norskfodte", value=0.0, status="nil"),
         tidy_row(group="hele_befolkningen", value=np.nan, status="suppressed"),
         tidy_row(group="innvandrere", year=2019, value=67.1),  # no reference row that year: no gap
@@ -135,7 +136,8 @@ def test_gap_is_group_minus_reference_in_percentage_points():
     assert gaps["status"].to_dict() == {"hele_befolkningen": "suppressed", "innvandrere": "ok", "norskfodte": "ok"}
     assert set(gaps["unit"]) == {"prosentpoeng"} and set(gaps["indicator"]) == {"sysselsatte_gap"}
     assert gaps.loc["innvandrere", "source_ref"] == f"{EMPLOYMENT_2021_03_19} minus https://ref"
-    assert gaps.loc["innvandrere", "retrieved"] == "2021-04-01"
+    assert gaps.loc["innvandrere", "released"] == "2021-04-01"  # the later of the two inputs
+    assert gaps.loc["innvandrere", "retrieved"] == "unknown"
 
 
 def test_gap_matches_only_the_same_breakdown():
@@ -304,7 +306,7 @@ def raw_store(tmp_path, monkeypatch):
     folder = tmp_path / "raw" / "ssb" / "12345" / "2024-05-01"
     folder.mkdir(parents=True)
     meta = {"source_kind": "ssb_api", "table": "12345", "query": snapshot.normalise_query(API_SOURCE["query"]),
-            "fetched_at": "2024-05-01T10:00:00+00:00"}
+            "fetched_at": "2024-05-01T10:00:00+00:00", "updated": "2024-03-05T08:00:00Z"}
     return snapshot.write_with_sidecar(folder / "data.json", _jsonstat(), meta)
 
 
@@ -325,7 +327,8 @@ def test_raw_api_snapshot_is_mapped_through_columns(raw_store):
     assert table["source_ref"].iloc[0] == '12345?{"Tid":["top(2)"]}'
     assert set(table["source_sha256"]) == {raw_store["sha256"]}
     assert table["source_file"].str.endswith("12345/2024-05-01/data.json").all()
-    assert set(table["retrieved"]) == {"2024-05-01T10:00:00+00:00"}
+    assert set(table["retrieved"]) == {"2024-05-01T10:00:00+00:00"}  # when it was fetched
+    assert set(table["released"]) == {"2024-03-05T08:00:00Z"}  # SSB's `updated` stamp
 
 
 def test_api_rows_are_skipped_when_asked(raw_store):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from colour_math import VISIONS, ciede2000, closest_pairs, difference, lab, simulate, hex_to_rgb
-from indikatorer.report import figures
+from indikatorer.report import style
 
 MINIMUM = 10.0
 
@@ -53,19 +53,19 @@ def test_simulation_keeps_greys_and_merges_red_and_green():
 
 
 def test_the_palette_is_distinguishable_in_all_three_visions():
-    colours = dict(figures.PALETTE)
+    colours = dict(style.PALETTE)
     assert len(set(colours.values())) == len(colours)
     assert not closest_pairs(colours, MINIMUM)
 
 
 def test_group_colours_come_from_the_palette():
-    assert set(figures.GROUP_COLOURS.values()) <= set(figures.PALETTE.values())
-    assert set(figures.OTHER_PALETTE) <= set(figures.PALETTE.values())
+    assert set(style.GROUP_COLOURS.values()) <= set(style.PALETTE.values())
+    assert set(style.OTHER_PALETTE) <= set(style.PALETTE.values())
 
 
-@pytest.mark.parametrize("n", range(2, figures.MAX_ORDERED + 1))
+@pytest.mark.parametrize("n", range(2, style.MAX_ORDERED + 1))
 def test_ordered_colours_are_distinguishable_and_dark_to_light(n):
-    colours = figures.ordered_colours(n)
+    colours = style.ordered_colours(n)
     named = {f"step {i}": c for i, c in enumerate(colours)}
     assert not closest_pairs(named, MINIMUM)
     lightness = [lab(c)[0] for c in colours]
@@ -73,13 +73,13 @@ def test_ordered_colours_are_distinguishable_and_dark_to_light(n):
     # and beside black (the total, "alle") and the dark grey of the reference line in the
     # botid profiles (a mid grey would meet viridis' greens under deuteranopia)
     for colour in colours:
-        for neutral in (figures.NEUTRALS["black"], figures.NEUTRALS["dark_grey"]):
+        for neutral in (style.NEUTRALS["black"], style.NEUTRALS["dark_grey"]):
             for vision in VISIONS:
                 assert difference(colour, neutral, vision) >= MINIMUM
 
 
 def test_any_chart_of_groups_keeps_its_colours_apart():
     """The groups SSB's tables show together, with regions and the total, as one chart would."""
-    codes = list(figures.GROUP_COLOURS) + ["norden", "afrika"]
-    colours = figures.chart_colours(codes, "groups")
+    codes = list(style.GROUP_COLOURS) + ["norden", "afrika"]
+    colours = style.chart_colours(codes, "groups")
     assert not closest_pairs(colours, MINIMUM)

@@ -18,7 +18,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indikatorer.analysis import trends
+from indikatorer.analysis import decomposition
 from indikatorer.data import jsonstat, pxquery
 from indikatorer.report import fmt
 
@@ -115,7 +115,7 @@ def two_years(draw):
 @settings(max_examples=300, deadline=None)
 @given(two_years())
 def test_decomposition_parts_sum_to_the_total(inputs):
-    result = trends.decompose_change(*inputs)
+    result = decomposition.decompose_change(*inputs)
     scale = max(1.0, abs(result.overall_a), abs(result.overall_b))
     assert math.isclose(result.rate_effect + result.composition_effect, result.total_change,
                         rel_tol=0, abs_tol=1e-9 * scale)

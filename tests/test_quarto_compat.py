@@ -280,6 +280,8 @@ def test_execution_and_format_options(book):
     html, typst = config["format"]["html"], config["format"]["typst"]
     assert html.get("code-fold") is True
     assert typst.get("echo") is False  # DESIGN.md: folded code in HTML, none in the PDF
+    # the fold's summary (format option; the language key gives Quarto's default the same words)
+    assert html.get("code-summary") == config["language"]["code-summary"] == "Vis koden"
     # quarto.org/docs/output-formats/typst.html#bibliography: typst defaults to its own
     # citation processing; citeproc: true gives the HTML's style and the #refs placement.
     assert typst.get("citeproc") is True
@@ -507,7 +509,7 @@ def _web_only(ancestors) -> bool:
 
 
 def _footer(ancestors) -> bool:
-    """In the source line under a figure or table ("Kilde: …", indikatorer.report.figures._footer)."""
+    """In the source line under a figure or table ("Kilde: …", indikatorer.report.publishing._footer)."""
     return any(a["t"] == "Para" and _text(a["c"]).startswith("Kilde:") for a in ancestors)
 
 
@@ -534,6 +536,7 @@ def test_footer_file_links_are_web_only(book):
 
 
 def test_conditional_content_uses_quartos_conditions(book):
+    """Only format conditions (the preview has no profiles: docs/quarto-subset.md)."""
     problems, count = [], 0
     for chapter, element, _ in book.elements("Div", "Span", "CodeBlock"):
         _, classes, attributes = _attr(element)
@@ -543,6 +546,8 @@ def test_conditional_content_uses_quartos_conditions(book):
         conditions = set(attributes) & CONDITIONS
         if not conditions:
             problems.append(f"{chapter.file}: {element['t']} {classes} has no condition")
+        if conditions - {"when-format", "unless-format"}:
+            problems.append(f"{chapter.file}: {sorted(conditions)}: profiles are outside the subset")
         if "content-visible" in classes and "content-hidden" in classes:
             problems.append(f"{chapter.file}: both content-visible and content-hidden")
         for name in ("when-format", "unless-format"):
@@ -607,13 +612,67 @@ def test_cell_options_are_quartos(notebooks):
     assert not problems, problems
 
 
-def test_only_the_parameter_cells_show_code(notebooks):
+def test_shown_code_is_the_parameters_and_the_cells_that_select_fit_and_present(notebooks):
     """DESIGN.md: every code cell without `echo: false` gets its own "Vis koden" fold in the
-    HTML; the book shows only the parameters (papermill's two cells)."""
+    HTML. The book shows the parameters (papermill's two cells) and the literate cells — those
+    that present what they selected and fitted (a `show_…` call); plumbing has `echo: false`."""
     shown = [f"{file} cell {i}" for file, i, cell, options in notebooks
              if _mapping(options).get("echo", True) is not False
-             and not PARAMETER_TAGS & set(cell.metadata.get("tags", []))]
+             and not PARAMETER_TAGS & set(cell.metadata.get("tags", []))
+             and not re.search(r"^show_\w+\(", cell.source, re.M)]
     assert not shown, shown
+    folded = [cell for file, i, cell, options in notebooks if file.startswith("notebooks/")
+              and _mapping(options).get("echo", True) is not False and "show_indicator(" in cell.source]
+    assert len(folded) >= 25, "every theme indicator cell shows its code"
+
+
+# quarto-cli src/core/jupyter/jupyter.ts (mdFromCodeCell): cell metadata Quarto does not forward
+# as attributes of a div around the cell (kJupyterCellInternalOptionKeys,
+# kJupyterCellStandardMetadataKeys, kJupyterCellThirdPartyMetadataKeys).
+NOT_FORWARDED = JUPYTER_CELL_OPTIONS | {"collapsed", "autoscroll", "deletable", "format", "name", "id",
+                                        "colab", "colab_type", "outputId", "lines_to_next_cell",
+                                        "language"} - {"tags"}
+
+
+def test_headings_a_cell_prints_reach_the_table_of_contents(notebooks):
+    """An `output: asis` cell's output is spliced in raw, without a div, unless the cell has a
+    label, classes, a caption or metadata Quarto forwards (jupyter.ts: needCell); inside a div its
+    headings would be out of the table of contents (quarto-cli#9422, #14654)."""
+    problems, printed = [], 0
+    for file, index, cell, options in notebooks:
+        out = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout")
+        if not re.search(r"^#{1,6} \S", out, re.M):
+            continue
+        printed += 1
+        options = _mapping(options)
+        forwarded = sorted(set(cell.metadata) - NOT_FORWARDED)
+        wrapping = sorted(k for k in ("label", "classes", "fig-cap", "tbl-cap") if k in options)
+        if forwarded or wrapping or options.get("output") != "asis":
+            problems.append(f"{file} cell {index}: metadata {forwarded}, options {wrapping}")
+    assert printed >= 20, "the indicator cells print their sections' headings"
+    assert not problems, problems
+
+
+SUBSET_DOC = Path(__file__).resolve().parents[1] / "docs" / "quarto-subset.md"
+
+
+def test_cells_use_only_the_options_and_outputs_of_the_books_quarto_subset(notebooks):
+    """docs/quarto-subset.md lists the cell options and outputs the book uses (the preview
+    renders those and refuses the rest); the executed notebooks keep to them."""
+    lines = SUBSET_DOC.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, ln in enumerate(lines) if "code cells with these options only" in ln)
+    allowed = set(re.findall(r"`([a-z-]+)`", " ".join(lines[at:at + 2]))) - {"true", "false", "asis"}
+    assert allowed == {"echo", "output", "include", "warning", "code-fold", "code-summary"}
+    problems = []
+    for file, index, cell, options in notebooks:
+        unknown = sorted(set(_mapping(options)) - allowed)
+        if unknown:
+            problems.append(f"{file} cell {index}: options {unknown} are outside the subset")
+        for output in cell.get("outputs", []):
+            kinds = set(output.get("data", {})) - {"text/markdown", "text/plain"}
+            if kinds:
+                problems.append(f"{file} cell {index}: output {sorted(kinds)} is outside the subset")
+    assert not problems, problems
 
 
 def test_stderr_only_where_quarto_leaves_it_out(book, notebooks):

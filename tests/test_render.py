@@ -3,7 +3,6 @@ stand-in `quarto`, and the real book's static sources."""
 
 from __future__ import annotations
 
-import base64
 import html.parser
 import io
 import json
@@ -18,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
+import pypandoc  # noqa: E402
 import typst  # noqa: E402
 import pytest  # noqa: E402
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
@@ -32,7 +32,6 @@ from indikatorer.core.errors import UserError  # noqa: E402
 MINIBOOK = Path(__file__).parent / "fixtures" / "minibook"
 
 FIG_A_ALT = "Sysselsettingsandelen blant innvandrere steg til 72,1 prosent i 2021."
-FIG_C_ALT = "Linja stiger fra 68 prosent i 2020 til 72 prosent i 2021."
 
 
 def _png() -> bytes:
@@ -83,18 +82,13 @@ def make_minibook(target: Path) -> Path:
         new_code_cell("year = 2021", metadata={"tags": ["parameters"]}),
         new_code_cell("#| output: asis\nprint(figur)", outputs=[_stream(asis_figure)]),
         new_code_cell("#| output: asis\nprint(tabell)", outputs=[_stream(asis_table)]),
-        new_code_cell(
-            f'#| label: fig-c\n#| fig-cap: "Utvikling i andelen."\n#| fig-alt: "{FIG_C_ALT}"\nplot()',
-            outputs=[new_output("display_data", data={
-                "image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<Figure>"})],
-        ),
-        new_code_cell(
-            '#| label: tbl-d\n#| tbl-cap: "Tabell fra en merket celle."\ndf',
-            outputs=[new_output("execute_result", execution_count=1, data={
-                "text/markdown": "| Gruppe | Antall |\n|---|---:|\n| Innvandrere | 10 |\n",
-                "text/plain": "Gruppe Antall"})],
-        ),
-        new_code_cell("#| output: false\nprint('SKJULT-UTDATA')", outputs=[_stream("SKJULT-UTDATA\n")]),
+        new_code_cell("#| output: asis\n#| echo: false\nvis(tabell)",
+                      outputs=[new_output("execute_result", execution_count=1, data={
+                          "text/markdown": "| Gruppe | Antall |\n|---|---:|\n| Innvandrere | 10 |\n\n"
+                                           ": Tabell fra en celle {#tbl-d}\n",
+                          "text/plain": "Gruppe Antall"})]),
+        new_code_cell("#| code-fold: false\n#| output: false\nsynlig_kode = 1"),
+        new_code_cell("#| output: false\nprint(skjult)", outputs=[_stream("SKJULT-UTDATA\n")]),
         new_code_cell("#| include: false\nprint('UTELATT-UTDATA')", outputs=[_stream("UTELATT-UTDATA\n")]),
         new_code_cell("warn()", outputs=[_stream("FutureWarning: gammel\n", name="stderr")]),
         new_code_cell("#| warning: false\nwarn()", outputs=[_stream("SKJULT-ADVARSEL\n", name="stderr")]),
@@ -105,8 +99,6 @@ def make_minibook(target: Path) -> Path:
             outputs=[_stream('::: {.callout-note collapse="true" title="Om tallene"}\nDefinisjonen.\n:::\n\n'
                              "::: {.callout-warning}\nUten tittel.\n:::\n\n")]),
         new_code_cell("print('synlig')", outputs=[_stream("SYNLIG-UTDATA\n")]),
-        new_code_cell("plt.show()", outputs=[new_output("display_data", data={
-            "image/png": base64.b64encode(png).decode("ascii")})]),
     ]
     nbformat.write(new_notebook(cells=cells), notebooks / "01-tall.ipynb")
     for name in ("01-tall.ipynb", "ekstra.ipynb"):  # the download copies (one linked, one not)
@@ -206,6 +198,27 @@ def test_preview_writes_html_and_pdf(rendered):
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 1
 
 
+def test_the_versions_recorded_are_those_that_made_the_files(rendered):
+    """The typst compiler inside the `typst` package can be older than the package's own
+    version: the label and the record name the compiler, as the PDF does."""
+    _, result, text, _ = rendered
+    creator = re.search(rb"/Creator\(Typst ([\d.]+)\)", result.pdf.read_bytes()).group(1).decode()
+    assert result.versions["typst"] == creator == render.typst_compiler_version()
+    assert result.versions["pandoc"] == pypandoc.get_pandoc_version()
+    assert f"typst {creator}" in result.renderer_label and f"typst {creator}" in " ".join(text.split())
+
+
+def test_references_of_an_unrendered_book_are_checked_without_writing_it(tmp_path):
+    project = make_minibook(tmp_path / "book")
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    assert any("pagebreak" in w for w in render.check_references(project))
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+    intro = project / "chapters" / "01-innledning.qmd"
+    intro.write_text(intro.read_text(encoding="utf-8") + "\nSe også @fig-finnes-ikke.\n", encoding="utf-8")
+    with pytest.raises(UserError, match="@fig-finnes-ikke"):
+        render.check_references(project)
+
+
 def test_chapters_in_order_with_numbers(rendered):
     *_, page = rendered
     assert page.h1 == ["Forord", "1 Innledning", "2 Tall", "Vedlegg", "Referanser"]
@@ -213,17 +226,24 @@ def test_chapters_in_order_with_numbers(rendered):
 
 def test_every_image_has_alt_text_and_fig_alt_wins(rendered):
     *_, page = rendered
-    assert page.images
-    assert all(img.get("alt", "").strip() for img in page.images)
-    alts = {img["alt"] for img in page.images}
-    assert {FIG_A_ALT, FIG_C_ALT} <= alts
+    assert [img["alt"] for img in page.images] == [FIG_A_ALT]
     assert not any("fig-alt" in key for img in page.images for key in img)
 
 
-def test_image_without_caption_or_alt_is_left_out_with_a_warning(rendered):
-    *_, result, _, page = rendered
-    assert len(page.images) == 2
-    assert any("bilde uten fig-cap og fig-alt" in w for w in result.warnings)
+@pytest.mark.parametrize("data", [
+    {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
+    {"text/html": "<table></table>", "text/plain": "tabell"},
+])
+def test_image_and_html_outputs_are_outside_the_subset_and_refused(tmp_path, data):
+    """docs/quarto-subset.md: figures and tables are Markdown printed by the report modules;
+    an image or HTML output is an error naming the cell, never a guess."""
+    project = make_minibook(tmp_path / "book")
+    path = project / "notebooks" / "01-tall.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(new_code_cell("plot()", outputs=[new_output("display_data", data=data)]))
+    nbformat.write(nb, path)
+    with pytest.raises(UserError, match=r"notebooks/01-tall.ipynb, celle \d+: utdata av typen .*quarto-subset"):
+        render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
 
 
 def test_figures_and_tables_are_numbered_per_chapter(rendered):
@@ -231,8 +251,7 @@ def test_figures_and_tables_are_numbered_per_chapter(rendered):
     assert page.captions == [
         "Figur 2.1: Sysselsatte 20–66 år, 2019–2021.",
         "Tabell 2.1: Sysselsatte etter år",
-        "Figur 2.2: Utvikling i andelen.",
-        "Tabell 2.2: Tabell fra en merket celle.",
+        "Tabell 2.2: Tabell fra en celle",
     ]
 
 
@@ -245,7 +264,7 @@ def test_cross_references_are_links_to_existing_ids(rendered):
         assert href[1:] in page.ids, href
     assert ("#fig-a", "Figur 2.1") in internal
     assert ("#tbl-b", "Tabell 2.1") in internal
-    assert ("#fig-c", "Figur 2.2") in internal
+    assert ("#tbl-d", "Tabell 2.2") in internal
     assert ("#sec-tall", "Kapittel 2") in internal
 
 
@@ -388,7 +407,32 @@ def test_cell_outputs_follow_the_cell_options(rendered):
     assert "FutureWarning" in text  # stderr is shown, as Quarto shows it ...
     assert any("stderr vises" in w for w in result.warnings)  # ... and the preview says so
     assert "SKJULT-ADVARSEL" not in text  # warning: false
-    assert "year = 2021" not in text  # code is never shown
+
+
+def test_code_is_folded_in_the_html_and_absent_from_the_pdf(rendered, typst_source):
+    """As Quarto with `format: html: code-fold: true` and `format: typst: echo: false`: every
+    shown cell's code in a <details> with the summary text ("Kode" in Norwegian unless
+    _quarto.yml says otherwise), without its #| lines; `echo: false` cells show none."""
+    *_, text, _ = rendered
+    folds = re.findall(r'<details class="code-fold">\s*<summary>(.*?)</summary>(.*?)</details>', text, re.S)
+    codes = [re.sub(r"<[^>]+>", "", body) for _, body in folds]
+    assert {summary for summary, _ in folds} == {"Kode"}
+    assert any("year = 2021" in c for c in codes)
+    assert any("print(figur)" in c for c in codes) and not any("#|" in c for c in codes)
+    assert not any("vis(tabell)" in c for c in codes) and "vis(tabell)" not in text  # echo: false
+    # code-fold: false on the cell: shown, not folded
+    assert "synlig_kode = 1" in re.sub(r"<[^>]+>", "", text) and not any("synlig_kode" in c for c in codes)
+    assert "year = 2021" not in typst_source and "print(figur)" not in typst_source
+    assert "code-fold" not in typst_source
+
+
+def test_the_fold_takes_its_summary_from_quarto_yml(tmp_path):
+    project = make_minibook(tmp_path / "book")
+    config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))
+    config["format"]["html"]["code-summary"] = "Vis koden"
+    (project / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
+    assert "<summary>Vis koden</summary>" in result.html_index.read_text(encoding="utf-8")
 
 
 def test_asis_outputs_of_one_cell_are_joined_as_quarto_joins_them(rendered):

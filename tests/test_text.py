@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from indikatorer.analysis.trends import Direction, GapChange
 from indikatorer.report import text
 
 MINUS = "\u2212"
@@ -100,13 +101,13 @@ def test_change_sentence_is_cautious_when_the_ci_includes_zero():
 
 
 def test_change_sentence_follows_a_no_clear_change_classification():
-    sentence = text.change_sentence(2015, 2023, 1.5, classification="ingen klar endring")
+    sentence = text.change_sentence(2015, 2023, 1.5, classification=Direction.NO_CLEAR_CHANGE)
     assert "ingen klar endring" in sentence and "økte" not in sentence
 
 
 def test_change_sentence_rejects_a_contradicting_classification():
     with pytest.raises(ValueError, match="contradicts"):
-        text.change_sentence(2015, 2023, -1.5, classification="stigende")
+        text.change_sentence(2015, 2023, -1.5, classification=Direction.RISING)
 
 
 def test_change_sentence_warns_when_data_are_thin():
@@ -123,8 +124,8 @@ def test_change_sentence_missing_and_unchanged():
 
 
 TREND_UP = {"fitted": True, "slope": 0.812, "ci_low": 0.5, "ci_high": 1.1,
-            "classification": "stigende", "years_used": [2014, 2023], "breaks_used": [2015],
-            "reason": None, "alpha": 0.05}
+            "direction": "rising", "years_used": [2014, 2023], "breaks_used": [2015],
+            "alpha": 0.05}
 
 
 def test_trend_sentence_rising_with_break():
@@ -140,7 +141,7 @@ def test_trend_sentence_falling_accepts_an_object_with_to_dict():
     class Result:  # the shape of trends.TrendResult
         def to_dict(self):
             return {**TREND_UP, "slope": -0.4, "ci_low": -0.6, "ci_high": -0.2,
-                    "classification": "synkende", "breaks_used": []}
+                    "direction": "falling", "breaks_used": []}
 
     assert text.trend_sentence(Result(), indicator_name="Andelen") == (
         "Fra 2014 til 2023 gikk andelen ned med i gjennomsnitt 0,40 prosentpoeng per år "
@@ -148,7 +149,7 @@ def test_trend_sentence_falling_accepts_an_object_with_to_dict():
 
 
 def test_trend_sentence_never_claims_a_direction_when_the_ci_includes_zero():
-    # even if a caller passes a contradicting classification, the interval decides
+    # even if a caller passes a contradicting direction, the interval decides
     trend = {**TREND_UP, "slope": 0.2, "ci_low": -0.3, "ci_high": 0.7, "breaks_used": []}
     sentence = text.trend_sentence(trend, indicator_name="Andelen", group_label="innvandrere")
     assert sentence == (
@@ -158,9 +159,8 @@ def test_trend_sentence_never_claims_a_direction_when_the_ci_includes_zero():
 
 
 def test_trend_sentence_not_fitted_gives_the_reason():
-    trend = {"fitted": False, "slope": None, "ci_low": None, "ci_high": None,
-             "classification": "ikke beregnet", "years_used": [2020, 2023], "breaks_used": [],
-             "reason": "For få observasjoner (4) til å beregne trend; minst 5 trengs."}
+    trend = {"fitted": False, "slope": None, "ci_low": None, "ci_high": None, "n": 4, "needed": 5,
+             "min_points": 5, "direction": "not_fitted", "years_used": [2020, 2023], "breaks_used": []}
     assert text.trend_sentence(trend, indicator_name="Andelen", group_label="innvandrere") == (
         "Trenden for andelen blant innvandrere er ikke beregnet: for få observasjoner (4) til å "
         "beregne trend; minst 5 trengs.")
@@ -291,17 +291,17 @@ def _gap_result(gaps):
 
     years = list(range(2014, 2014 + len(gaps)))
     reference = [70.0] * len(gaps)
-    result = trends.gap_trend(years, [r + g for r, g in zip(reference, gaps)], reference)
-    return result, trends.describe_gap(result, "higher_better")
+    result = trends.linear_gap_trend(years, [r + g for r, g in zip(reference, gaps)], reference)
+    return result, result.size_change
 
 
 @pytest.mark.parametrize("gaps, side, verdict, words", [
-    ([-15.0, -14.4, -14.1, -13.4, -13.0, -12.6, -11.9], -1, "gapet minker", ("mindre", "minket")),
-    ([-10.0, -10.6, -10.9, -11.6, -12.0, -12.4, -13.1], -1, "gapet øker", ("større", "økte")),
-    ([4.0, 4.6, 4.9, 5.6, 6.0, 6.4, 7.1], 1, "gapet øker", ("større", "økte")),
-    ([7.1, 6.4, 6.0, 5.6, 4.9, 4.6, 4.0], 1, "gapet minker", ("mindre", "minket")),
+    ([-15.0, -14.4, -14.1, -13.4, -13.0, -12.6, -11.9], -1, GapChange.NARROWING, ("mindre", "minket")),
+    ([-10.0, -10.6, -10.9, -11.6, -12.0, -12.4, -13.1], -1, GapChange.WIDENING, ("større", "økte")),
+    ([4.0, 4.6, 4.9, 5.6, 6.0, 6.4, 7.1], 1, GapChange.WIDENING, ("større", "økte")),
+    ([7.1, 6.4, 6.0, 5.6, 4.9, 4.6, 4.0], 1, GapChange.NARROWING, ("mindre", "minket")),
 ])
-def test_gap_trend_words_and_numbers_agree_with_describe_gap(gaps, side, verdict, words):
+def test_gap_trend_words_and_numbers_agree_with_the_size_change(gaps, side, verdict, words):
     result, described = _gap_result(gaps)
     assert described == verdict
     sentence = text.gap_trend_sentence(result, described, group_label="Innvandrere",
@@ -314,18 +314,18 @@ def test_gap_trend_words_and_numbers_agree_with_describe_gap(gaps, side, verdict
 
 def test_gap_trend_without_a_clear_change_gives_the_change_in_size():
     trend = {"fitted": True, "slope": 0.15, "ci_low": -0.42, "ci_high": 0.73,
-             "classification": "ingen klar endring", "years_used": [2014, 2023], "breaks_used": [2015, 2017]}
-    sentence = text.gap_trend_sentence(trend, "ingen klar endring i gapet", indicator_name=GAP_NAME,
+             "direction": "no_clear_change", "years_used": [2014, 2023], "breaks_used": [2015, 2017]}
+    sentence = text.gap_trend_sentence(trend, GapChange.NO_CLEAR_CHANGE, indicator_name=GAP_NAME,
                                        group_label="Innvandrere",
                                        reference_label="Befolkningen eksklusive innvandrere", side=-1)
     assert sentence == (f"Fra 2014 til 2023 var det ingen klar endring i forskjellen i andel sysselsatte "
                         f"{BETWEEN}: den beregnede endringen i størrelsen på forskjellen var {MINUS}0,15 "
                         f"prosentpoeng per år, men konfidensintervallet ({MINUS}0,73 til 0,42) omfatter "
                         "null. Beregningen tar hensyn til bruddene i serien i 2015 og 2017.")
-    crossing = text.gap_trend_sentence(trend, "ingen klar endring i gapet", side=None)
+    crossing = text.gap_trend_sentence(trend, GapChange.NO_CLEAR_CHANGE, side=None)
     assert "gruppens verdi minus sammenligningsgruppens var +0,15" in crossing
-    not_fitted = {"fitted": False, "reason": "For få observasjoner (2) til å beregne trend; minst 5 trengs."}
-    assert text.gap_trend_sentence(not_fitted, "ingen klar endring i gapet", group_label="Innvandrere",
+    not_fitted = {"fitted": False, "n": 2, "needed": 5, "min_points": 5}
+    assert text.gap_trend_sentence(not_fitted, GapChange.NO_CLEAR_CHANGE, group_label="Innvandrere",
                                    reference_label="Hele befolkningen") == (
         "Utviklingen i forskjellen mellom innvandrere og hele befolkningen er ikke beregnet: for få "
         "observasjoner (2) til å beregne trend; minst 5 trengs.")

@@ -84,7 +84,7 @@ def fake_render(project_dir: Path, out_dir: Path):
     out_dir.mkdir(parents=True)
     (out_dir / "index.html").write_text("<html>Testbok</html>\n", encoding="utf-8")
     return SimpleNamespace(renderer="fake", renderer_label="test", out_dir=out_dir,
-                           html_index=out_dir / "index.html", pdf=None)
+                           html_index=out_dir / "index.html", pdf=None, versions={"fake": "1.0"})
 
 
 def snapshot_tree(folder: Path) -> dict[str, bytes]:

@@ -11,9 +11,10 @@ from indikatorer.core.errors import UserError
 
 
 def command_build(args: argparse.Namespace) -> int:
+    from indikatorer.core.params import parse_param_args
     from indikatorer.publish import build, runner
 
-    overrides = build.parse_param_args(args.param)
+    overrides = parse_param_args(args.param)
     years = build.parse_years(args.years) if args.years else [args.year]
     summary = build.build_editions(
         years, overrides, only=args.only, jobs=args.jobs, force=args.force,
@@ -56,7 +57,8 @@ def command_trend(args) -> int:
     from indikatorer.analysis import trends
     from indikatorer.data.catalogue import load_catalogue
     from indikatorer.data.observations import load_observations
-    from indikatorer.report import fmt
+    from indikatorer.data.selection import trend_rows
+    from indikatorer.report import fmt, model_details, text
 
     if args.window is not None and args.window < 2:
         raise UserError(f"--window must be at least 2 years, got {args.window}")
@@ -71,12 +73,12 @@ def command_trend(args) -> int:
     groups = sorted(obs.loc[obs["indicator"] == args.indicator, "group"].unique())
     if args.group not in groups:
         raise UserError(f"no data for group {args.group!r} in {args.indicator}; available: {', '.join(groups)}")
-    rows, age = trends.trend_rows(obs, args.indicator, args.group)
+    rows, age = trend_rows(obs, args.indicator, args.group)
     if rows.empty:
         raise UserError(f"{args.indicator} / {args.group} has no series for sex, region and botid 'alle'")
 
     indicator = load_catalogue().get(args.indicator)
-    result = trends.fit_trend(rows["year"], rows["value"], breaks=indicator.breaks, window=args.window)
+    result = trends.linear_trend(rows["year"], rows["value"], breaks=indicator.breaks, window=args.window)
     level_unit = fmt.difference_unit(rows["unit"].iloc[0])  # prosent → prosentpoeng
     slope_unit = f"{level_unit} per år"
     if args.format == "json":
@@ -88,16 +90,17 @@ def command_trend(args) -> int:
     lines = [f"{indicator.name} ({args.indicator}), {args.group}, alder {age}"]
     if result.years_used:
         lines.append(f"Observasjoner: {result.n}, {fmt.year_range(*result.years_used)}")
+    words = model_details.DIRECTION_WORDS[result.direction]
     if not result.fitted:
-        lines.append(f"Trend: {trends.NOT_FITTED}. {result.reason}")
+        lines.append(f"Trend: {words}. {text.refusal_text(result)}")
     else:
         lines.append(f"Trend: {fmt.number(result.slope, 2, sign=True)} {slope_unit} "
-                     f"({_ci_text(result.ci_low, result.ci_high, result.alpha)}): {result.classification}")
+                     f"({_ci_text(result.ci_low, result.ci_high, result.alpha)}): {words}")
         what = {b.year: b.what for b in indicator.breaks}
         for year, (estimate, low, high) in result.level_shifts.items():
             lines.append(f"Nivåskift ved brudd i {year}: {fmt.number(estimate, 2, sign=True)} {level_unit} "
                          f"({_ci_text(low, high, result.alpha)}). {what.get(year, '')}".rstrip())
-    lines.append(f"Metode: {result.method}")
+    lines.append(f"Metode: {model_details.method_text(result)}")
     print("\n".join(lines))
     return 0
 

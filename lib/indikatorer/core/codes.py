@@ -130,3 +130,12 @@ def _read_codes(path: Path) -> Codes:
 def clear_cache() -> None:
     """Forget the vocabularies read so far (after codes.yml changed in this process)."""
     _read_codes.cache_clear()
+
+
+def ordered_codes(codes, vocabulary: str | None) -> list[str]:
+    """``codes`` once each, in the display order of a codes.yml vocabulary (``groups``,
+    ``regions`` …); codes it does not list (or all, when ``vocabulary`` is None) after them,
+    alphabetically."""
+    order = load_codes().order(vocabulary) if vocabulary else []
+    unique = sorted(set(codes))
+    return [c for c in order if c in unique] + [c for c in unique if c not in order]

@@ -59,3 +59,6 @@ NO_NUMBER_STATUSES = tuple(s for s in STATUS_BY_SYMBOL.values() if s != "nil")
 EDITION_BREAKDOWNS = ("sex", "botid", "region", "reason")
 # The breakdowns a catalogue entry may declare its data have.
 CATALOGUE_BREAKDOWNS = ("group", "sex", "age", *EDITION_BREAKDOWNS[1:])
+
+# A retrieval or release time that was not recorded (tidy columns `retrieved`, `released`).
+UNKNOWN_TIME = "unknown"

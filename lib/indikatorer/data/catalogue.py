@@ -124,8 +124,12 @@ class Catalogue:
                 return ind
         ids = [ind.id for ind in self.indicators]
         close = difflib.get_close_matches(indicator_id, ids, n=3)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        hint = f" Did you mean: {', '.join(close)}?" if close else f" The catalogue has: {', '.join(ids)}."
         raise CatalogueError(f"unknown indicator '{indicator_id}'.{hint}")
+
+    def __getitem__(self, indicator_id: str) -> Indicator:
+        """``catalogue["sysselsatte_andel"]``, as :meth:`get` (an unknown id names the alternatives)."""
+        return self.get(indicator_id)
 
     def by_theme(self, theme: str) -> list[Indicator]:
         if theme not in self.themes:

@@ -30,8 +30,14 @@ from indikatorer.data import small_numbers
 TIDY_COLUMNS = [
     "indicator", "year", "period", "group", "sex", "age", "geography", "region", "region_label", "botid",
     "other_dim", "other_value", "unit", "value", "decimals", "status", "source_kind", "source_table",
-    "source_ref", "source_file", "source_sha256", "retrieved", "note",
+    "source_ref", "source_file", "source_sha256", "retrieved", "released", "note",
 ]
+# Where a row's number comes from: the source kind, table, query or page, snapshot file and its
+# sha256, when it was retrieved (ISO time, or "unknown" where no retrieval was recorded) and
+# when the source released it (SSB's publication date or `updated` stamp, or "unknown").
+SOURCE_COLUMNS = ["source_kind", "source_table", "source_ref", "source_file", "source_sha256",
+                  "retrieved", "released"]
+UNKNOWN = vocab.UNKNOWN_TIME
 # One row per key (ARCHITECTURE.md). `period` is not part of it: a quarterly series must be
 # narrowed to one quarter by the catalogue's `where` (e.g. period: "4. kvartal*").
 KEY_COLUMNS = ["indicator", "year", "group", "sex", "age", "geography", "region", "botid", "other_dim",
@@ -105,7 +111,7 @@ def _published_rows(indicator_id: str, source: Mapping, published: pd.DataFrame)
                                 f"{' page ' + repr(source['page']) if source.get('page') else ''}"
                                 f" where {source.get('where') or {}}"
                                 f"{' exclude ' + repr(source['exclude']) if source.get('exclude') else ''}")
-    return rows.assign(indicator=indicator_id, _release=rows["retrieved"].astype(str).str[:10])[TIDY_COLUMNS + ["_release"]]
+    return rows.assign(indicator=indicator_id, _release=rows["released"].astype(str).str[:10])[TIDY_COLUMNS + ["_release"]]
 
 
 def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
@@ -155,7 +161,8 @@ def _api_rows(indicator: Any, source: Mapping, codes: Codes) -> pd.DataFrame:
         indicator=indicator_id, unit=_field(indicator, "unit"), value=raw["value"].astype("float64"),
         status=raw["status"].astype(str), source_kind="ssb_api", source_table=table,
         source_ref=f"{table}?{query}", source_file=raw["source_file"].astype(str),
-        source_sha256=raw["source_sha256"].astype(str), retrieved=str(provenance.get("fetched_at") or ""))
+        source_sha256=raw["source_sha256"].astype(str), retrieved=str(provenance.get("fetched_at") or UNKNOWN),
+        released=str(provenance.get("updated") or UNKNOWN))
     # The release a value belongs to: SSB's `updated` stamp of the table, else the fetch time.
     out["_release"] = str(provenance.get("updated") or provenance.get("fetched_at") or "")[:10]
     return out[TIDY_COLUMNS + ["_release"]]
@@ -225,7 +232,9 @@ def gap_rows(base: pd.DataFrame, indicator_id: str, reference_group: str) -> pd.
         source_ref=pairs["source_ref"] + " minus " + pairs["source_ref_ref"],
         source_file=both("source_file", " | "),
         source_sha256=both("source_sha256", " | "),
+        # the later of the two inputs' times; "unknown" when either is unknown
         retrieved=[max(a, b) for a, b in zip(pairs["retrieved"], pairs["retrieved_ref"])],
+        released=[max(a, b) for a, b in zip(pairs["released"], pairs["released_ref"])],
         note=f"Differanse mot {reference_group} i prosentpoeng, regnet ut fra de publiserte tallene.",
     )
     return gaps[TIDY_COLUMNS]

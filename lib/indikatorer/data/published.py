@@ -24,16 +24,16 @@ import pandas as pd
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 from indikatorer.data.snapshot import display_path, read_verified
-from indikatorer.core.vocab import STATUS_BY_SYMBOL, UNIT_DECIMALS
+from indikatorer.core.vocab import STATUS_BY_SYMBOL, UNIT_DECIMALS, UNKNOWN_TIME
 
 OBSERVATIONS_FILE = "observations.csv"
 PAGES_FILE = "pages.csv"
 REVISIONS_FILE = "revisions.csv"
 
 # Columns of data/published/observations.csv. The tidy contract's source_file, source_sha256
-# and retrieved are added on reading (a file cannot hold its own checksum), and `indicator` is
-# set by observations from the catalogue's `series`. `geography` is "0" (Norway), a county
-# (`F03`) or a municipality (`K0301`); geographies.csv labels every code.
+# and retrieved (unknown: not recorded) are added on reading (a file cannot hold its own
+# checksum), and `indicator` is set by observations from the catalogue's `series`. `geography`
+# is "0" (Norway), a county (`F03`) or a municipality (`K0301`); geographies.csv labels every code.
 COLUMNS = [
     "series", "year", "period", "group", "sex", "age", "geography", "region", "region_label", "botid",
     "other_dim", "other_value", "unit", "value", "status", "source_kind", "source_table", "source_ref",
@@ -111,7 +111,7 @@ def load_published(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
     return frame.assign(
         source_file=display_path(file),
         source_sha256=meta["sha256"],
-        retrieved=frame["released"],
+        retrieved=UNKNOWN_TIME,  # the import recorded the pages' release dates, not when they were read
     )
 
 

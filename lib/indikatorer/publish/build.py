@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 from indikatorer.core.hashing import sha256_text
@@ -39,56 +37,9 @@ from indikatorer.publish import inputs, kernels, manifest, runner
 from indikatorer.publish.edition import (  # noqa: F401 (part of this module's interface)
     RENDER_TMP, BuildError, Edition, EditionResult, edition_key)
 from indikatorer.publish.execute import merge_streams, strip_run_details  # noqa: F401
-
-BREAKDOWNS = ("sex", "botid", "region", "reason")
-# Default window: fifteen reference years, the newest included (first_year = year - 14).
-DEFAULT_SPAN = 14
-DEFAULT_GEOGRAPHY = "0"  # "0" = all of Norway; F03 a county, K0301 a municipality
-
-
-@dataclass(frozen=True)
-class EditionParams:
-    """The parameters every notebook of an edition gets; `extra` holds further overrides."""
-
-    year: int
-    first_year: int
-    breakdowns: list[str] = field(default_factory=lambda: list(BREAKDOWNS))
-    geography: str = DEFAULT_GEOGRAPHY
-    extra: tuple[tuple[str, object], ...] = ()
-
-    def to_dict(self) -> dict:
-        return {
-            "year": self.year,
-            "first_year": self.first_year,
-            "breakdowns": (list(self.breakdowns) if isinstance(self.breakdowns, (list, tuple))
-                           else self.breakdowns),
-            "geography": self.geography,
-            **dict(self.extra),
-        }
-
-    @classmethod
-    def resolve(cls, year: int | None, overrides: dict, data_year_range: tuple[int, int]):
-        """Defaults filled in: year = newest year in the data, first_year = year - 14."""
-        overrides = dict(overrides)
-        if year is not None and "year" in overrides and overrides["year"] != year:
-            raise UserError(f"year given twice with different values: {year} and "
-                            f"{overrides['year']!r}")
-        year = overrides.pop("year", year)
-        if year is None:
-            year = data_year_range[1]
-        if not _is_int(year):
-            raise UserError(f"year must be an integer, got {year!r}")
-        first_year = overrides.pop("first_year", year - DEFAULT_SPAN)
-        breakdowns = overrides.pop("breakdowns", list(BREAKDOWNS))
-        geography = overrides.pop("geography", DEFAULT_GEOGRAPHY)
-        return cls(
-            year=year,
-            first_year=first_year,
-            breakdowns=breakdowns,
-            geography=geography,
-            extra=tuple(sorted(overrides.items())),
-        )
-
+# The one parameters model (also the notebooks'); kept importable as build.EditionParams.
+from indikatorer.core.params import (  # noqa: F401
+    NAMES, EditionParams, check_values, parse_param_args)
 
 # --- parameter validation -----------------------------------------------------------------------
 
@@ -150,6 +101,8 @@ def validate_params(notebook_path: Path, params: dict, years: tuple[int, int] | 
 
 
 def _check_values(name: str, params: dict, years: tuple[int, int] | None) -> None:
+    """The values that need no more than the data's years (the geography is checked once
+    per edition, by `check_geography`, when the edition is to be built)."""
     year = params.get("year")
     if _is_int(year):
         if years is None:
@@ -158,48 +111,20 @@ def _check_values(name: str, params: dict, years: tuple[int, int] | None) -> Non
         if not first <= year <= last:
             raise UserError(f"{name}: year {year} is outside the data, which cover "
                             f"{first}–{last}")
-        first_year = params.get("first_year")
-        if _is_int(first_year) and first_year > year:
-            raise UserError(f"{name}: first_year {first_year} is after year {year}")
-    breakdowns = params.get("breakdowns")
-    if isinstance(breakdowns, (list, tuple)):
-        unknown = [b for b in breakdowns if b not in BREAKDOWNS]
-        if unknown:
-            raise UserError(f"{name}: unknown breakdown(s) {', '.join(map(repr, unknown))}; "
-                            f"known: {', '.join(BREAKDOWNS)}")
+    try:
+        check_values(params)
+    except UserError as exc:
+        raise UserError(f"{name}: {exc}") from None
 
 
 def check_geography(name: str, geography) -> None:
-    """The edition's geography must be a code of data/published/geographies.csv with rows."""
-    from indikatorer.data.published import load_geographies
+    """The data layer's check that the snapshot has numbers for the edition's geography."""
+    from indikatorer.data.selection import check_geography as check
 
-    known = load_geographies()
-    if str(geography) not in set(known["code"]):
-        examples = ", ".join(f"{c} ({l})" for c, l in zip(known["code"][:4], known["label"][:4]))
-        raise UserError(f"{name}: geography {geography!r} is not in the data snapshot "
-                        f"(data/published/geographies.csv lists {len(known)} codes, e.g. {examples})")
-
-
-def parse_param_args(items: list[str]) -> dict:
-    """`-p NAME=VALUE` arguments → {name: value}; values are YAML (2012, [sex, botid], text).
-
-    `geography` is a code, so it is kept as the text given ("0", "F03"), not read as a number.
-    """
-    overrides = {}
-    for item in items or []:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UserError(f"--param expects NAME=VALUE, got {item!r}")
-        if name == "geography":
-            overrides[name] = text.strip()
-            continue
-        try:
-            overrides[name] = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise UserError(f"--param {name}: {text!r} is not a valid value: {exc}") from exc
-    return overrides
-
+    try:
+        check(geography)
+    except UserError as exc:
+        raise UserError(f"{name}: {exc}") from None
 
 
 # --- the data's years and the --years argument ----------------------------------------------------
@@ -372,7 +297,7 @@ def _effective(parameters: dict, declared: dict[str, dict]) -> dict:
                 defaults.setdefault(name, ast.literal_eval(info["default"]))
             except (ValueError, SyntaxError):
                 pass
-    edition_names = {"year", "first_year", "breakdowns", "geography"}
+    edition_names = set(NAMES)
     return {k: v for k, v in parameters.items()
             if k in edition_names or k not in defaults or defaults[k] != v}
 

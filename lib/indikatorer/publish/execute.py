@@ -113,8 +113,12 @@ def strip_run_details(executed: Path, source: Path, rel: str) -> None:
         if json.dumps(cell.get("id")) not in source_ids:  # made by papermill or nbformat
             cell["id"] = f"build-{index}"
         cell.metadata.pop("execution", None)  # nbclient's per-message timestamps
-        for key in _TIMING_KEYS:
-            cell.metadata.get("papermill", {}).pop(key, None)
+        # Quarto wraps a cell whose metadata it does not know in a div (jupyter.ts:
+        # mdFromCodeCell, needCell): the headings an `output: asis` cell prints would sit
+        # inside it, out of the table of contents. papermill's run record is not needed.
+        cell.metadata.pop("papermill", None)
+        if not cell.metadata.get("tags", True):
+            cell.metadata.pop("tags")
     merge_streams(nb)
     nbformat.write(nb, executed)
 

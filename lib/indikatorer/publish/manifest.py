@@ -12,7 +12,7 @@ it names: `_book/<year>/` after a rendered build, or the staging folder `build/<
 `indikatorer build --no-render`.
 
 A figure belongs to the notebook whose cell OUTPUT defines it (`{#fig-<label> …}` or
-`{#tbl-<label>}`, printed by `indikatorer.report.figures.publish_figure` / `publish_table`), and its
+`{#tbl-<label>}`, printed by `indikatorer.report.publishing.publish_figure` / `publish_table`), and its
 files are `figures/<label>.png|.csv|.json` beside that executed notebook.
 """
 
@@ -187,7 +187,7 @@ def notebook_outputs(executed_notebook: Path, staging_dir: Path) -> list[dict]:
                 raise ManifestError(
                     f"{notebook_rel}, cell {index}: #{prefix}-{label} has no provenance file "
                     f"{provenance_file.relative_to(staging_dir).as_posix()} "
-                    "(figures and tables are made by indikatorer.report.figures.publish_figure "
+                    "(figures and tables are made by indikatorer.report.publishing.publish_figure "
                     "and publish_table)")
             provenance = json.loads(provenance_file.read_text(encoding="utf-8"))
             entry = {
@@ -300,6 +300,8 @@ def build_manifest(staging_dir: Path, params: dict, render_result=None, *,
         manifest["renderer"] = {
             "renderer": render_result.renderer,
             "renderer_label": render_result.renderer_label,
+            # the programs that made the files (the typst compiler the PDF names as its creator)
+            "versions": dict(getattr(render_result, "versions", None) or {}),
             "html_index": rel(render_result.html_index),
             "pdf": rel(render_result.pdf),
         }

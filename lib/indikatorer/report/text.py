@@ -7,7 +7,7 @@ Every number goes through :mod:`indikatorer.report.fmt`. Wording rules:
 - A direction ("økte", "gikk ned") is claimed only when the 95 % confidence interval excludes
   zero; otherwise the sentence says "ingen klar endring" and gives the interval.
 - A change in a gap is told by the gap's size, |gap| (:func:`gap_change_sentence`,
-  :func:`gap_trend_sentence`), as :func:`indikatorer.analysis.trends.describe_gap` judges it: a negative gap
+  :func:`gap_trend_sentence`), as the trend's ``size_change`` (:class:`indikatorer.analysis.trends.GapChange`) judges it: a negative gap
   that goes from −10,9 to −11,6 "økte", never "gikk ned".
 - A change resting on few persons (``n`` below :data:`THIN_N`) or on a series of only two years
   (``years_in_series``) gets a caution.
@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from indikatorer.report import fmt
-from indikatorer.analysis.trends import GAP_NARROWING, GAP_WIDENING
+from indikatorer.analysis.trends import Direction, GapChange
 
 # Below 100 persons one person moves a share by more than one percentage point, so a change of
 # a few points can be chance alone.
@@ -189,7 +189,7 @@ def relative_change_sentence(indicator_name: str, group_label: str | None, from_
 
 
 def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, float] | None = None,
-                    classification: str | None = None, *, indicator_name: str = "andelen",
+                    classification: Direction | None = None, *, indicator_name: str = "andelen",
                     group_label: str | None = None, n: int | None = None,
                     unit: str = "prosent", years_in_series: int | None = None,
                     decimals: int | None = None) -> str:
@@ -197,7 +197,7 @@ def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, fl
 
     ``change_pp`` is the difference in the unit's difference unit (prosentpoeng for rates).
     The sentence claims a direction only when ``ci`` (95 %) excludes zero and ``classification``
-    is not "ingen klar endring"; ``n`` below :data:`THIN_N` adds "Tallgrunnlaget er tynt …", and
+    is not NO_CLEAR_CHANGE; ``n`` below :data:`THIN_N` adds "Tallgrunnlaget er tynt …", and
     ``years_in_series`` of two or fewer "Serien har bare to år …". ``decimals``: those of the
     change (the larger of the two published values'); the confidence limits keep the unit's.
     """
@@ -206,10 +206,10 @@ def change_sentence(from_year: int, to_year: int, change_pp, ci: tuple[float, fl
     if fmt.is_missing(change_pp):
         return sentence(f"Endringen i {subject} {period} kan ikke beregnes fordi tall mangler")
     change = float(change_pp)
-    if classification in ("stigende", "synkende") and (classification == "stigende") != (change > 0):
+    if classification in (Direction.RISING, Direction.FALLING) and (classification == Direction.RISING) != (change > 0):
         raise ValueError(f"classification {classification!r} contradicts the change {change}")
     diff_unit = fmt.difference_unit(unit)
-    uncertain = classification == NO_CLEAR_CHANGE or (ci is not None and _includes_zero(*ci))
+    uncertain = classification == Direction.NO_CLEAR_CHANGE or (ci is not None and _includes_zero(*ci))
     ci_part = _ci_text(ci[0], ci[1], fmt.DECIMALS[diff_unit]) if ci is not None else ""
     if uncertain:
         text = (f"{period} var det {NO_CLEAR_CHANGE} i {subject}: endringen var "
@@ -241,18 +241,33 @@ def _slope_parts(t: dict, unit: str):
             f"fra {first} til {last}")
 
 
+def _not_fitted(t: dict) -> bool:
+    return not t.get("fitted", True) or t.get("direction") == Direction.NOT_FITTED
+
+
+def refusal_text(t) -> str:
+    """Why a trend was not fitted: "For få observasjoner (4) til å beregne trend; minst 5
+    trengs." (with the breaks named where they raise the number needed). ``t``: a
+    ``trends.TrendResult`` or its ``to_dict()``."""
+    t = _as_dict(t)
+    needed, min_points = int(t.get("needed") or 5), int(t.get("min_points") or 5)
+    words = f"For få observasjoner ({t.get('n', 0)}) til å beregne trend"
+    if needed > min_points:
+        words += " med brudd i serien (" + ", ".join(map(str, t.get("breaks_used") or ())) + ")"
+    return f"{words}; minst {needed} trengs."
+
+
 def trend_sentence(trend, *, indicator_name: str, group_label: str | None = None,
                    unit: str = "prosent") -> str:
     """The trend over the years used, from a ``trends.TrendResult`` or its ``to_dict()``
-    (slope, ci_low, ci_high, classification, years_used, and optionally fitted, reason,
+    (slope, ci_low, ci_high, direction, years_used, and optionally fitted, n, needed,
     breaks_used). A direction is stated only when the interval excludes zero."""
     t = _as_dict(trend)
     subject = _subject(indicator_name, group_label)
-    if not t.get("fitted", True) or t.get("classification") == "ikke beregnet":
-        reason = t.get("reason") or "for få observasjoner"
-        return sentence(f"Trenden for {subject} er ikke beregnet: {lower_first(str(reason))}")
+    if _not_fitted(t):
+        return sentence(f"Trenden for {subject} er ikke beregnet: {lower_first(refusal_text(t))}")
     slope, low, high, diff_unit, decimals, period = _slope_parts(t, unit)
-    if _includes_zero(low, high) or t.get("classification") == NO_CLEAR_CHANGE:
+    if _includes_zero(low, high) or t.get("direction") == Direction.NO_CLEAR_CHANGE:
         text = sentence(
             f"{period} var det ingen klar trend i {subject}: den beregnede endringen var "
             f"{fmt.value(slope, diff_unit, decimals=decimals, sign=True)} per år, men "
@@ -323,33 +338,32 @@ def gap_change_sentence(from_year: int, to_year: int, from_gap, to_gap, *,
     return sentence(text) + _thin_note(None, years_in_series)
 
 
-def gap_trend_sentence(trend, verdict: str, *, indicator_name: str = "forskjellen",
+def gap_trend_sentence(trend, verdict: GapChange, *, indicator_name: str = "forskjellen",
                        group_label: str | None = None, reference_label: str | None = None,
                        unit: str = "prosent", side: int | None = None) -> str:
-    """The trend in a gap, in words from ``verdict`` (:func:`indikatorer.analysis.trends.describe_gap`,
-    which judges narrowing on |gap|) and numbers on the same scale: ``side`` (−1 when the group
+    """The trend in a gap, in words from ``verdict`` (the trend's ``size_change``, which judges
+    narrowing on |gap|) and numbers on the same scale: ``side`` (−1 when the group
     lies below the reference in every year of the trend, +1 above) turns the slope of
     group − reference into the change in the gap's size per year. Without a ``side`` (the gap
     changes sign) the slope is given as the change in group − reference. ``unit`` is the
     indicator's unit; the gap is in its difference unit."""
     t = _as_dict(trend)
     subject = _gap_subject(indicator_name, group_label, reference_label)
-    if not t.get("fitted", True) or t.get("classification") == "ikke beregnet":
-        reason = t.get("reason") or "for få observasjoner"
-        return sentence(f"Utviklingen i {subject} er ikke beregnet: {lower_first(str(reason))}")
+    if _not_fitted(t):
+        return sentence(f"Utviklingen i {subject} er ikke beregnet: {lower_first(refusal_text(t))}")
     slope, low, high, diff_unit, decimals, period = _slope_parts(t, unit)
     alpha = float(t.get("alpha") or 0.05)
     if side in (-1, 1):
         slope, low, high = side * slope, *sorted((side * low, side * high))
-    clear = verdict in (GAP_NARROWING, GAP_WIDENING)
-    if clear and side in (-1, 1) and (slope < 0) != (verdict == GAP_NARROWING):
+    clear = verdict in (GapChange.NARROWING, GapChange.WIDENING)
+    if clear and side in (-1, 1) and (slope < 0) != (verdict == GapChange.NARROWING):
         side = None  # the fitted line crosses zero: its slope is no change in size
         slope, low, high = float(t["slope"]), float(t["ci_low"]), float(t["ci_high"])
     if clear:
-        word = "mindre" if verdict == GAP_NARROWING else "større"
+        word = "mindre" if verdict == GapChange.NARROWING else "større"
         head = f"{period} ble {subject} {word}"
         if side in (-1, 1):
-            verb = "minket" if verdict == GAP_NARROWING else "økte"
+            verb = "minket" if verdict == GapChange.NARROWING else "økte"
             # the interval of the decrease (or increase) itself, both ends positive
             ends = (-high, -low) if slope < 0 else (low, high)
             return sentence(f"{head}: den {verb} med i gjennomsnitt "
@@ -401,3 +415,16 @@ def no_data_note(indicator_name: str, what_refresh_would_fill: str, *,
         f"dekker{span}. En oppdatering fra SSBs statistikkbank vil fylle inn {lower_first(what)}.\n"
         ":::\n"
     )
+
+
+def age_text(age: str) -> str:
+    """"20-66" → "20–66 år"; "16+" → "16 år og over"; "alle" → "alle aldre"."""
+    if age == "alle":
+        return "alle aldre"
+    if age.endswith("+"):
+        return f"{age[:-1]} år og over"
+    return age.replace("-", "–") + " år"
+
+
+UNIT_CAPTIONS = {"prosent": "Prosent", "prosentpoeng": "Prosentpoeng", "personer": "Antall personer",
+                 "kroner": "Kroner", "antall": "Antall", "forholdstall": "Forholdstall", "år": "År"}

@@ -15,13 +15,13 @@ pandoc/datadir/_format.lua, isFormat):
     Quarto's typst book; "typst" matches typst; otherwise the name must equal FORMAT.
   * a visible div is replaced by its content; a visible span or code block stays with the
     condition classes and attributes taken off; hidden ones are removed.
-  * when-profile / unless-profile: the preview has no profiles (as Quarto without
-    QUARTO_PROFILE); they are evaluated against none and reported on stderr.
+  * profiles (when-profile / unless-profile) are outside the book's Quarto subset
+    (docs/quarto-subset.md; tests/test_quarto_compat.py keeps them out of the book).
 Runs before crossref.lua, so hidden figures, tables and links are never numbered or copied.
 ]]
 
 local VISIBLE, HIDDEN = "content-visible", "content-hidden"
-local CONDITIONS = { "when-format", "unless-format", "when-profile", "unless-profile" }
+local CONDITIONS = { "when-format", "unless-format" }
 
 local HTML_FORMATS = {
   html = true, html4 = true, html5 = true, epub = true, epub2 = true, epub3 = true,
@@ -42,8 +42,6 @@ local function is_format(to)
   return false
 end
 
-local warned_profiles = false
-
 local function conditions_hold(attributes)
   local match = true
   if attributes["when-format"] ~= nil then
@@ -51,16 +49,6 @@ local function conditions_hold(attributes)
   end
   if attributes["unless-format"] ~= nil then
     match = match and not is_format(attributes["unless-format"])
-  end
-  if attributes["when-profile"] ~= nil or attributes["unless-profile"] ~= nil then
-    if not warned_profiles then
-      warned_profiles = true
-      io.stderr:write("forhåndsvisningen har ingen Quarto-profiler; when-profile/unless-profile "
-        .. "vurderes som om ingen profil er aktiv\n")
-    end
-    if attributes["when-profile"] ~= nil then
-      match = false
-    end
   end
   return match
 end
