@@ -143,6 +143,20 @@ def test_declared_needs_are_read_and_checked(tmp_path):
             inputs.load_plan(other)
 
 
+def test_the_kernels_parent_imports_what_the_notebooks_import(tmp_path):
+    plan = inputs.load_plan(paths.PROJECT_ROOT)
+    imported = {m for nb in plan.notebooks for m in inputs.imported_modules(nb.source)}
+    assert "indikatorer.report.indicator" in imported  # the theme notebooks' presentation call
+    assert imported <= set(plan.warm)
+    assert "indikatorer.data.observations:load_observations" in plan.warm  # declared
+    root = make_project(tmp_path / "p")
+    config = root / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "  warm: [indikatorer.gone:load]\n",
+                      encoding="utf-8")
+    with pytest.raises(UserError, match="warm: 'indikatorer.gone:load' names no module"):
+        inputs.load_plan(root)
+
+
 def test_one_change_reruns_only_what_depends_on_it(built):
     again = build.build_edition(year=2020, project_root=built, render=False)
     assert again.ran == []

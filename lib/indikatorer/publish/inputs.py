@@ -6,8 +6,8 @@ reads is DECLARED in `_quarto.yml` under `indikatorer: needs:` — the notebooks
 it reads (it starts when they are done, and reruns when they change) and other project files.
 A theme notebook reads nothing else unless declared; every computed chapter must be declared
 (an empty list if it reads only the data), so that no dependency is ever guessed.
-`indikatorer: warm:` lists what the pre-warmed kernel process imports or calls once
-(`indikatorer.publish.kernels`).
+The pre-warmed kernel process (`indikatorer.publish.kernels`) imports, once, every module the
+notebooks' code cells import, and calls what `indikatorer: warm:` lists (`module:function`).
 
 A notebook's input hash covers its source, its parameters, the data snapshot, the package
 source with the Python version and every installed distribution's version, the kernel, the
@@ -117,9 +117,46 @@ def load_plan(root: Path) -> Plan:
                 raise UserError(f"_quarto.yml: {CONFIG_KEY}: needs: {rel} needs {pattern!r}, "
                                 "which matches no notebook or file")
         notebooks.append(Notebook(rel, source, tuple(needs), tuple(files)))
-    plan = Plan(root, tuple(notebooks), tuple(str(w) for w in section.get("warm") or []))
+    declared_warm = [str(w) for w in section.get("warm") or []]
+    for target in declared_warm:
+        if not _module_exists(target.partition(":")[0]):
+            raise UserError(f"_quarto.yml: {CONFIG_KEY}: warm: {target!r} names no module")
+    warm = sorted({m for nb in notebooks for m in imported_modules(nb.source)})
+    plan = Plan(root, tuple(notebooks), tuple(warm + [w for w in declared_warm if w not in warm]))
     _check_acyclic(plan)
     return plan
+
+
+def imported_modules(path: Path) -> list[str]:
+    """The modules a notebook's code cells import (what its kernel will import first)."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    found = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:  # IPython magics: not Python, nothing to learn here
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
+            elif isinstance(node, ast.Import):
+                found.extend(alias.name for alias in node.names)
+    return found
+
+
+def _module_exists(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _check_acyclic(plan: Plan) -> None:
