@@ -109,6 +109,11 @@ class PeakMemory:
             self.peak = max(self.peak, total / 2**20)
             self._stop.wait(0.25)
 
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
 
 def _pss(process: psutil.Process) -> int:
     """Proportional set size in bytes (Linux's smaps_rollup: cheap to read), else the RSS."""
@@ -123,11 +128,6 @@ def _pss(process: psutil.Process) -> int:
         return process.memory_info().rss
     except psutil.Error:
         return 0
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        return self.peak
 
 
 def timed(label: str, script: str, *args, env: dict) -> tuple[float, float, str]:
