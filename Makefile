@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 YEAR ?=
+YEARS ?= 2015-2024
 # axe-core for the browser tests (tests/test_browser.py), from npm into an ignored folder;
 # Chromium is Debian's (`apt-get install chromium`).
 AXE_VERSION := 4.14.1
@@ -30,6 +31,12 @@ setup: $(STAMP) ## Make the virtual environment (.venv) with pinned dependencies
 
 book: $(STAMP) ## Build the edition on the embedded snapshot (YEAR=YYYY, default: newest)
 	$(VENV)/bin/indikatorer build $(if $(YEAR),--year $(YEAR))
+
+books: $(STAMP) ## Build every edition, each into _book/<year>/ (YEARS=2015-2024)
+	$(VENV)/bin/indikatorer build --years $(YEARS)
+
+bench: $(STAMP) ## Time the build against the naive way (long; run on a quiet machine)
+	$(PY) benchmarks/bench_build.py
 
 test: $(STAMP) ## Run the tests (unit, notebooks, end-to-end build)
 	$(PY) -m pytest
@@ -57,4 +64,4 @@ lock: $(STAMP) ## Regenerate requirements.lock with hashes (pip-compile from pip
 clean: ## Remove built outputs (keeps .venv)
 	rm -rf build _book .quarto
 
-.PHONY: help setup book test test-fast verify lock clean browser-deps
+.PHONY: help setup book books bench test test-fast verify lock clean browser-deps

@@ -1,9 +1,12 @@
-"""Fixtures shared across test modules.
+"""Fixtures shared across test modules: editions built once per test session.
 
-The real edition (the embedded snapshot, every notebook, rendered with whichever renderer this
-machine has) is built ONCE per test session and shared by every test that reads it: the book
-checks, the notebook checks, the static Quarto checks and the composition chapter. Tests must
-treat it as read-only; one that needs another build makes its own.
+- `real_edition`: the book's edition (the embedded snapshot, every notebook, rendered with
+  whichever renderer this machine has) into a temporary folder (the project's own build/ and
+  _book/ are not touched), shared by every test that reads it: the book checks, the notebook
+  checks, the static Quarto checks and the composition chapter. Tests must treat it as
+  read-only; one that needs another build makes its own.
+- `tiny_edition`: the tiny fixture project (tests/tiny_project.py) with edition 2020 executed,
+  not rendered, shared by the build and manifest tests; they copy it before changing anything.
 """
 
 from __future__ import annotations
@@ -22,7 +25,19 @@ def real_edition(tmp_path_factory):
     from indikatorer.publish import build
 
     root: Path = tmp_path_factory.mktemp("real-edition")
-    return build.build_edition(jobs=2, build_dir=root / "build", book_dir=root / "_book")
+    return build.build_edition(build_dir=root / "build", book_dir=root / "_book")
+
+
+@pytest.fixture(scope="session")
+def tiny_edition(tmp_path_factory):
+    from indikatorer.publish import build
+    from tiny_project import make_project, set_data_years
+
+    root = make_project(tmp_path_factory.mktemp("tiny") / "project")
+    with pytest.MonkeyPatch.context() as mp:
+        set_data_years(mp)
+        build.build_edition(year=2020, project_root=root, render=False)
+    return root
 
 
 # Fixtures that need the real edition (test_quarto_compat's `staged` asks for it at run time).

@@ -1,90 +1,43 @@
-"""The edition runner (indikatorer.publish.build) on a tiny project built in a temporary folder.
-
-The fixture notebooks (tests/fixtures/notebooks/) write a figure PNG, data CSV and provenance
-JSON the way indikatorer.report.figures does, but in about a second per kernel.
-"""
+"""The edition build (indikatorer.publish.build and its runner) on the tiny fixture project
+(tests/tiny_project.py): parameters, declared dependencies, what is skipped, what is redone,
+failures that leave nothing half-written, many editions, locks, executors."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import fcntl
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from indikatorer.publish import build, manifest
-
 from indikatorer import cli
-
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 from indikatorer.core.params import EditionParams, parse_param_args
+from indikatorer.publish import build, execute, inputs, manifest, runner
+from tiny_project import (FIXTURES, copy_project, fake_render, make_project, series_csv,
+                          set_data_years, snapshot_tree, write_data)
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
-DATA_YEARS = (2010, 2020)
-
-QUARTO_YML = """project:
-  type: book
-book:
-  title: "Testbok"
-  author: "Test"
-  chapters:
-    - index.qmd
-{chapters}
-  appendices:
-{appendices}
-lang: nb
-execute:
-  enabled: false
-"""
+TESTS = Path(__file__).resolve().parent
 
 
-def series_csv(offset: float = 0.0) -> str:
-    return "year,value\n" + "".join(f"{y},{50 + y % 7 + offset}\n" for y in range(2010, 2021))
+@pytest.fixture
+def built(tiny_edition, tmp_path, monkeypatch) -> Path:
+    """A copy of the tiny project whose edition 2020 was executed (not rendered)."""
+    set_data_years(monkeypatch)
+    return copy_project(tiny_edition, tmp_path / "project")
 
 
-def make_project(root: Path, themes=("01-alfa", "02-beta"), chapters=("90-tillegg",)) -> Path:
-    """A project folder with fixture notebooks, two data files and a minimal book config."""
-    (root / "notebooks").mkdir(parents=True)
-    (root / "chapters").mkdir()
-    (root / "data" / "published").mkdir(parents=True)
-    (root / "data" / "raw").mkdir()
-    for stem in themes:
-        shutil.copy(FIXTURES / f"{stem}.ipynb", root / "notebooks")
-    for stem in chapters:
-        shutil.copy(FIXTURES / f"{stem}.ipynb", root / "chapters")
-    (root / "data" / "catalogue.yml").write_text("version: 1\n", encoding="utf-8")
-    (root / "data" / "published" / "alfa.csv").write_text(series_csv(), encoding="utf-8")
-    (root / "data" / "raw" / "beta.csv").write_text(series_csv(0.5), encoding="utf-8")
-    (root / "_quarto.yml").write_text(QUARTO_YML.format(
-        chapters="\n".join(f"    - notebooks/{s}.ipynb" for s in themes),
-        appendices="\n".join(f"    - chapters/{s}.ipynb" for s in chapters) or "    []",
-    ), encoding="utf-8")
-    (root / "index.qmd").write_text("# Forord {.unnumbered}\n\nEn testbok.\n", encoding="utf-8")
-    return root
-
-
-def copy_project(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target)
-    return target
-
-
-def set_data_years(monkeypatch, years=DATA_YEARS) -> None:
-    monkeypatch.setattr(build, "data_years", lambda: years)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A project whose edition 2020 has been executed once (not rendered)."""
-    root = make_project(tmp_path_factory.mktemp("built") / "project")
-    with pytest.MonkeyPatch.context() as mp:
-        set_data_years(mp)
-        build.build_edition(year=2020, project_root=root, render=False)
-    return root
-
-
-# --- parameters -------------------------------------------------------------------------------
+# --- parameters ---------------------------------------------------------------------------------
 
 def test_edition_defaults_come_from_the_data():
     params = build.EditionParams.resolve(None, {}, (2009, 2023))
@@ -110,115 +63,438 @@ def test_param_arguments_are_yaml_but_geography_stays_a_code():
     (2020, {"first_year": "2010"}, ["notebooks/01-alfa.ipynb", "'first_year' must be int",
                                     "'2010' (str)"]),
     (2020, {"breakdowns": "sex"}, ["'breakdowns' must be list"]),
-    (2030, {}, ["notebooks/01-alfa.ipynb", "year 2030 is outside the data", "2010–2020"]),
+    (2030, {}, ["--year: 2030 outside the data (2010–2020)"]),
     (2020, {"first_year": 2021}, ["first_year 2021 is after year 2020"]),
     (2020, {"breakdowns": ["sex", "alder"]}, ["unknown breakdown(s) 'alder'",
                                               "sex, botid, region, reason"]),
-    (2020, {"geography": "F99"}, ["notebooks/01-alfa.ipynb", "geography 'F99' is not in the data snapshot",
+    (2020, {"geography": "xyz"}, ["edition 2020-", "geography 'xyz' is not in the data snapshot",
                                   "data/published/geographies.csv"]),
     (2020, {"region": "0"}, ["no parameter 'region'"]),
 ])
 def test_bad_parameters_stop_the_build_before_any_kernel_starts(
-        tmp_path, monkeypatch, year, overrides, expected):
-    root = make_project(tmp_path / "project")
-    set_data_years(monkeypatch)
+        built, year, overrides, expected):
+    before = snapshot_tree(built / "build")
     with pytest.raises(UserError) as caught:
-        build.build_edition(year=year, overrides=overrides, project_root=root, render=False)
+        build.build_edition(year=year, overrides=overrides, project_root=built, render=False)
     for fragment in expected:
         assert fragment in str(caught.value)
-    assert not (root / "build").exists()  # nothing staged, so no notebook was executed
-    assert not list(root.rglob("*.build.json"))
-
-
-def test_only_names_an_existing_notebook(tmp_path, monkeypatch):
-    root = make_project(tmp_path / "project")
-    set_data_years(monkeypatch)
-    with pytest.raises(UserError, match="no such notebook.*Did you mean '01-alfa'"):
-        build.build_edition(year=2020, only=["01-alpha"], project_root=root, render=False)
+    # Nothing ran and nothing in build/2020/ was replaced (no work folder, no new edition).
+    assert snapshot_tree(built / "build") == before
+    assert sorted(p.name for p in (built / "build").iterdir() if p.name[0] != ".") == ["2020"]
 
 
 def test_validate_params_reads_the_parameters_cell():
     declared = build.validate_params(FIXTURES / "01-alfa.ipynb", {"year": 2015}, (2010, 2020))
     assert set(declared) == {"year", "first_year", "breakdowns", "geography", "window"}
+    assert declared["geography"]["default"] == '"0"'
     with pytest.raises(UserError, match="01-alfa.ipynb: parameter 'geography' must be str"):
         build.validate_params(FIXTURES / "01-alfa.ipynb", {"geography": 0}, (2010, 2020))
     with pytest.raises(UserError, match="01-alfa.ipynb: window must be at least 2 years"):
         build.validate_params(FIXTURES / "01-alfa.ipynb", {"window": 1}, (2010, 2020))
 
 
-# --- running --------------------------------------------------------------------------------------
-
-def test_a_failing_notebook_stops_the_build_and_keeps_the_old_book(tmp_path, monkeypatch):
-    root = make_project(tmp_path / "project", themes=("01-alfa", "99-feiler"), chapters=())
-    old_book = root / "_book" / "2020"
-    old_book.mkdir(parents=True)
-    (old_book / "marker.txt").write_text("the previous edition", encoding="utf-8")
-    set_data_years(monkeypatch)
-
-    with pytest.raises(build.BuildError) as caught:
-        build.build_edition(year=2020, project_root=root, render=True)
-    message = str(caught.value)
-    executed = root / "build" / "2020" / "notebooks" / "99-feiler.ipynb"
-    assert "notebook notebooks/99-feiler.ipynb failed in cell index 4 of 99-feiler.ipynb" in message
-    assert "share = 1 / 0  # deliberate failure" in message
-    assert "ZeroDivisionError: division by zero" in message
-    assert str(executed) in message
-    # The partial notebook is kept, with the error in it; the good edition is untouched.
-    outputs = [o for c in nbformat.read(executed, as_version=4).cells
-               for o in c.get("outputs", [])]
-    assert any(o.get("ename") == "ZeroDivisionError" for o in outputs)
-    assert (old_book / "marker.txt").read_text(encoding="utf-8") == "the previous edition"
-    assert sorted(p.name for p in (root / "_book").iterdir()) == ["2020"]
-    record = manifest.read_record(executed)
-    assert record["status"] == "failed" and record["input_hash"] is None
-    assert "figures/gamma.png" in record["outputs"]  # made before the failure
-
-    # Fixed (the notebook now makes another figure): the half-made one does not linger.
-    shutil.copy(FIXTURES / "02-beta.ipynb", root / "notebooks" / "99-feiler.ipynb")
-    result = build.build_edition(year=2020, project_root=root, render=False)
-    assert result.ran == ["notebooks/99-feiler.ipynb"]
-    assert result.skipped == ["notebooks/01-alfa.ipynb"]
-    figures = root / "build" / "2020" / "notebooks" / "figures"
-    assert not list(figures.glob("gamma.*"))
-    assert sorted(p.name for p in figures.iterdir()) == [
-        "alfa.csv", "alfa.json", "alfa.png", "beta.csv", "beta.json", "beta.png"]
+@pytest.mark.parametrize(("spec", "years", "error"), [
+    ("2015-2018", [2015, 2016, 2017, 2018], None),
+    ("2020", [2020], None),
+    ("2016,2018-2019,2016", [2016, 2018, 2019], None),
+    ("2018-2015", None, "the range 2018-2015 is reversed; write 2015-2018"),
+    ("2015-", None, "expected a year or a range like 2015-2024, got '2015-'"),
+    ("tjue", None, "got 'tjue'"),
+])
+def test_years_argument(spec, years, error):
+    if error:
+        with pytest.raises(UserError, match=error):
+            build.parse_years(spec)
+    else:
+        assert build.parse_years(spec) == years
 
 
-def test_unchanged_notebooks_are_skipped_and_a_changed_one_reruns_with_its_dependants(
-        built, tmp_path, monkeypatch):
-    root = copy_project(built, tmp_path / "project")
-    set_data_years(monkeypatch)
-    again = build.build_edition(year=2020, project_root=root, render=False)
+def test_years_outside_the_data_stop_everything_before_it_runs(built, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "PROJECT_ROOT", built)
+    before = snapshot_tree(built)
+    assert cli.main(["build", "--years", "2019-2022"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("indikatorer: --years: 2021, 2022 outside the data (2010–2020); "
+                           "nothing was built")
+    assert cli.main(["build", "--years", "2020-2019"]) == 2
+    assert "reversed" in capsys.readouterr().err
+    assert snapshot_tree(built) == before
+
+
+# --- declared dependencies ------------------------------------------------------------------------
+
+def test_declared_needs_are_read_and_checked(tmp_path):
+    root = make_project(tmp_path / "p", needs={"chapters/90-tillegg.ipynb": ["notebooks/02-*"]})
+    plan = inputs.load_plan(root)
+    assert [nb.rel for nb in plan.notebooks] == [
+        "notebooks/01-alfa.ipynb", "notebooks/02-beta.ipynb", "chapters/90-tillegg.ipynb"]
+    assert plan.get("chapters/90-tillegg.ipynb").needs == ("notebooks/02-beta.ipynb",)
+    assert plan.get("notebooks/01-alfa.ipynb").needs == ()
+
+    for needs, message in [
+        ({}, "chapters/90-tillegg.ipynb: what this computed chapter reads is not declared"),
+        ({"chapters/90-tillegg.ipynb": ["notebooks/03-*"]}, "needs 'notebooks/03-\\*', which matches"),
+        ({"chapters/90-tillegg.ipynb": [], "chapters/91-x.ipynb": []}, "names no notebook: chapters/91-x"),
+        ({"chapters/90-tillegg.ipynb": ["notebooks/01-alfa.ipynb"],
+          "notebooks/01-alfa.ipynb": ["chapters/90-tillegg.ipynb"]}, "form a cycle"),
+    ]:
+        other = make_project(tmp_path / f"q{len(message)}", needs=needs)
+        with pytest.raises(UserError, match=message):
+            inputs.load_plan(other)
+
+
+def test_the_kernels_parent_imports_what_the_notebooks_import(tmp_path):
+    plan = inputs.load_plan(paths.PROJECT_ROOT)
+    imported = {m for nb in plan.notebooks for m in inputs.imported_modules(nb.source)}
+    assert "indikatorer.report.indicator" in imported  # the theme notebooks' presentation call
+    assert imported <= set(plan.warm)
+    assert "indikatorer.data.observations:load_observations" in plan.warm  # declared
+    root = make_project(tmp_path / "p")
+    config = root / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "  warm: [indikatorer.gone:load]\n",
+                      encoding="utf-8")
+    with pytest.raises(UserError, match="warm: 'indikatorer.gone:load' names no module"):
+        inputs.load_plan(root)
+
+
+def test_one_change_reruns_only_what_depends_on_it(built):
+    again = build.build_edition(year=2020, project_root=built, render=False)
     assert again.ran == []
     assert again.skipped == ["notebooks/01-alfa.ipynb", "notebooks/02-beta.ipynb",
                              "chapters/90-tillegg.ipynb"]
+    assert again.status == "unchanged"
 
-    source = root / "notebooks" / "02-beta.ipynb"
+    source = built / "notebooks" / "02-beta.ipynb"
     nb = nbformat.read(source, as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("Ny tekst."))
     nbformat.write(nb, source)
-    alfa_before = (root / "build/2020/notebooks/01-alfa.ipynb").read_bytes()
-    third = build.build_edition(year=2020, project_root=root, render=False)
-    # The summary-like chapter reads what the themes made, so it reruns too; 01-alfa does not.
-    assert third.ran == ["notebooks/02-beta.ipynb", "chapters/90-tillegg.ipynb"]
+    alfa_before = (built / "build/2020/notebooks/01-alfa.ipynb").read_bytes()
+    third = build.build_edition(year=2020, project_root=built, render=False)
+    # The chapter declares that it reads the themes' results, so it reruns too; 01-alfa does not.
+    assert sorted(third.ran) == ["chapters/90-tillegg.ipynb", "notebooks/02-beta.ipynb"]
     assert third.skipped == ["notebooks/01-alfa.ipynb"]
-    assert (root / "build/2020/notebooks/01-alfa.ipynb").read_bytes() == alfa_before
-    executed = nbformat.read(root / "build/2020/notebooks/02-beta.ipynb", as_version=4)
+    assert (built / "build/2020/notebooks/01-alfa.ipynb").read_bytes() == alfa_before
+    executed = nbformat.read(built / "build/2020/notebooks/02-beta.ipynb", as_version=4)
     assert executed.cells[-1].source == "Ny tekst."
 
 
-def test_kernels_get_the_notebook_path_and_the_parameters(built):
-    staging = built / "build" / "2020"
+def test_a_chapter_that_needs_nothing_is_not_rerun_for_a_theme(tmp_path, monkeypatch):
+    set_data_years(monkeypatch)
+    root = make_project(tmp_path / "p", themes=("02-beta",), chapters=("96-aar",),
+                        needs={"chapters/96-aar.ipynb": []})
+    build.build_edition(year=2020, project_root=root, render=False)
+    write_data(root / "data" / "raw" / "beta.csv", series_csv(1.5))  # data: every notebook
+    assert len(build.build_edition(year=2020, project_root=root, render=False).ran) == 2
+    nb = nbformat.read(root / "notebooks" / "02-beta.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("Endret."))
+    nbformat.write(nb, root / "notebooks" / "02-beta.ipynb")
+    assert build.build_edition(year=2020, project_root=root, render=False).ran == [
+        "notebooks/02-beta.ipynb"]
+
+
+def test_kernels_get_the_notebook_path_and_the_parameters(tiny_edition):
+    staging = tiny_edition / "build" / "2020"
     provenance = json.loads((staging / "notebooks/figures/beta.json").read_text())
     assert provenance["notebook"] == "notebooks/02-beta.ipynb"  # INDIKATORER_NOTEBOOK
     assert provenance["caption"] == "Beta 2006–2020."  # first_year = year - 14
     executed = nbformat.read(staging / "notebooks/02-beta.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "year = 2020" in injected[0].source
-    # The computed chapter ran after the themes and saw both their figures.
+    counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))  # a fresh kernel for this notebook
+    # The computed chapter ran after the themes it needs and saw both their figures.
     listing = (staging / "chapters/figures/figurliste.csv").read_text().splitlines()
     assert listing == ["label,notebook", "alfa,notebooks/01-alfa.ipynb",
                        "beta,notebooks/02-beta.ipynb"]
+
+
+def test_the_runner_starts_a_task_when_its_needs_are_done():
+    order, lock = [], threading.Lock()
+
+    def work(name):
+        with lock:
+            order.append(name)
+        return {"ok": True}
+
+    a = runner.Task("a", "e", work, ("a",))
+    b = runner.Task("b", "e", work, ("b",))
+    c = runner.Task("c", "e", work, ("c",), needs=[a, b])
+    d = runner.Task("d", "f", work, ("d",))
+    e_fail = runner.Task("x", "g", work, ("x",))
+    after_fail = runner.Task("y", "g", work, ("y",), needs=[e_fail])
+    seen = []
+
+    def on_done(task, result, error):
+        seen.append(task.name)
+        return task.name != "x"
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        failed = runner.run([c, a, b, d, e_fail, after_fail], pool, 2, on_done,
+                            runner.Progress(2, stream=open(os.devnull, "w")))
+    assert failed == {"g"}
+    assert order.index("c") > max(order.index("a"), order.index("b"))
+    assert "y" not in order  # its edition failed before it could start
+    assert sorted(seen) == ["a", "b", "c", "d", "x"]
+
+
+# --- failures leave nothing half-written ------------------------------------------------------------
+
+def test_a_failing_notebook_stops_the_edition_and_keeps_the_old_one(built, monkeypatch):
+    shutil.copy(FIXTURES / "99-feiler.ipynb", built / "notebooks")
+    old_book = built / "_book" / "2020"
+    old_book.mkdir(parents=True)
+    (old_book / "marker.txt").write_text("the previous edition", encoding="utf-8")
+    before = snapshot_tree(built / "build" / "2020")
+    monkeypatch.setattr(build, "_render_book", fake_render)
+
+    with pytest.raises(build.BuildError) as caught:
+        build.build_edition(year=2020, project_root=built)
+    message = str(caught.value)
+    executed = built / "build" / "2020.work" / "notebooks" / "99-feiler.ipynb"
+    assert "notebook notebooks/99-feiler.ipynb failed in cell index 4 of 99-feiler.ipynb" in message
+    assert "share = 1 / 0  # deliberate failure" in message
+    assert "ZeroDivisionError: division by zero" in message
+    assert str(executed) in message
+    # The partial notebook is kept for inspection in the work folder, with the error in it;
+    # the previous build folder and edition are untouched.
+    outputs = [o for c in nbformat.read(executed, as_version=4).cells for o in c.get("outputs", [])]
+    assert any(o.get("ename") == "ZeroDivisionError" for o in outputs)
+    assert snapshot_tree(built / "build" / "2020") == before
+    assert (old_book / "marker.txt").read_text(encoding="utf-8") == "the previous edition"
+    assert sorted(p.name for p in (built / "_book").iterdir()) == ["2020"]
+    record = manifest.read_record(executed)
+    assert record["status"] == "failed" and record["input_hash"] is None
+    assert "figures/gamma.png" in record["outputs"]  # made before the failure
+
+    # Fixed (the notebook now makes another figure): the half-made one does not linger, and
+    # the build goes on from the work folder.
+    shutil.copy(FIXTURES / "96-aar.ipynb", built / "notebooks" / "99-feiler.ipynb")
+    result = build.build_edition(year=2020, project_root=built, render=False)
+    assert sorted(result.ran) == ["chapters/90-tillegg.ipynb", "notebooks/99-feiler.ipynb"]
+    assert result.skipped == ["notebooks/01-alfa.ipynb", "notebooks/02-beta.ipynb"]
+    figures = built / "build" / "2020" / "notebooks" / "figures"
+    assert sorted(p.name for p in figures.iterdir()) == [
+        "alfa.csv", "alfa.json", "alfa.png", "beta.csv", "beta.json", "beta.png",
+        "epsilon.csv", "epsilon.json", "epsilon.png"]
+    assert not (built / "build" / "2020.work").exists()
+
+
+def test_an_interrupted_build_leaves_the_previous_edition_intact(built):
+    """The build process is killed while a notebook runs: the previous edition and build
+    folder are as they were, no kernel goes on writing, and the next build completes."""
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[2])\n"
+        "from tiny_project import set_data_years, fake_render\n"
+        "import pytest\n"
+        "from indikatorer.publish import build\n"
+        "mp = pytest.MonkeyPatch(); set_data_years(mp)\n"
+        "mp.setattr(build, '_render_book', fake_render)\n"
+        "build.build_edition(year=2020, project_root=sys.argv[1])\n")
+    subprocess.run([sys.executable, "-c", script, str(built), str(TESTS)], check=True,
+                   capture_output=True)
+    before_book, before_build = snapshot_tree(built / "_book"), snapshot_tree(built / "build" / "2020")
+    shutil.copy(FIXTURES / "98-sover.ipynb", built / "notebooks")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(built), str(TESTS)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (built / "sleeping").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the build never got there"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    time.sleep(1)  # the kernel starter sees its parent gone and stops the kernel
+    assert snapshot_tree(built / "_book") == before_book
+    assert snapshot_tree(built / "build" / "2020") == before_build
+    (built / "notebooks" / "98-sover.ipynb").unlink()
+    work = snapshot_tree(built / "build" / "2020.work")
+    time.sleep(0.5)
+    assert snapshot_tree(built / "build" / "2020.work") == work  # nobody writes there any more
+    result = build.build_edition(year=2020, project_root=built, render=False)
+    assert result.status == "built" and not (built / "build" / "2020.work").exists()
+
+
+def test_a_second_build_of_the_same_edition_waits_for_the_first(built, capsys):
+    lock_file = built / "build" / ".locks" / "2020.lock"
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242")
+        held.flush()
+        done = threading.Event()
+        thread = threading.Thread(target=lambda: (build.build_edition(
+            year=2020, project_root=built, render=False), done.set()))
+        thread.start()
+        deadline = time.monotonic() + 60
+        while "bygges allerede" not in capsys.readouterr().out:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert not done.is_set()  # waiting, not building beside the first
+        fcntl.flock(held, fcntl.LOCK_UN)
+    thread.join(60)
+    assert done.is_set()
+
+
+# --- many editions, variants -------------------------------------------------------------------------
+
+def test_many_editions_one_failing_stops_nothing_else(tmp_path, monkeypatch, capsys):
+    set_data_years(monkeypatch)
+    root = make_project(tmp_path / "p", themes=("01-alfa", "96-aar"), chapters=())
+    monkeypatch.setattr(paths, "PROJECT_ROOT", root)
+    monkeypatch.setattr(build, "_render_book", fake_render)
+    assert cli.main(["build", "--years", "2018-2020", "--jobs", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "2 utgaver bygget, 0 uendret, 1 feilet" in out
+    assert "2019: FEILET" in out and "AssertionError: ingen tall for 2019" in out
+    assert "[utgaver 3/3 · notatbøker 6/6] " in out  # one display for the whole build
+    assert sorted(p.name for p in (root / "_book").iterdir()) == ["2018", "2020"]
+    assert sorted(p.name for p in (root / "build").iterdir() if not p.name.startswith(".")) == [
+        "2018", "2019.work", "2020"]
+    for year in (2018, 2020):
+        written = manifest.load_manifest(root / "_book" / str(year))
+        assert written["edition"]["year"] == year
+        assert written["figures"][0]["caption"] == f"Alfa {year - 14}–{year}."
+    # Again: the two good editions are unchanged, the failed one is tried again.
+    assert cli.main(["build", "--years", "2018-2020"]) == 1
+    assert "0 utgaver bygget, 2 uendret, 1 feilet" in capsys.readouterr().out
+
+
+def test_a_parameter_variant_builds_into_its_own_folder(built):
+    standard = snapshot_tree(built / "build" / "2020")
+    variant = build.build_edition(year=2020, overrides={"breakdowns": ["sex"]},
+                                  project_root=built, render=False)
+    assert variant.key.startswith("2020-") and len(variant.key) == 13
+    assert variant.staging_dir == built / "build" / variant.key
+    assert manifest.load_manifest(variant.staging_dir)["edition"]["breakdowns"] == ["sex"]
+    assert snapshot_tree(built / "build" / "2020") == standard
+    # The standard parameters given explicitly are the standard edition (nothing to do).
+    same = build.build_edition(year=2020, overrides={"first_year": 2006}, project_root=built,
+                               render=False)
+    assert same.key == "2020" and same.status == "unchanged"
+
+
+# --- nothing changed → nothing done ----------------------------------------------------------------
+
+def test_nothing_changed_nothing_done_and_the_book_byte_identical(built, monkeypatch):
+    renders = []
+
+    def counting_render(project_dir, out_dir):
+        renders.append(out_dir)
+        return fake_render(project_dir, out_dir)
+
+    monkeypatch.setattr(build, "_render_book", counting_render)
+    first = build.build_edition(year=2020, project_root=built)
+    assert first.status == "built" and len(renders) == 1
+    book = snapshot_tree(built / "_book")
+    folder = snapshot_tree(built / "build")
+    again = build.build_edition(year=2020, project_root=built)
+    assert again.status == "unchanged" and len(renders) == 1  # no render either
+    assert snapshot_tree(built / "_book") == book
+    assert snapshot_tree(built / "build") == folder
+    # Any input the edition reads makes it build again: here a chapter source of the book.
+    (built / "index.qmd").write_text("# Forord {.unnumbered}\n\nEndret.\n", encoding="utf-8")
+    third = build.build_edition(year=2020, project_root=built)
+    assert third.status == "built" and third.ran == [] and len(renders) == 2
+    # A book changed after the build is made again too.
+    (built / "_book" / "2020" / "index.html").write_text("endret", encoding="utf-8")
+    assert build.build_edition(year=2020, project_root=built).status == "built"
+
+
+def test_a_new_git_commit_renders_the_book_again_but_runs_no_notebook(built, monkeypatch):
+    """The colophon prints the git commit, so a new commit is a change of the book (not of
+    any notebook); after it, nothing changed again."""
+    monkeypatch.setattr(build, "_render_book", fake_render)
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=built,
+                       check=True, capture_output=True)
+
+    (built / ".gitignore").write_text("build/\n_book/\n", encoding="utf-8")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "first")
+    build.build_edition(year=2020, project_root=built)
+    first = manifest.load_manifest(built / "_book" / "2020")
+    git("commit", "-q", "--allow-empty", "-m", "second")
+    again = build.build_edition(year=2020, project_root=built)
+    assert again.status == "built" and again.ran == []
+    second = manifest.load_manifest(built / "_book" / "2020")
+    assert second["code"]["git_commit"] != first["code"]["git_commit"]
+    assert second["code"]["git_dirty"] is False
+    staged = (built / "build" / "2020" / "_quarto.yml").read_text(encoding="utf-8")
+    assert second["code"]["git_commit"] in staged  # the colophon's `kolofon-kode`
+    assert build.build_edition(year=2020, project_root=built).status == "unchanged"
+
+
+# --- the data are checked before any kernel starts -----------------------------------------------
+
+@pytest.mark.parametrize(("damage", "named"), [
+    (lambda root: _flip_byte(root / "data" / "published" / "alfa.csv"),
+     "data/published/alfa.csv: checksum mismatch"),
+    (lambda root: (root / "data" / "raw" / "beta.csv.meta.json").write_text("{ broken"),
+     "beta.csv.meta.json: not valid JSON"),
+    (lambda root: (root / "data" / "raw" / "extra.csv").write_text("x\n"),
+     "data/raw/extra.csv: no sidecar extra.csv.meta.json"),
+])
+def test_a_damaged_data_file_stops_the_build_naming_it(built, damage, named):
+    damage(built)
+    before = snapshot_tree(built / "build")
+    with pytest.raises(UserError, match="the data snapshot failed its checks") as caught:
+        build.build_edition(year=2020, project_root=built, render=False)
+    assert named in str(caught.value)
+    assert snapshot_tree(built / "build") == before  # no kernel ran, nothing was staged
+
+
+def _flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[5] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+# --- rendering and the swap into _book/<key> ---------------------------------------------------
+
+def test_a_rendered_edition_replaces_the_old_one_in_one_step(built, monkeypatch):
+    old_book = built / "_book" / "2020"
+    old_book.mkdir(parents=True)
+    (old_book / "marker.txt").write_text("old", encoding="utf-8")
+
+    def broken_render(project_dir, out_dir):
+        fake_render(project_dir, out_dir)
+        raise UserError("the renderer failed half-way")
+
+    monkeypatch.setattr(build, "_render_book", broken_render)
+    with pytest.raises(UserError, match="half-way"):
+        build.build_edition(year=2020, project_root=built)
+    assert sorted(p.name for p in old_book.iterdir()) == ["marker.txt"]
+
+    monkeypatch.setattr(build, "_render_book", fake_render)
+    result = build.build_edition(year=2020, project_root=built)
+    assert result.edition_dir == old_book
+    assert not (old_book / "marker.txt").exists()
+    assert sorted(p.name for p in (built / "_book").iterdir()) == ["2020"]  # no backup left
+    assert not (built / "build" / "2020" / build.RENDER_TMP).exists()
+    written = manifest.load_manifest(old_book)
+    assert written["renderer"] == {"renderer": "fake", "renderer_label": "test",
+                                   "html_index": "index.html", "pdf": None,
+                                   "versions": {"fake": "1.0"}}
+    for entry in written["figures"] + written["tables"]:
+        for rel in manifest.entry_files(entry):
+            assert manifest.sha256_file(old_book / rel) == written["files"][rel]
+    assert "index.html" in written["files"]
+
+
+def test_cli_build_prints_what_it_did(built, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "PROJECT_ROOT", built)
+    shutil.copy(FIXTURES / "96-aar.ipynb", built / "notebooks")
+    assert cli.main(["build", "--year", "2020", "--no-render", "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "[notatbøker 1/4 · ca. " in out and "] 01-alfa … uendret, hoppet over" in out
+    assert "96-aar … ferdig (" in out
+    assert f"Manifest: {built / 'build' / '2020' / 'manifest.json'}" in out
+
+    assert cli.main(["build", "--year", "2020", "-p", "frist_year=2012"]) == 2
+    assert "Did you mean 'first_year'?" in capsys.readouterr().err
 
 
 def test_only_runs_the_named_notebooks_and_a_partial_book_is_not_rendered(tmp_path, monkeypatch):
@@ -228,79 +504,19 @@ def test_only_runs_the_named_notebooks_and_a_partial_book_is_not_rendered(tmp_pa
     with pytest.raises(build.BuildError, match="cannot render the book: not executed for 2020: "
                        "notebooks/02-beta.ipynb, chapters/90-tillegg.ipynb"):
         build.build_edition(year=2020, only=["01-alfa"], project_root=root)
-    executed = sorted(p.relative_to(root / "build" / "2020").as_posix()
-                      for p in (root / "build" / "2020").rglob("*.ipynb"))
-    # The executed notebook and its downloadable copy (build._publish_notebook_copies).
-    assert executed == ["notebooks/01-alfa.ipynb", "notebooks/notatbok/01-alfa.ipynb"]
-    assert not (root / "_book").exists()
+    executed = sorted(p.relative_to(root / "build" / "2020.work").as_posix()
+                      for p in (root / "build" / "2020.work").rglob("*.ipynb"))
+    assert executed == ["notebooks/01-alfa.ipynb"]
+    assert not (root / "_book").exists() and not (root / "build" / "2020").exists()
+    with pytest.raises(UserError, match="no such notebook.*Did you mean '01-alfa'"):
+        build.build_edition(year=2020, only=["01-alpha"], project_root=root, render=False)
 
 
-# --- rendering and the swap into _book/<year> ---------------------------------------------------
-
-def fake_render(project_dir: Path, out_dir: Path):
-    """Stands in for indikatorer.publish.render in the swap tests (the real one is tested below)."""
-    from types import SimpleNamespace
-
-    out_dir.mkdir(parents=True)
-    (out_dir / "index.html").write_text("<html>Testbok</html>\n", encoding="utf-8")
-    return SimpleNamespace(renderer="fake", renderer_label="test", out_dir=out_dir,
-                           html_index=out_dir / "index.html", pdf=None, versions={"fake": "1.0"})
-
-
-def test_a_rendered_edition_replaces_the_old_one_in_one_step(built, tmp_path, monkeypatch):
-    root = copy_project(built, tmp_path / "project")
-    old_book = root / "_book" / "2020"
-    old_book.mkdir(parents=True)
-    (old_book / "marker.txt").write_text("old", encoding="utf-8")
-    set_data_years(monkeypatch)
-
-    def broken_render(project_dir, out_dir):
-        fake_render(project_dir, out_dir)
-        raise UserError("the renderer failed half-way")
-
-    monkeypatch.setattr(build, "_render_book", broken_render)
-    with pytest.raises(UserError, match="half-way"):
-        build.build_edition(year=2020, project_root=root)
-    assert sorted(p.name for p in old_book.iterdir()) == ["marker.txt"]
-
-    monkeypatch.setattr(build, "_render_book", fake_render)
-    result = build.build_edition(year=2020, project_root=root)
-    assert result.edition_dir == old_book
-    assert not (old_book / "marker.txt").exists()
-    assert sorted(p.name for p in (root / "_book").iterdir()) == ["2020"]  # no backup left
-    assert not (root / "build" / "2020" / build.RENDER_TMP).exists()
-    written = manifest.load_manifest(old_book)
-    assert written["renderer"] == {"renderer": "fake", "renderer_label": "test",
-                                   "html_index": "index.html", "pdf": None, "versions": {"fake": "1.0"}}
-    # The edition carries every figure's files at the paths the manifest names.
-    for entry in written["figures"] + written["tables"]:
-        for rel in manifest.entry_files(entry):
-            assert manifest.sha256_file(old_book / rel) == written["files"][rel]
-    assert "index.html" in written["files"]
-
-
-def test_cli_build_prints_what_it_did(built, tmp_path, monkeypatch, capsys):
-    root = copy_project(built, tmp_path / "project")
-    set_data_years(monkeypatch)
-    monkeypatch.setattr(paths, "PROJECT_ROOT", root)
-    assert cli.main(["build", "--year", "2020", "--no-render", "--jobs", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "[1/3] 01-alfa … uendret, hoppet over" in out
-    assert f"Manifest: {root / 'build' / '2020' / 'manifest.json'}" in out
-
-    assert cli.main(["build", "--year", "2020", "-p", "frist_year=2012"]) == 2
-    assert "Did you mean 'first_year'?" in capsys.readouterr().err
-
-
-def test_build_with_the_real_renderer(built, tmp_path, monkeypatch, capsys):
-    if not (Path(build.__file__).parent / "render.py").is_file():
-        pytest.skip("indikatorer/render.py is not there yet: the real render cannot be tested")
-    root = copy_project(built, tmp_path / "project")
-    set_data_years(monkeypatch)
-    monkeypatch.setattr(paths, "PROJECT_ROOT", root)
+def test_build_with_the_real_renderer(built, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "PROJECT_ROOT", built)
     assert cli.main(["build", "--year", "2020"]) == 0
     out = capsys.readouterr().out
-    edition = root / "_book" / "2020"
+    edition = built / "_book" / "2020"
     written = manifest.load_manifest(edition)
     assert f"Gjengitt med: {written['renderer']['renderer_label']}" in out
     html = edition / written["renderer"]["html_index"]
@@ -311,46 +527,35 @@ def test_build_with_the_real_renderer(built, tmp_path, monkeypatch, capsys):
     assert set(written["files"]) >= {"notebooks/figures/alfa.png", "notebooks/figures/beta.csv"}
 
 
-# --- cleaning executed notebooks ----------------------------------------------------------------
+# --- executors -------------------------------------------------------------------------------------
 
-def stream(name: str, text) -> dict:
-    return {"output_type": "stream", "name": name, "text": text}
+def test_dask_builds_the_same_edition_and_survives_a_lost_worker(built, tiny_edition):
+    """The same notebook tasks on a dask LocalCluster: a notebook that kills its worker the
+    first time is run again on another worker and the edition completes; the edition dask
+    builds is byte for byte the default executor's (the manifest's build times aside)."""
+    distributed = pytest.importorskip("distributed")
+    shutil.copy(FIXTURES / "97-mister-arbeider.ipynb", built / "notebooks")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        result = build.build_edition(year=2020, project_root=built, render=False,
+                                     executor=client.get_executor(pure=False), jobs=2)
+        assert (built / "worker-killed").exists()  # the first attempt lost its worker
+        assert "notebooks/97-mister-arbeider.ipynb" in result.ran
+        assert (built / "build/2020/notebooks/figures/delta.png").is_file()
+        (built / "notebooks" / "97-mister-arbeider.ipynb").unlink()
+        # The same through the scheduler's address, as `--scheduler tcp://…` does.
+        again = build.build_edition(year=2020, project_root=built, render=False, force=True,
+                                    scheduler=cluster.scheduler_address)
+    assert len(again.ran) == 3
 
+    def files(folder: Path) -> dict[str, bytes]:
+        tree = snapshot_tree(folder)
+        tree["manifest.json"] = manifest.dumps(manifest.without_build_info(
+            json.loads(tree["manifest.json"]))).encode("utf-8")
+        return {k: v for k, v in tree.items() if not k.endswith((".log", "build.json"))}
 
-def test_consecutive_streams_are_merged_so_chunking_does_not_change_the_notebook(tmp_path):
-    """The kernel splits printed output at timing-dependent points; merged, two runs that
-    were chunked differently give the same bytes."""
-    figure = {"output_type": "display_data", "data": {"text/plain": "<Figure>"}, "metadata": {}}
-
-    def notebook(outputs) -> dict:
-        return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-            {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# Tittel"},
-            {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1, "source": "x",
-             "outputs": outputs}]}
-
-    one_chunk = notebook([stream("stdout", "![fig](a.png)\n\nKilde: SSB\n"), stream("stderr", "advarsel\n"),
-                          figure, stream("stdout", "slutt\n")])
-    three_chunks = notebook([stream("stdout", "![fig](a.png)\n"), stream("stdout", ["\n", "Kilde: "]),
-                             stream("stdout", "SSB\n"), stream("stderr", "adv"), stream("stderr", "arsel\n"),
-                             figure, stream("stdout", "slutt\n")])
-    for nb in (one_chunk, three_chunks):
-        build.merge_streams(nb)
-    assert three_chunks == one_chunk
-    outputs = three_chunks["cells"][1]["outputs"]
-    assert [(o["output_type"], o.get("name")) for o in outputs] == [
-        ("stream", "stdout"), ("stream", "stderr"), ("display_data", None), ("stream", "stdout")]
-    assert outputs[0]["text"] == "![fig](a.png)\n\nKilde: SSB\n"
-    assert "outputs" not in three_chunks["cells"][0]  # markdown cells untouched
-    files = []
-    for i, nb in enumerate((one_chunk, notebook([stream("stdout", "![fig](a.png)\n"),
-                                                 stream("stdout", "\nKilde: SSB\n"), stream("stderr", "advarsel\n"),
-                                                 figure, stream("stdout", "slutt\n")]))):
-        path = tmp_path / f"{i}.ipynb"
-        node = nbformat.from_dict(nb)
-        build.merge_streams(node)
-        nbformat.write(node, path)
-        files.append(path.read_bytes())
-    assert files[0] == files[1]
+    assert files(built / "build" / "2020") == files(tiny_edition / "build" / "2020")
 
 
 def test_cleaning_an_executed_notebook_merges_its_streams(tmp_path):
@@ -363,22 +568,47 @@ def test_cleaning_an_executed_notebook_merges_its_streams(tmp_path):
                            nbformat.v4.new_output("stream", name="stdout", text="b\n")]
     nb.metadata["papermill"] = {"input_path": "/abs/source.ipynb", "duration": 1.5}
     nbformat.write(nb, executed)
-    build._strip_run_details(executed, source, "notebooks/x.ipynb")
+    execute.strip_run_details(executed, source, "notebooks/x.ipynb")
     cleaned = nbformat.read(executed, as_version=4)
     assert [o["text"] for o in cleaned.cells[0].outputs] == ["a\nb\n"]
     assert "duration" not in cleaned.metadata["papermill"]
+    assert cleaned.metadata["papermill"]["input_path"] == "notebooks/x.ipynb"
 
 
-def test_executed_notebooks_get_fresh_download_copies(tmp_path, monkeypatch):
-    """Figures link to notatbok/<stem>.ipynb (Quarto rewrites links to a chapter's own source);
-    the copies are the executed notebooks, and a copy of a notebook that is gone is removed."""
-    root = make_project(tmp_path / "project")
-    set_data_years(monkeypatch)
-    stale = root / "build" / "2020" / "notebooks" / "notatbok" / "00-gone.ipynb"
-    stale.parent.mkdir(parents=True)
+def stream(name: str, text) -> dict:
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+def test_consecutive_streams_are_merged_so_chunking_does_not_change_the_notebook():
+    """The kernel splits printed output at timing-dependent points; merged, two runs that
+    were chunked differently give the same bytes."""
+    figure = {"output_type": "display_data", "data": {"text/plain": "<Figure>"}, "metadata": {}}
+
+    def notebook(outputs) -> dict:
+        return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# Tittel"},
+            {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1, "source": "x",
+             "outputs": outputs}]}
+
+    one_chunk = notebook([stream("stdout", "![fig](a.png)\n\nKilde: SSB\n"),
+                          stream("stderr", "advarsel\n"), figure, stream("stdout", "slutt\n")])
+    three_chunks = notebook([stream("stdout", "![fig](a.png)\n"), stream("stdout", ["\n", "Kilde: "]),
+                             stream("stdout", "SSB\n"), stream("stderr", "adv"),
+                             stream("stderr", "arsel\n"), figure, stream("stdout", "slutt\n")])
+    for nb in (one_chunk, three_chunks):
+        build.merge_streams(nb)
+    assert three_chunks == one_chunk
+    outputs = three_chunks["cells"][1]["outputs"]
+    assert [(o["output_type"], o.get("name")) for o in outputs] == [
+        ("stream", "stdout"), ("stream", "stderr"), ("display_data", None), ("stream", "stdout")]
+    assert "outputs" not in three_chunks["cells"][0]  # markdown cells untouched
+
+
+def test_executed_notebooks_get_fresh_download_copies(built):
+    stale = built / "build" / "2020" / "notebooks" / "notatbok" / "00-gone.ipynb"
     stale.write_text("{}", encoding="utf-8")
-    build.build_edition(year=2020, render=False, project_root=root)
-    staging = root / "build" / "2020"
+    build.build_edition(year=2020, render=False, project_root=built, force=True)
+    staging = built / "build" / "2020"
     copies = sorted(p.name for p in (staging / "notebooks" / "notatbok").iterdir())
     assert copies == sorted(p.name for p in (staging / "notebooks").glob("*.ipynb"))
     for name in copies:

@@ -1,5 +1,5 @@
 """The edition manifest (indikatorer.publish.manifest): contents, determinism, verify-edition and
-diff-editions, on the tiny fixture project of test_build.py."""
+diff-editions, on the tiny fixture project (tests/tiny_project.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from indikatorer.publish import build, editions, manifest
 from indikatorer.cli import editions as cli_editions
 
 from indikatorer.core import paths
-from test_build import copy_project, make_project, set_data_years
+from tiny_project import copy_project, set_data_years, write_data
 
 YEAR = 2020
 
@@ -29,13 +29,9 @@ def figure_folder_files(edition: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def edition_a(tmp_path_factory) -> Path:
+def edition_a(tiny_edition) -> Path:
     """Project with edition 2020 executed (not rendered); its build folder is the edition."""
-    root = make_project(tmp_path_factory.mktemp("a") / "project")
-    with pytest.MonkeyPatch.context() as mp:
-        set_data_years(mp)
-        build.build_edition(year=YEAR, project_root=root, render=False)
-    return root
+    return tiny_edition
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +41,7 @@ def edition_b(edition_a, tmp_path_factory) -> Path:
     data = root / "data" / "published" / "alfa.csv"
     text = data.read_text(encoding="utf-8")
     assert "2015,56.0\n" in text
-    data.write_text(text.replace("2015,56.0\n", "2015,57.5\n"), encoding="utf-8")
+    write_data(data, text.replace("2015,56.0\n", "2015,57.5\n"))
     with pytest.MonkeyPatch.context() as mp:
         set_data_years(mp)
         result = build.build_edition(year=YEAR, project_root=root, render=False)
@@ -65,7 +61,8 @@ def test_the_manifest_describes_every_figure_and_table(edition_a):
     assert {"pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "papermill",
             "pypandoc-binary", "pandoc", "typst"} <= set(written["packages"])
     assert set(written["data_snapshot"]) == {
-        "data/catalogue.yml", "data/published/alfa.csv", "data/raw/beta.csv"}
+        "data/catalogue.yml", "data/published/alfa.csv", "data/published/alfa.csv.meta.json",
+        "data/raw/beta.csv", "data/raw/beta.csv.meta.json"}
     assert written["renderer"] is None
     assert set(written["build_info"]) == {"started", "finished"}
     assert [n["path"] for n in written["notebooks"]] == [
@@ -139,7 +136,7 @@ def test_a_changed_input_changes_exactly_the_outputs_that_use_it(edition_a, edit
                        "notebooks/figures/alfa.json"}
     changed_inputs = {p for p in new["data_snapshot"]
                       if new["data_snapshot"][p] != old["data_snapshot"][p]}
-    assert changed_inputs == {"data/published/alfa.csv"}
+    assert changed_inputs == {"data/published/alfa.csv", "data/published/alfa.csv.meta.json"}
     # The manifest says which figure used the changed file.
     users = [f["id"] for f in new["figures"]
              if any(s["source_file"] in changed_inputs for s in f["sources"])]
@@ -163,6 +160,12 @@ def test_verify_edition_reports_a_tampered_output(edition_a, tmp_path, monkeypat
     assert "1 output(s)" in out  # only the tampered file: the rebuild matched everything else
     assert ("notebooks/figures/beta.csv: changed after the build (does not match its manifest)"
             in out)
+    # A file added to the edition after the build is reported too.
+    added = edition / "notebooks" / "figures" / "extra.png"
+    added.write_bytes(b"not made by the build")
+    assert editions.verify_edition(edition, project_root=root)[0] == editions.Difference(
+        "notebooks/figures/extra.png", "added after the build (not in its manifest)", None,
+        manifest.sha256_file(added))
     # The rebuild went to a temporary folder: the edition itself was not rebuilt.
     assert "99.9" in tampered.read_text(encoding="utf-8")
     assert not (root / "_book").exists()
@@ -198,7 +201,8 @@ def test_diff_editions_reports_a_revised_value(edition_a, edition_b, capsys):
     assert diff["changed_values"] == [{
         "label": "fig-alfa", "key": {"indicator": "alfa_andel", "year": 2015},
         "column": "value", "a": 56.0, "b": 57.5}]
-    assert diff["data_snapshot_changed"] == ["data/published/alfa.csv"]
+    assert diff["data_snapshot_changed"] == ["data/published/alfa.csv",
+                                             "data/published/alfa.csv.meta.json"]
     assert diff["new_figures"] == diff["dropped_figures"] == diff["new_years"] == []
 
     args.format = "text"
@@ -206,6 +210,26 @@ def test_diff_editions_reports_a_revised_value(edition_a, edition_b, capsys):
     text = capsys.readouterr().out
     assert "Changed values (same keys): 1" in text
     assert "fig-alfa [indicator=alfa_andel, year=2015] value: 56.0 → 57.5" in text
+
+
+def test_diff_editions_with_missing_key_cells(tmp_path):
+    """Empty key cells (pandas reads them as NaN, and a year column with one as floats) match
+    the same empty cells in the other edition; only the value that changed is reported."""
+    header = "indicator,year,group,sex,region,value\n"
+    a = write_edition(tmp_path / "a", 2020, {"syss": (["s"], header
+        + "s,2019,innvandrere,,,60.0\n" + "s,,innvandrere,menn,,61.0\n"
+        + "s,2020,,alle,,62.0\n")})
+    b = write_edition(tmp_path / "b", 2021, {"syss": (["s"], header
+        + "s,2019,innvandrere,,,60.5\n" + "s,,innvandrere,menn,,61.0\n"
+        + "s,2020,,alle,,62.0\n" + "s,2021,,alle,,63.0\n")})
+    diff = editions.diff_editions(a, b)
+    assert diff["changed_values"] == [{
+        "label": "fig-syss", "column": "value", "a": 60.0, "b": 60.5,
+        "key": {"indicator": "s", "year": 2019, "group": "innvandrere", "sex": None,
+                "region": None}}]
+    assert diff["rows_added"] == {"fig-syss": 1} and diff["rows_removed"] == {}
+    assert type(diff["changed_values"][0]["key"]["year"]) is int
+    assert "Changed values (same keys): 1" in editions.format_diff(diff)
 
 
 def write_edition(folder: Path, year: int, figures: dict[str, tuple[list[str], str]]) -> Path:
@@ -248,11 +272,3 @@ def test_diff_editions_new_years_rows_and_dropped_indicators(tmp_path):
         {"label": "fig-syss", "key": key, "column": "value", "a": 65.0, "b": None},
         {"label": "fig-syss", "key": key, "column": "status", "a": "ok", "b": "suppressed"},
     ]
-
-
-def test_a_notebook_reads_the_build_manifest(edition_a, monkeypatch):
-    monkeypatch.setenv("INDIKATORER_BUILD_DIR", str(staging(edition_a)))
-    assert [f["label"] for f in manifest.load_build_manifest()["figures"]] == ["alfa", "beta"]
-    monkeypatch.delenv("INDIKATORER_BUILD_DIR")
-    with pytest.raises(manifest.UserError, match="must be run by `indikatorer build`"):
-        manifest.load_build_manifest()

@@ -373,8 +373,12 @@ def test_the_default_table_is_cached_and_callers_get_copies(monkeypatch):
         second = load_observations(include_api=False)
         assert len(calls) == 1
         assert (second["value"] >= 0).all()
-        load_observations(year_max=2019, include_api=False)
-        assert len(calls) == 2  # other arguments, other entry
+        earlier = load_observations(year_max=2019, include_api=False)
+        assert len(calls) == 1  # the whole table is built once; a year_max filters it
+        assert earlier["year"].max() <= 2019
+        assert earlier.equals(second[second["year"] <= 2019].reset_index(drop=True))
+        load_observations(include_api=True)
+        assert len(calls) == 2  # other sources, other table
     finally:
         observations.clear_cache()
 

@@ -206,6 +206,7 @@ def _pandoc_ast(markdown: str) -> dict:
 
 @pytest.fixture(scope="module")
 def staged(request) -> Path:
+    """The staged book of the edition built once per test session (tests/conftest.py)."""
     if os.environ.get("INDIKATORER_STAGED_BOOK"):
         return Path(os.environ["INDIKATORER_STAGED_BOOK"])
     return request.getfixturevalue("real_edition").staging_dir

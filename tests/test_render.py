@@ -590,9 +590,9 @@ def test_real_static_chapters_render_with_stub_notebooks(tmp_path):
             (project / chapter).parent.mkdir(parents=True, exist_ok=True)
             stub = new_notebook(cells=[new_markdown_cell(f"# {Path(chapter).stem}\n\nTekst.")])
             nbformat.write(stub, project / chapter)
-    from indikatorer.publish import build
+    from indikatorer.publish import edition
 
-    build._write_colophon_metadata(project, paths.PROJECT_ROOT)  # as the build does
+    edition.write_colophon_metadata(project, paths.PROJECT_ROOT)  # as the build does
     result = render.render_book(project, tmp_path / "out", renderer=render.PREVIEW)
     page = Page(result.html_index.read_text(encoding="utf-8"))
     assert page.h1 == [

@@ -68,12 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "csv"], default="table")
     s.set_defaults(func=_handler("data", "command_show"))
 
-    b = sub.add_parser("build", help="build the annual edition (papermill + book)")
-    b.add_argument("--year", type=int, help="newest reference year (default: newest in the snapshot)")
+    b = sub.add_parser("build", help="build the annual edition, or many (papermill + book)")
+    years = b.add_mutually_exclusive_group()
+    years.add_argument("--year", type=int, help="newest reference year (default: newest in the snapshot)")
+    years.add_argument("--years", metavar="SPEC",
+                       help="build several editions, e.g. 2015-2024 or 2016,2020-2022")
     b.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a notebook parameter (YAML value), e.g. -p first_year=2012")
+                   help="override a notebook parameter (YAML value), e.g. -p first_year=2012; "
+                        "a variant builds into _book/<year>-<hash of the parameters>")
     b.add_argument("--only", action="append", help="run only these notebooks (stem, repeatable)")
-    b.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
+    b.add_argument("--jobs", type=int, default=None,
+                   help="notebooks run at once (default: the core count)")
+    b.add_argument("--executor", choices=["threads", "processes", "dask"], default="threads",
+                   help="where notebooks run: threads of this process (default), a process "
+                        "pool, or a dask.distributed LocalCluster")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the notebooks on an existing dask cluster, e.g. tcp://host:8786 "
+                        "(its workers must see this project folder at the same path)")
     b.add_argument("--force", action="store_true", help="re-run notebooks even if nothing changed")
     b.add_argument("--no-render", action="store_true", help="execute notebooks only")
     b.set_defaults(func=_handler("editions", "command_build"))
@@ -88,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ve = sub.add_parser("verify-edition", help="rebuild an edition and compare every output hash")
     ve.add_argument("edition", help="path to _book/<year>")
+    ve.add_argument("--executor", choices=["threads", "processes", "dask"], default="threads",
+                    help="where the rebuild's notebooks run (as for build)")
+    ve.add_argument("--scheduler", metavar="ADDRESS", help="an existing dask cluster")
     ve.set_defaults(func=_handler("editions", "command_verify_edition"))
 
     de = sub.add_parser("diff-editions", help="what changed between two built editions")

@@ -13,21 +13,43 @@ from indikatorer.core.vocab import COUNT_UNITS
 
 def command_build(args: argparse.Namespace) -> int:
     from indikatorer.core.params import parse_param_args
-    from indikatorer.publish import build
+    from indikatorer.publish import build, runner
 
     overrides = parse_param_args(args.param)
-    result = build.build_edition(year=args.year, overrides=overrides, only=args.only, jobs=args.jobs,
-                           force=args.force, render=not args.no_render)
+    years = build.parse_years(args.years) if args.years else [args.year]
+    summary = build.build_editions(
+        years, overrides, only=args.only, jobs=args.jobs, force=args.force,
+        render=not args.no_render, executor_name=args.executor, scheduler=args.scheduler)
+    if len(summary.results) == 1:
+        result = summary.results[0]
+        if result.status == "failed":
+            raise build.BuildError(result.error)
+        _print_result(result)
+        return 0
+    done = {status: [r.key for r in summary.results if r.status == status]
+            for status in ("built", "unchanged", "failed")}
+    print(f"Ferdig på {runner.seconds_text(summary.seconds)}: {len(done['built'])} utgaver "
+          f"bygget, {len(done['unchanged'])} uendret, {len(done['failed'])} feilet.")
+    for result in summary.results:
+        if result.status != "failed":
+            print(f"  {result.key}: {result.status} → {result.edition_dir}")
+    for result in summary.failed:
+        print(f"  {result.key}: FEILET (forrige utgave og byggemappe er uendret)\n"
+              + "\n".join("      " + line for line in result.error.splitlines()))
+    return 1 if summary.failed else 0
+
+
+def _print_result(result) -> None:
     print(f"Kjørt: {len(result.ran)}, uendret: {len(result.skipped)}. "
           f"Kjørte notatbøker: {result.staging_dir}")
-    if result.render_result is None:
+    if result.edition_dir == result.staging_dir:
         print(f"Ikke gjengitt (--no-render). Manifest: {result.manifest_path}")
-        return 0
-    print(f"Gjengitt med: {result.render_result.renderer_label}")
+        return
+    if result.render_result is not None:
+        print(f"Gjengitt med: {result.render_result.renderer_label}")
     print(f"HTML: {result.html_index}")
     print(f"PDF:  {result.pdf or 'ingen'}")
     print(f"Manifest: {result.manifest_path}")
-    return 0
 
 
 def command_trend(args) -> int:
@@ -39,6 +61,12 @@ def command_trend(args) -> int:
     from indikatorer.data.selection import trend_rows
     from indikatorer.report import fmt, model_details, text
 
+    if args.window is not None and args.window < 2:
+        raise UserError(f"--window must be at least 2 years, got {args.window}")
+    everything = load_observations()
+    first, last = int(everything["year"].min()), int(everything["year"].max())
+    if args.year is not None and not first <= args.year <= last:
+        raise UserError(f"--year {args.year} is outside the data ({first}–{last})")
     obs = load_observations(year_max=args.year)
     available = sorted(obs["indicator"].unique())
     if args.indicator not in available:
@@ -96,7 +124,9 @@ def command_verify_edition(args: argparse.Namespace) -> int:
 
     edition_dir = Path(args.edition)
     print(f"Bygger {edition_dir} på nytt i en midlertidig mappe og sammenligner …", flush=True)
-    differences = editions.verify_edition(edition_dir)
+    differences = editions.verify_edition(edition_dir,
+                                          executor_name=getattr(args, "executor", "threads"),
+                                          scheduler=getattr(args, "scheduler", None))
     if not differences:
         print(f"OK: every output of {edition_dir} matches its manifest and the rebuild.")
         return 0

@@ -396,6 +396,9 @@ def _with_contract_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 def _load_default(year_max: int | None, include_api: bool) -> pd.DataFrame:
     from indikatorer.data.catalogue import load_catalogue
 
+    if year_max is not None:  # the whole table is built once per process, whatever the year
+        table = _load_default(None, include_api)
+        return table[table["year"] <= year_max].reset_index(drop=True)
     catalogue = load_catalogue()
     table = build_observations(catalogue, include_api=include_api)
     validate_observations(table, catalogue)

@@ -13,7 +13,6 @@ beside it with at least ``file`` (F's name) and ``sha256`` (of F's bytes), plus 
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import pandas as pd
 
 from indikatorer.core import paths
+from indikatorer.core.hashing import sha256_bytes, sha256_file  # noqa: F401 (also used from here)
 
 from indikatorer.data import jsonstat, pxquery, ssb
 from indikatorer.core.errors import UserError
@@ -58,19 +58,6 @@ def display_path(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- files + sidecars
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sidecar_path(path: Path) -> Path:

@@ -8,9 +8,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from indikatorer.data.snapshot import sha256_file
+from indikatorer.core.hashing import sha256_file
 from indikatorer.publish import build
-from indikatorer.publish.manifest import load_manifest
+from indikatorer.publish.manifest import FIGURES_DIRNAME, MANIFEST_NAME, load_manifest
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,9 @@ def compare_editions(edition_dir: Path, rebuilt_dir: Path) -> list[Difference]:
     old_hashes, new_hashes = output_hashes(old), output_hashes(new)
     cause = why_different(old, new)
     differences = []
+    for path in sorted(_files_in(edition_dir, old) - set(old_hashes)):
+        differences.append(Difference(path, "added after the build (not in its manifest)",
+                                      None, sha256_file(edition_dir / path)))
     for path in sorted(set(old_hashes) | set(new_hashes)):
         recorded, rebuilt = old_hashes.get(path), new_hashes.get(path)
         if recorded is None:
@@ -72,10 +75,23 @@ def compare_editions(edition_dir: Path, rebuilt_dir: Path) -> list[Difference]:
     return differences
 
 
+def _files_in(edition_dir: Path, manifest: dict) -> set[str]:
+    """The files an edition folder holds that its manifest should account for: all of them in
+    a rendered edition (the manifest lists every file), the figure folders' in an unrendered
+    one (whose staging folder also holds notebooks, logs and build records)."""
+    if "files" in manifest:
+        files = (p for p in edition_dir.rglob("*") if p.name != MANIFEST_NAME)
+    else:
+        files = edition_dir.glob(f"*/{FIGURES_DIRNAME}/*")
+    return {p.relative_to(edition_dir).as_posix() for p in files if p.is_file()}
+
+
 def verify_edition(edition_dir: Path, *, project_root: Path | None = None,
-                   work_dir: Path | None = None) -> list[Difference]:
+                   work_dir: Path | None = None, executor_name: str = "threads",
+                   scheduler: str | None = None) -> list[Difference]:
     """Rebuild an edition with the parameters in its manifest (in a temporary folder, never over
-    `_book/<year>`) and return every output whose sha256 differs."""
+    `_book/<year>`, on the executor named) and return every output whose sha256 differs and
+    every file added to the edition after it was built."""
     edition_dir = Path(edition_dir)
     manifest = load_manifest(edition_dir)
     params = dict(manifest["edition"])
@@ -85,7 +101,8 @@ def verify_edition(edition_dir: Path, *, project_root: Path | None = None,
         result = build.build_edition(
             year=year, overrides=params, force=True,
             render=manifest.get("renderer") is not None,
-            project_root=project_root, build_dir=tmp / "build", book_dir=tmp / "_book")
+            project_root=project_root, build_dir=tmp / "build", book_dir=tmp / "_book",
+            executor_name=executor_name, scheduler=scheduler)
         return compare_editions(edition_dir, result.edition_dir)
 
 
@@ -104,6 +121,19 @@ def _plain(value):
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def _key_value(value):
+    """A key cell as a plain value: None for an empty cell (pandas reads it as NaN), 2015 for
+    2015.0 (a column with an empty cell is read as floats)."""
+    value = _plain(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _key_text(value) -> str:
+    """A key cell as text, so that the same row matches in A and B."""
+    value = _key_value(value)
+    return "" if value is None else str(value)
 
 
 # Columns that identify a row of a figure's data CSV (the tidy contract's keys); every other
@@ -127,7 +157,7 @@ def _compare_data(label: str, a, b) -> tuple[list[dict], int, int, set]:
         return [], 0, 0, new_years
 
     def keyed(df):
-        keys = df[key_cols].astype(str).agg("\x1f".join, axis=1)
+        keys = df[key_cols].apply(lambda column: column.map(_key_text)).agg("\x1f".join, axis=1)
         return df.assign(_key=keys).drop_duplicates("_key")
 
     merged = keyed(a).merge(keyed(b), on="_key", how="outer", suffixes=("_a", "_b"), indicator=True)
@@ -136,7 +166,7 @@ def _compare_data(label: str, a, b) -> tuple[list[dict], int, int, set]:
         for col in value_cols:
             old, new = _plain(row[f"{col}_a"]), _plain(row[f"{col}_b"])
             if old != new:
-                key = {c: _plain(row[f"{c}_a"]) for c in key_cols}
+                key = {c: _key_value(row[f"{c}_a"]) for c in key_cols}
                 changes.append({"label": label, "key": key, "column": col, "a": old, "b": new})
     only_b = int((merged["_merge"] == "right_only").sum())
     only_a = int((merged["_merge"] == "left_only").sum())

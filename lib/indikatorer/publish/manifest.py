@@ -27,7 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indikatorer.data.snapshot import sha256_file
+from indikatorer.core.hashing import sha256_file, sha256_text
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 
@@ -55,10 +55,6 @@ class ManifestError(UserError):
 
 # --- hashes and environment -------------------------------------------------------------------
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def data_snapshot_hashes(project_root: Path) -> dict[str, str]:
     """sha256 of every data snapshot file a notebook may read, keyed by project-relative path."""
     project_root = Path(project_root)
@@ -72,7 +68,7 @@ def data_snapshot_hashes(project_root: Path) -> dict[str, str]:
     }
 
 
-def _files_sha256(base: Path, files) -> str:
+def files_sha256(base: Path, files) -> str:
     """One hash over files (their paths relative to `base` and their contents)."""
     digest = hashlib.sha256()
     for path in sorted(files):
@@ -86,7 +82,7 @@ def package_source_sha256() -> str:
     import indikatorer
 
     package_dir = Path(indikatorer.__file__).resolve().parent
-    return _files_sha256(package_dir, (
+    return files_sha256(package_dir, (
         p for p in package_dir.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".pyo"}))
 
@@ -97,7 +93,7 @@ def book_sources_sha256(project_root: Path) -> str:
     project_root = Path(project_root)
     files = [project_root / name for name in ("_quarto.yml", "index.qmd", "references.bib")]
     files += list((project_root / "chapters").glob("*.qmd"))
-    return _files_sha256(project_root, (p for p in files if p.is_file()))
+    return files_sha256(project_root, (p for p in files if p.is_file()))
 
 
 def git_state(project_root: Path) -> dict:
@@ -171,7 +167,7 @@ def notebook_outputs(executed_notebook: Path, staging_dir: Path) -> list[dict]:
     Found by their Quarto ids in the cell outputs; each needs its provenance file
     `figures/<label>.json` beside the notebook (a missing one is an error).
     """
-    import nbformat  # lazily: notebooks import this module for load_build_manifest
+    import nbformat  # lazily: the build decides what to do without it
 
     executed_notebook = Path(executed_notebook)
     nb = nbformat.read(executed_notebook, as_version=4)
@@ -351,19 +347,6 @@ def load_manifest(edition_dir: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise UserError(f"{path} is not valid JSON: {exc}") from exc
-
-
-def load_build_manifest() -> dict:
-    """For a notebook run by the build: the manifest of everything built before it.
-
-    The build writes `<build dir>/manifest.json` before each computed chapter runs and tells the
-    kernel where it is with the environment variable INDIKATORER_BUILD_DIR.
-    """
-    build_dir = os.environ.get("INDIKATORER_BUILD_DIR")
-    if not build_dir:
-        raise UserError("INDIKATORER_BUILD_DIR is not set: this notebook must be run by "
-                        "`indikatorer build`, which writes the manifest it reads")
-    return load_manifest(Path(build_dir))
 
 
 def without_build_info(manifest: dict) -> dict:

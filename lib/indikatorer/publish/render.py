@@ -33,11 +33,13 @@ version, which the PDF names as its creator).
 
 from __future__ import annotations
 
+import concurrent.futures
 import html.parser
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import urllib.parse
 from dataclasses import dataclass, field
@@ -330,17 +332,24 @@ def _pdf_timestamp() -> int:
     return int(os.environ.get("SOURCE_DATE_EPOCH", "315532800"))
 
 
+# typst keeps what it compiled in memory for the life of the process (some 200 MB a book), so
+# each PDF is compiled in a Python process of its own: a build of many editions does not grow.
+_TYPST = """import sys, typst
+try:
+    typst.compile(sys.stdin.buffer.read(), output=sys.argv[1], root=sys.argv[2],
+                  ignore_system_fonts=True, timestamp=int(sys.argv[3]))
+except typst.TypstError as exc:
+    sys.stderr.write(str(exc))
+    sys.exit(3)
+"""
+
+
 def _compile_typst(source: str, pdf: Path, root: Path) -> None:
-    try:
-        typst.compile(
-            source.encode("utf-8"),
-            output=str(pdf),
-            root=str(root),
-            ignore_system_fonts=True,
-            timestamp=_pdf_timestamp(),
-        )
-    except typst.TypstError as exc:
-        raise UserError(f"typst feilet: {exc}") from exc
+    proc = subprocess.run(
+        [sys.executable, "-c", _TYPST, str(pdf), str(root), str(_pdf_timestamp())],
+        input=source.encode("utf-8"), capture_output=True)
+    if proc.returncode != 0:
+        raise UserError(f"typst feilet: {proc.stderr.decode('utf-8', 'replace').strip()}")
 
 
 def _pdf_name(title: str) -> str:
@@ -386,13 +395,22 @@ def _render_preview(project_dir: Path, out_dir: Path, config: BookConfig) -> Ren
         common = _pandoc_args(Path(tmp), project_dir, config, label)
         html_args = [f"--template={RESOURCES / 'preview.html'}",
                      f"--include-in-header={RESOURCES / 'preview-style.html'}"]
-        page = _run_pandoc(book_markdown(project_dir, config, "html", warn), "html5",
-                           [*common, *html_args], warn)
-        _copy_resources(page, project_dir, out_dir, config)
+        html_markdown = book_markdown(project_dir, config, "html", warn)
+        typst_markdown = book_markdown(project_dir, config, "typst", warn)
         html_index = out_dir / "index.html"
-        html_index.write_text(page, encoding="utf-8")
-        typst_source = _run_pandoc(book_markdown(project_dir, config, "typst", warn), "typst",
-                                   [*common, f"--template={RESOURCES / 'preview.typst'}"], warn)
+
+        def html() -> None:
+            page = _run_pandoc(html_markdown, "html5", [*common, *html_args], warn)
+            _copy_resources(page, project_dir, out_dir, config)
+            html_index.write_text(page, encoding="utf-8")
+
+        # The two pandoc runs side by side (each a process of its own); typst compiles once the
+        # HTML step has copied the figures it links to into out_dir.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            html_done = pool.submit(html)
+            typst_source = _run_pandoc(typst_markdown, "typst",
+                                       [*common, f"--template={RESOURCES / 'preview.typst'}"], warn)
+            html_done.result()
         pdf = out_dir / _pdf_name(config.title)
         _compile_typst(typst_source, pdf, out_dir)
     return RenderResult(renderer=PREVIEW, renderer_label=label, html_index=html_index, pdf=pdf,

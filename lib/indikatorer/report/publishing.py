@@ -8,6 +8,9 @@ A cell marked ``#| output: asis`` prints its Markdown in ONE write (:func:`emit`
 Outputs go to ``out_dir`` (default ``figures``, relative to the working directory, which the build
 sets to the executed notebook's folder so figures land beside it). The Markdown links to
 ``<last folder name of out_dir>/<label>.png``, i.e. the folder is assumed to sit beside the notebook.
+A notebook run by hand from the project's sources (``papermill notebooks/01-arbeid.ipynb out.ipynb``
+from the project root) writes into ``build/direct/`` instead, never into the sources
+(:func:`output_folder`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from indikatorer.data.snapshot import sha256_file
+from indikatorer.core import paths
+from indikatorer.core.hashing import sha256_file
 from indikatorer.report import fmt
 from indikatorer.report.figures import legend_colours
 from indikatorer.report.sources import _md_escape, source_line, source_records
@@ -32,6 +36,24 @@ COLUMN_PATTERN = re.compile(r"[a-z0-9_]+")
 # Quarto's conditional content (quarto.org/docs/authoring/conditional): HTML only / all but HTML.
 WEB_ONLY = '{.content-visible when-format="html"}'
 PRINT_ONLY = '{.content-hidden when-format="html"}'
+
+
+def output_folder(out_dir: str | os.PathLike = "figures") -> Path:
+    """Where figure and table files go: ``out_dir`` as given, except that a relative one in
+    the project's source tree (a notebook run by hand, not by the build, which sets
+    INDIKATORER_BUILD_DIR and runs each notebook in its build folder) is moved to
+    ``build/direct/<the same path from the project root>``."""
+    out = Path(out_dir)
+    if out.is_absolute() or os.environ.get("INDIKATORER_BUILD_DIR"):
+        return out
+    root = paths.PROJECT_ROOT.resolve()
+    try:
+        inside = Path.cwd().resolve().relative_to(root)
+    except ValueError:
+        return out  # not in the project
+    if inside.parts[:1] in (("build",), ("_book",)):
+        return out
+    return paths.BUILD_DIR / "direct" / inside / out
 
 
 def emit(blocks: Iterable[str]) -> None:
@@ -171,7 +193,7 @@ def publish_figure(fig, *, label: str, caption: str, alt: str, data: pd.DataFram
     notes = [_one_line(n) for n in notes]
     footer = _footer(Path(out_dir).name, label, sources, notes)  # validates sources before writing
 
-    out = Path(out_dir)
+    out = output_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png, csv = out / f"{label}.png", out / f"{label}.csv"
     fig.savefig(png, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
@@ -434,7 +456,7 @@ def publish_table(df: pd.DataFrame, *, label: str, caption: str, sources,
         tables = (f"::: {WEB_ONLY}\n{whole}\n:::\n\n::: {PRINT_ONLY}\n"
                   + "\n\n".join(printed) + "\n:::")
 
-    out = Path(out_dir)
+    out = output_folder(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv = out / f"{label}.csv"
     _write_csv(df.reset_index(drop=True), csv)
