@@ -27,6 +27,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -134,13 +135,15 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @contextlib.contextmanager
 def _chromium_page(binary: str):
     """Headless Chromium with remote debugging on an ephemeral port; yields one page."""
-    with tempfile.TemporaryDirectory(prefix="indikatorer-chromium-") as profile:
+    # Chromium's helper processes (crashpad, renderers) may outlive the main one and keep writing
+    # into the profile: run them in their own process group and end the whole group.
+    with tempfile.TemporaryDirectory(prefix="indikatorer-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
              "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
              f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             port_file = Path(profile) / "DevToolsActivePort"
             deadline = time.monotonic() + 60
@@ -159,12 +162,20 @@ def _chromium_page(binary: str):
             finally:
                 client.close()
         finally:
-            proc.terminate()
+            _end_group(proc, signal.SIGTERM)
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                pass
+            _end_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def _end_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:  # the whole group has already gone
+        pass
 
 
 # The layout checks, run in the page: sideways scrolling and tables wider than their container.
