@@ -280,10 +280,15 @@ def test_hand_written_references_resolve_in_two_editions(edition, edition_2016):
             nb = nbformat.read(staged / rel, as_version=4)
             cited |= {m for c in nb.cells if c.cell_type == "markdown"
                       for m in re.findall(r"@(fig-[a-z0-9-]+)", c.source)}
-    assert "fig-sysselsatte-andel-grupper" in cited
-    arbeid = nbformat.read(edition_2016.staging_dir / "notebooks/01-arbeid.ipynb", as_version=4)
-    assert "{#fig-sysselsatte-andel-grupper " in "".join(
-        o.get("text", "") for c in arbeid.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    # A hand-written citation must name a figure that both editions have (the figure labels are
+    # the same in every edition, but not every edition has every figure: a county edition may
+    # lack employment altogether, so the narrative cites none today).
+    for staged in (result.staging_dir, edition_2016.staging_dir):
+        arbeid = nbformat.read(staged / "notebooks/01-arbeid.ipynb", as_version=4)
+        outputs = "".join(o.get("text", "") for c in arbeid.cells if c.cell_type == "code"
+                          for o in c.get("outputs", []))
+        for ref in cited:
+            assert "{#" + ref + " " in outputs, f"{ref} is cited but missing from {staged}"
 
 
 # --- what a reader can use (issue 13) -----------------------------------------------------------
