@@ -394,18 +394,19 @@ def printed_to_value(text: str) -> str:
 
 
 def read_harvest(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames != HARVEST_COLUMNS:
-            raise SystemExit(f"{path}: columns {reader.fieldnames} are not {HARVEST_COLUMNS}")
-        return list(reader)
+    return _read_rows(path, HARVEST_COLUMNS)
 
 
 def read_known_revisions(path: Path) -> list[dict[str, str]]:
+    return _read_rows(path, KNOWN_REVISION_COLUMNS)
+
+
+def _read_rows(path: Path, columns: list[str]) -> list[dict[str, str]]:
+    """A hand-kept CSV's rows; its header must be exactly ``columns``."""
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames != KNOWN_REVISION_COLUMNS:
-            raise SystemExit(f"{path}: columns {reader.fieldnames} are not {KNOWN_REVISION_COLUMNS}")
+        if reader.fieldnames != columns:
+            raise SystemExit(f"{path}: columns {reader.fieldnames} are not {columns}")
         return list(reader)
 
 

@@ -117,12 +117,7 @@ def load_published(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
     labels); ``decimals`` as printed. The file's sha256 is checked against its sidecar first; a mismatch raises a
     UserError naming the file."""
     file = Path(path) / OBSERVATIONS_FILE
-    if not file.exists():
-        raise PublishedError(f"published snapshot not found: {display_path(file)}")
-    data, meta = read_verified(file)
-    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
-    if list(frame.columns) != COLUMNS:
-        raise PublishedError(f"{display_path(file)}: columns {list(frame.columns)} differ from {COLUMNS}")
+    frame, meta = _read_csv(file, COLUMNS, "published snapshot")
     frame["year"] = frame["year"].astype("int64")
     frame["decimals"] = _decimals(frame)
     frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="raise").astype("float64")
@@ -140,11 +135,16 @@ def load_geographies(path: Path = paths.PUBLISHED_DIR) -> pd.DataFrame:
     """The geography codes of the snapshot (``geographies.csv``, checked against its sidecar):
     code, label, level (land, fylke, kommune), the years a changed region existed, the code of
     the same area on another level (Oslo: F03 and K0301) and the boundary set."""
-    file = Path(path) / GEOGRAPHIES_FILE
-    if not file.exists():
-        raise PublishedError(f"geography list not found: {display_path(file)}")
-    data, _ = read_verified(file)
-    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
-    if list(frame.columns) != GEOGRAPHY_COLUMNS:
-        raise PublishedError(f"{display_path(file)}: columns {list(frame.columns)} differ from {GEOGRAPHY_COLUMNS}")
+    frame, _ = _read_csv(Path(path) / GEOGRAPHIES_FILE, GEOGRAPHY_COLUMNS, "geography list")
     return frame
+
+
+def _read_csv(file: Path, columns: list[str], what: str) -> tuple[pd.DataFrame, dict]:
+    """A snapshot CSV as text columns, checked against its sidecar and its expected columns."""
+    if not file.exists():
+        raise PublishedError(f"{what} not found: {display_path(file)}")
+    data, meta = read_verified(file)
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
+    if list(frame.columns) != columns:
+        raise PublishedError(f"{display_path(file)}: columns {list(frame.columns)} differ from {columns}")
+    return frame, meta
