@@ -38,11 +38,17 @@ books: $(STAMP) ## Build every edition, each into _book/<year>/ (YEARS=2015-2024
 bench: $(STAMP) ## Time the build against the naive way (long; run on a quiet machine)
 	$(PY) benchmarks/bench_build.py
 
-test: $(STAMP) ## Run the tests (unit, notebooks, end-to-end build)
-	$(PY) -m pytest
+bench-tests: $(STAMP) ## Time `make test` against one cold edition build (target ≤ 5 ×)
+	$(PY) benchmarks/bench_tests.py
+
+# Two pytest-xdist workers (TEST_WORKERS=0 runs in one process): one builds the real edition
+# and runs the tests that read it, the other takes the rest (tests/conftest.py).
+TEST_WORKERS ?= 2
+test: $(STAMP) ## Run the tests (unit, notebooks, end-to-end builds)
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 test-fast: $(STAMP) ## Run the unit tests only (no edition build)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not slow"
 
 browser-deps: $(AXE) ## Install axe-core (npm) for the browser tests; Chromium: apt-get install chromium
 
@@ -64,4 +70,4 @@ lock: $(STAMP) ## Regenerate requirements.lock with hashes (pip-compile from pip
 clean: ## Remove built outputs (keeps .venv)
 	rm -rf build _book .quarto
 
-.PHONY: help setup book books bench test test-fast verify lock clean browser-deps
+.PHONY: help setup book books bench bench-tests test test-fast verify lock clean browser-deps

@@ -42,10 +42,29 @@ def tiny_edition(tmp_path_factory):
 
 # Fixtures that need the real edition (test_quarto_compat's `staged` asks for it at run time).
 NEEDS_EDITION = {"real_edition", "staged"}
+# The modules whose tests read the real edition (test_browser asks for it at run time). Under
+# pytest-xdist (`make test` runs two workers) they are one unit of work, so that one worker
+# builds the real edition and runs them while the other takes the rest.
+EDITION_MODULES = {"test_book.py", "test_browser.py", "test_composition.py", "test_notebooks.py",
+                   "test_quarto_compat.py", "test_wording_rules.py"}
 
 
-def pytest_collection_modifyitems(items):
+def pytest_itemcollected(item):
     """A test that reads the real edition is slow (it needs the build): `make test-fast` skips it."""
-    for item in items:
-        if NEEDS_EDITION & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
+    if NEEDS_EDITION & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.slow)
+        if item.path.name not in EDITION_MODULES:  # it would build the edition a second time
+            raise pytest.UsageError(f"{item.nodeid} reads the real edition: add {item.path.name} "
+                                    "to EDITION_MODULES in tests/conftest.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Each test its own unit of work, except the modules that read the real edition: one unit."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class EditionScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+            return "real edition" if module in EDITION_MODULES else nodeid
+
+    return EditionScheduling(config, log)

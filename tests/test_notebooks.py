@@ -1,8 +1,6 @@
-"""The book's notebooks, executed with papermill on the embedded snapshot, as the build runs them:
-each in its own process with its folder as working directory and INDIKATORER_NOTEBOOK set, the
-theme notebooks and the summary first, "Slik er tallene laget" last (it reads what they made).
-
-Two papermill processes at a time; the whole module takes well under a minute per notebook."""
+"""The book's notebooks: their structure (no kernel), and their outputs in the shared real
+edition (tests/conftest.py), executed as the build runs them. Other editions and runs by hand
+are in test_variants."""
 
 from __future__ import annotations
 
@@ -10,11 +8,7 @@ import ast
 import functools
 import importlib
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import matplotlib.image
@@ -37,56 +31,14 @@ CHAPTERS = ["chapters/02-sammendrag.ipynb", "chapters/90-om-indikatorene.ipynb",
             "chapters/91-slik-er-tallene-laget.ipynb"]
 LAST = "chapters/91-slik-er-tallene-laget.ipynb"
 REFERENCE = "chapters/90-om-indikatorene.ipynb"
-WORKERS = 2
 # Groups with a colour of their own; the reference groups' greys also appear in axes and labels.
 COLOURED_GROUPS = ("innvandrere", "norskfodte", "innvandrerbakgrunn", "flyktningbakgrunn")
 
 
-def _start(root: Path, rel: str, parameters: dict) -> subprocess.Popen:
-    source, output = paths.PROJECT_ROOT / rel, root / rel
-    output.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "INDIKATORER_NOTEBOOK": rel, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
-    command = [sys.executable, "-m", "papermill", str(source), str(output), "--cwd", str(output.parent),
-               "--kernel", "python3", "--no-progress-bar", "-y", json.dumps(parameters)]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _run(jobs: list[tuple[Path, str, dict]]) -> dict[tuple[Path, str], subprocess.CompletedProcess]:
-    """Run (root, notebook, parameters) jobs, WORKERS at a time."""
-    pending, running, done = list(jobs), {}, {}
-    while pending or running:
-        while pending and len(running) < WORKERS:
-            root, rel, parameters = pending.pop(0)
-            running[(root, rel)] = _start(root, rel, parameters)
-        for key, proc in list(running.items()):
-            if proc.poll() is not None:
-                out, err = proc.communicate()
-                done[key] = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-                del running[key]
-        time.sleep(0.2)
-    return done
-
-
 @pytest.fixture(scope="module")
-def book(tmp_path_factory, real_edition):
-    """The shared real edition (executed as the build runs it), plus extra runs: 01-arbeid with
-    breakdowns=["sex"], 90 with a geography the snapshot does not have, and the Oslo edition's
-    summary and education chapter (OSLO)."""
-    only_sex = tmp_path_factory.mktemp("only_sex")
-    bad_region = tmp_path_factory.mktemp("bad_region")
-    oslo = tmp_path_factory.mktemp("oslo")
-    jobs = [(only_sex, "notebooks/01-arbeid.ipynb", {"breakdowns": ["sex"]}),
-            (bad_region, REFERENCE, {"geography": "03"})]
-    jobs += [(oslo, rel, OSLO) for rel in ("chapters/02-sammendrag.ipynb", "notebooks/02-utdanning.ipynb")]
-    results = _run(jobs)
-    for (root, rel), result in results.items():
-        if root != bad_region:
-            assert result.returncode == 0, f"{rel} failed:\n{result.stderr[-3000:]}"
-    return {"edition": real_edition.staging_dir, "only_sex": only_sex, "bad_region": bad_region, "oslo": oslo,
-            "results": results}
-
-
-OSLO = {"geography": "F03", "year": 2019, "first_year": 2009}
+def book(real_edition):
+    """The shared real edition's staging folder (executed as the build runs it)."""
+    return {"edition": real_edition.staging_dir}
 
 
 def executed(root: Path, rel: str) -> nbformat.NotebookNode:
@@ -293,54 +245,14 @@ def test_each_group_has_the_same_colour_in_every_chapter(book):
         csv = pd.read_csv(path.with_suffix(".csv"))
         if "other_value" in csv.columns and not path.stem.endswith("-grupper"):
             continue  # a distribution by region is coloured by category
-        pixels = {tuple(p) for p in (matplotlib.image.imread(path.with_suffix(".png"))[..., :3] * 255)
-                  .round().astype(int).reshape(-1, 3)}
+        rgb = (matplotlib.image.imread(path.with_suffix(".png"))[..., :3] * 255).round().astype(int)
+        pixels = set(np.unique((rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2]).ravel()).tolist())
         for group in set(csv.dropna(subset=["value"])["group"]) & set(COLOURED_GROUPS):
             hex_ = style.colour_for(group).lstrip("#")
-            rgb = tuple(int(hex_[i:i + 2], 16) for i in (0, 2, 4))
-            assert rgb in pixels, f"{path.name}: {group} is not drawn in {style.colour_for(group)}"
+            assert int(hex_, 16) in pixels, f"{path.name}: {group} is not drawn in {style.colour_for(group)}"
             checked.add((group, record["notebook"]))
     notebooks_with_immigrants = {nb for group, nb in checked if group == "innvandrere"}
     assert len(notebooks_with_immigrants) >= 4, checked  # the same colour across chapters
-
-
-def test_only_the_requested_breakdowns_are_drawn(book):
-    out = all_output(executed(book["only_sex"], "notebooks/01-arbeid.ipynb"))
-    assert "#fig-sysselsatte-andel-kjonn " in out
-    for other in ("botid", "landbakgrunn", "innvandringsgrunn"):
-        assert f"-{other} " not in out and f"-{other}-tabell" not in out
-    pngs = {p.stem for p in (book["only_sex"] / "notebooks/figures").glob("*.png")}
-    assert pngs and all(p.endswith(("-grupper", "-kjonn")) for p in pngs), pngs
-
-
-def test_a_geography_not_in_the_snapshot_is_a_clear_error(book):
-    result = book["results"][(book["bad_region"], REFERENCE)]
-    assert result.returncode != 0
-    assert "geography '03' is not in the data snapshot" in result.stderr
-
-
-def test_the_oslo_edition_shows_what_exists_there_and_lists_the_rest_once(book):
-    summary = all_output(executed(book["oslo"], "chapters/02-sammendrag.ipynb"))
-    assert summary.count("Denne utgaven gjelder Oslo (områdekode F03 og K0301)") == 1
-    have = summary.split("{#sec-dekning}", 1)[1].split("| Indikator |", 1)[0]
-    lack = coverage_rows(summary)
-    assert "- Fullført videregående opplæring (IMDis fylkestall)" in have
-    assert "- Innvandrere etter innvandringsgrunn" in have
-    assert "Sysselsatte" in lack and "Fullført videregående opplæring (IMDis fylkestall)" not in lack
-    assert len(lack) == len(set(lack))  # each once
-    assert "Ingen tall i denne utgaven" not in summary  # no repeated no-data callouts
-    education = executed(book["oslo"], "notebooks/02-utdanning.ipynb")
-    text = all_output(education)
-    assert "{#fig-vgo-fullfort-imdi-andel-grupper" in text and "Ingen tall i denne utgaven" not in text
-    # An indicator without numbers for Oslo has no section (the summary lists it once).
-    assert "{#sec-barnehage-minoritetsspraklige-andel}" not in text
-    assert "Minoritetsspråklige barn i barnehage" in lack
-    # The chart holds Oslo's figures (F03), not the national sums.
-    data = pd.read_csv(book["oslo"] / "notebooks/figures/vgo-fullfort-imdi-andel-grupper.csv", dtype=str)
-    oslo = load_observations().query("indicator == 'vgo_fullfort_imdi_andel' and geography == 'F03' "
-                                     "and sex == 'alle' and year == 2019").set_index("group")["value"]
-    shown = data[data["year"] == "2019"].set_index("group")["value"].astype(float)
-    assert shown["innvandrere"] == oslo["innvandrere"] == 66.1
 
 
 def test_labels_are_unique_across_the_book_and_every_figure_is_listed_last(book):
