@@ -47,6 +47,8 @@ NEEDS_EDITION = {"real_edition", "staged"}
 # builds the real edition and runs them while the other takes the rest.
 EDITION_MODULES = {"test_book.py", "test_browser.py", "test_composition.py", "test_notebooks.py",
                    "test_quarto_compat.py", "test_wording_rules.py"}
+# Modules whose tests share a module fixture that builds an edition of their own: one unit each.
+WHOLE_MODULES = {"test_variants.py"}
 
 
 def pytest_itemcollected(item):
@@ -59,12 +61,16 @@ def pytest_itemcollected(item):
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """Each test its own unit of work, except the modules that read the real edition: one unit."""
+    """Each test its own unit of work, except the modules that read the real edition (one unit)
+    and those that build an edition of their own (a unit each)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class EditionScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
-            return "real edition" if module in EDITION_MODULES else nodeid
+            path = nodeid.split("::", 1)[0]
+            module = path.rsplit("/", 1)[-1]
+            if module in EDITION_MODULES:
+                return "real edition"
+            return path if module in WHOLE_MODULES else nodeid
 
     return EditionScheduling(config, log)

@@ -158,12 +158,15 @@ def test_manifest_matches_the_figures_and_records_provenance(edition):
     assert data["edition"]["year"] == result.params.year
 
 
-def test_a_rebuild_reproduces_every_output(edition):
-    """verify-edition rebuilds the edition from scratch and compares every file: the build is
-    reproducible byte for byte (the manifest's build times aside). (test_build checks that the
-    dask executor builds the same edition as the default one.)"""
+def test_a_rebuild_reproduces_the_outputs_of_two_chapters(edition):
+    """verify-edition --only rebuilds the employment chapter and the summary (the notebooks
+    with the most figures, the decomposition and the key messages) and compares what they make,
+    byte for byte, and every other output with the manifest: the build is reproducible.
+    (test_manifest rebuilds a whole edition, on dask; test_build checks the dask executor
+    builds the same edition as the default one.)"""
     result, _, _ = edition
-    differences = editions.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT)
+    differences = editions.verify_edition(result.edition_dir, project_root=paths.PROJECT_ROOT,
+                                          only=["01-arbeid", "02-sammendrag"])
     assert differences == [], differences
 
 

@@ -239,6 +239,38 @@ def test_the_runner_starts_a_task_when_its_needs_are_done():
 
 # --- failures leave nothing half-written ------------------------------------------------------------
 
+def test_a_kernel_that_dies_before_it_starts_is_started_again_once(built, monkeypatch):
+    """A kernel that dies before it answers has run no cell: the notebook gets one new kernel,
+    and its log says so. A second death, or a failing cell, is the notebook's failure."""
+    from indikatorer.publish import execute
+
+    real, calls = execute._execute, []
+
+    def dies_first(job, output, log):
+        calls.append(job["rel"])
+        if calls.count(job["rel"]) == 1 and job["rel"] == "notebooks/01-alfa.ipynb":
+            return {"rel": job["rel"], "ok": False, "source": None, "exec_count": None,
+                    "ename": "RuntimeError", "evalue": "Kernel died before replying to kernel_info"}
+        return real(job, output, log)
+
+    monkeypatch.setattr(execute, "_execute", dies_first)
+    result = build.build_edition(year=2020, project_root=built, render=False, force=True)
+    assert "notebooks/01-alfa.ipynb" in result.ran and calls.count("notebooks/01-alfa.ipynb") == 2
+    log = (built / "build" / "2020" / "notebooks" / "01-alfa.log").read_text(encoding="utf-8")
+    assert "the kernel did not start (RuntimeError: Kernel died before replying to kernel_info)" in log
+
+    def always_dies(job, output, log):
+        calls.append(job["rel"])
+        return {"rel": job["rel"], "ok": False, "source": None, "exec_count": None,
+                "ename": "RuntimeError", "evalue": "Kernel died before replying to kernel_info"}
+
+    calls.clear()
+    monkeypatch.setattr(execute, "_execute", always_dies)
+    with pytest.raises(build.BuildError, match="Kernel died before replying"):
+        build.build_edition(year=2020, project_root=built, render=False, force=True, jobs=1)
+    assert calls.count(calls[0]) == 2  # started twice, then reported
+
+
 def test_a_failing_notebook_stops_the_edition_and_keeps_the_old_one(built, monkeypatch):
     shutil.copy(FIXTURES / "99-feiler.ipynb", built / "notebooks")
     old_book = built / "_book" / "2020"

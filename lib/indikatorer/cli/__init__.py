@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     ve.add_argument("--executor", choices=["threads", "processes", "dask"], default="threads",
                     help="where the rebuild's notebooks run (as for build)")
     ve.add_argument("--scheduler", metavar="ADDRESS", help="an existing dask cluster")
+    ve.add_argument("--only", action="append", metavar="NOTEBOOK",
+                    help="rebuild only this notebook (stem, repeatable) and compare what it makes")
     ve.set_defaults(func=_handler("editions", "command_verify_edition"))
 
     de = sub.add_parser("diff-editions", help="what changed between two built editions")

@@ -123,12 +123,16 @@ def command_verify_edition(args: argparse.Namespace) -> int:
     from indikatorer.publish import editions
 
     edition_dir = Path(args.edition)
-    print(f"Bygger {edition_dir} på nytt i en midlertidig mappe og sammenligner …", flush=True)
+    only = getattr(args, "only", None)
+    what = f"notatbøkene {', '.join(only)} i" if only else ""
+    print(f"Bygger {what} {edition_dir} på nytt i en midlertidig mappe og sammenligner …".replace("  ", " "),
+          flush=True)
     differences = editions.verify_edition(edition_dir,
                                           executor_name=getattr(args, "executor", "threads"),
-                                          scheduler=getattr(args, "scheduler", None))
+                                          scheduler=getattr(args, "scheduler", None), only=only)
     if not differences:
-        print(f"OK: every output of {edition_dir} matches its manifest and the rebuild.")
+        rebuilt = f"the rebuild of {', '.join(only)}" if only else "the rebuild"
+        print(f"OK: every output of {edition_dir} matches its manifest and {rebuilt}.")
         return 0
     print(f"{len(differences)} output(s) of {edition_dir} differ:")
     for d in differences:

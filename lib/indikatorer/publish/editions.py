@@ -10,6 +10,7 @@ from pathlib import Path
 
 from indikatorer.core.hashing import sha256_file
 from indikatorer.publish import build
+from indikatorer.publish.edition import NOTEBOOK_COPIES
 from indikatorer.publish.manifest import FIGURES_DIRNAME, MANIFEST_NAME, load_manifest
 
 
@@ -46,18 +47,27 @@ def why_different(old: dict, new: dict) -> str:
     return "non-deterministic output"
 
 
-def compare_editions(edition_dir: Path, rebuilt_dir: Path) -> list[Difference]:
-    """Outputs of an edition that do not match its own manifest or a rebuild of it."""
+def compare_editions(edition_dir: Path, rebuilt_dir: Path,
+                     notebooks: set[str] | None = None) -> list[Difference]:
+    """Outputs of an edition that do not match its own manifest or a rebuild of it. When the
+    rebuild ran only `notebooks` (staging-relative paths), only their outputs are compared with
+    it; every output is still checked against the manifest."""
     edition_dir, rebuilt_dir = Path(edition_dir), Path(rebuilt_dir)
     old, new = load_manifest(edition_dir), load_manifest(rebuilt_dir)
-    old_hashes, new_hashes = output_hashes(old), output_hashes(new)
+    recorded_hashes = output_hashes(old)
+    if notebooks is None:
+        compared, rebuilt_hashes = set(recorded_hashes), output_hashes(new)
+    else:
+        compared = set(_outputs_of(old, notebooks))
+        rebuilt_hashes = {path: sha for path, sha in _outputs_of(new, notebooks, rebuilt_dir).items()
+                          if path in compared or not path.endswith(".ipynb")}
     cause = why_different(old, new)
     differences = []
-    for path in sorted(_files_in(edition_dir, old) - set(old_hashes)):
+    for path in sorted(_files_in(edition_dir, old) - set(recorded_hashes)):
         differences.append(Difference(path, "added after the build (not in its manifest)",
                                       None, sha256_file(edition_dir / path)))
-    for path in sorted(set(old_hashes) | set(new_hashes)):
-        recorded, rebuilt = old_hashes.get(path), new_hashes.get(path)
+    for path in sorted(set(recorded_hashes) | set(rebuilt_hashes)):
+        recorded, rebuilt = recorded_hashes.get(path), rebuilt_hashes.get(path)
         if recorded is None:
             differences.append(Difference(path, "only in the rebuild: " + cause, None, rebuilt))
             continue
@@ -67,12 +77,30 @@ def compare_editions(edition_dir: Path, rebuilt_dir: Path) -> list[Difference]:
             what = "missing from the edition" if actual is None else "changed after the build"
             differences.append(Difference(path, f"{what} (does not match its manifest)",
                                           recorded, actual))
+        elif path not in compared:
+            continue  # not rebuilt: matching its manifest is all there is to check
         elif rebuilt is None:
             differences.append(Difference(path, "not made by the rebuild: " + cause,
                                           recorded, None))
         elif rebuilt != recorded:
             differences.append(Difference(path, cause, recorded, rebuilt))
     return differences
+
+
+def _outputs_of(manifest: dict, notebooks: set[str], staging: Path | None = None) -> dict[str, str]:
+    """What these notebooks made → sha256: their figures and tables as the manifest records
+    them, and each executed notebook as a rendered edition offers it for download (`notatbok/`),
+    recorded in its manifest or read from a `staging` folder."""
+    mine = {kind: [e for e in manifest.get(kind, []) if e.get("notebook") in notebooks]
+            for kind in ("figures", "tables")}
+    hashes = output_hashes(mine)
+    for rel in notebooks:
+        copy = (Path(rel).parent / NOTEBOOK_COPIES / Path(rel).name).as_posix()
+        if staging is None and copy in manifest.get("files", {}):
+            hashes[copy] = manifest["files"][copy]
+        elif staging is not None and (staging / rel).is_file():
+            hashes[copy] = sha256_file(staging / rel)
+    return hashes
 
 
 def _files_in(edition_dir: Path, manifest: dict) -> set[str]:
@@ -88,10 +116,15 @@ def _files_in(edition_dir: Path, manifest: dict) -> set[str]:
 
 def verify_edition(edition_dir: Path, *, project_root: Path | None = None,
                    work_dir: Path | None = None, executor_name: str = "threads",
-                   scheduler: str | None = None) -> list[Difference]:
+                   scheduler: str | None = None, only: list[str] | None = None) -> list[Difference]:
     """Rebuild an edition with the parameters in its manifest (in a temporary folder, never over
     `_book/<year>`, on the executor named) and return every output whose sha256 differs and
-    every file added to the edition after it was built."""
+    every file added to the edition after it was built.
+
+    `only` (notebook stems) rebuilds just those notebooks, unrendered, and compares what they
+    make — their figures and tables and the executed notebook — instead of every output: a
+    quicker check of one chapter. The edition's own files are still checked against its
+    manifest, all of them."""
     edition_dir = Path(edition_dir)
     manifest = load_manifest(edition_dir)
     params = dict(manifest["edition"])
@@ -99,11 +132,12 @@ def verify_edition(edition_dir: Path, *, project_root: Path | None = None,
     with tempfile.TemporaryDirectory(prefix="indikatorer-verify-", dir=work_dir) as tmp:
         tmp = Path(tmp)
         result = build.build_edition(
-            year=year, overrides=params, force=True,
-            render=manifest.get("renderer") is not None,
+            year=year, overrides=params, only=only, force=True,
+            render=manifest.get("renderer") is not None and not only,
             project_root=project_root, build_dir=tmp / "build", book_dir=tmp / "_book",
             executor_name=executor_name, scheduler=scheduler)
-        return compare_editions(edition_dir, result.edition_dir)
+        return compare_editions(edition_dir, result.edition_dir,
+                                notebooks=set(result.ran) if only else None)
 
 
 # --- diff-editions ------------------------------------------------------------------------------

@@ -28,22 +28,21 @@ KERNEL = "python3"
 _TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
-def run_notebook(job: dict) -> dict:
-    """Execute `job["source"]` into `job["output"]`; returns the outcome (never raises for a
-    failing notebook: the outcome says where and why)."""
+_NOT_STARTED = ("Kernel died before replying to kernel_info", "Kernel didn't respond")
+
+
+def _kernel_never_started(outcome: dict) -> bool:
+    return outcome["source"] is None and any(m in (outcome["evalue"] or "") for m in _NOT_STARTED)
+
+
+def _execute(job: dict, output: Path, log: Path) -> dict:
+    """One papermill run of the job's notebook in a new pre-warmed kernel: its outcome."""
     import papermill
 
-    output = Path(job["output"])
-    staging = Path(job["staging"])
-    output.parent.mkdir(parents=True, exist_ok=True)
-    remove_outputs(output, staging)  # an earlier run's (or attempt's) files
-    log = output.with_suffix(".log")
-    log.write_bytes(b"")
     zygote = kernels.zygote_for(job["project_root"], job["warm"], job["zygote_key"])
     manager = kernels.kernel_manager_class(
         zygote, cwd=str(output.parent), log=str(log),
         env={**kernels.KERNEL_ENV, **job["env"]})
-    started = time.perf_counter()
     outcome = {"rel": job["rel"], "ok": True, "source": None, "exec_count": None,
                "ename": None, "evalue": None}
     try:
@@ -56,6 +55,28 @@ def run_notebook(job: dict) -> dict:
                        ename=exc.ename, evalue=exc.evalue)
     except Exception as exc:  # kernel died, unreadable notebook …: report, never hide
         outcome.update(ok=False, ename=type(exc).__name__, evalue=str(exc))
+    return outcome
+
+
+def run_notebook(job: dict) -> dict:
+    """Execute `job["source"]` into `job["output"]`; returns the outcome (never raises for a
+    failing notebook: the outcome says where and why)."""
+    output = Path(job["output"])
+    staging = Path(job["staging"])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    remove_outputs(output, staging)  # an earlier run's (or attempt's) files
+    log = output.with_suffix(".log")
+    log.write_bytes(b"")
+    started = time.perf_counter()
+    for attempt in (1, 2):
+        outcome = _execute(job, output, log)
+        if outcome["ok"] or attempt == 2 or not _kernel_never_started(outcome):
+            break
+        # Seen once in many builds: a fresh kernel died before it answered. No cell ran, so
+        # the notebook is started again in a new kernel; the log keeps what happened.
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"\nindikatorer: the kernel did not start ({outcome['ename']}: "
+                     f"{outcome['evalue']}); starting the notebook again in a new kernel\n")
     if outcome["ok"]:
         strip_run_details(output, Path(job["source"]), job["rel"])
     outcome["seconds"] = time.perf_counter() - started
