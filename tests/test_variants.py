@@ -1,5 +1,5 @@
 """Editions other than the standard one, each built as the build builds it (no render) or run
-by hand with papermill: the Oslo edition (geography F03, 2019), the employment chapter with
+by hand with papermill: the Oslo edition (geography F03, 2019), the participation chapter with
 breakdowns=["sex"], and a geography the snapshot does not have.
 
 These builds do not read the shared real edition, so under pytest-xdist they run on the
@@ -38,16 +38,17 @@ def oslo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def only_sex(tmp_path_factory):
-    """The employment chapter of the newest edition with breakdowns=["sex"]: its staging folder."""
+    """The participation chapter (its election turnout has every breakdown) of the newest
+    edition with breakdowns=["sex"]: its staging folder."""
     root = tmp_path_factory.mktemp("only_sex")
-    result = build.build_edition(overrides={"breakdowns": ["sex"]}, only=["01-arbeid"], render=False,
+    result = build.build_edition(overrides={"breakdowns": ["sex"]}, only=["04-deltakelse"], render=False,
                                  build_dir=root / "build", book_dir=root / "_book")
     return result.staging_dir
 
 
 def test_only_the_requested_breakdowns_are_drawn(only_sex):
-    out = all_output(executed(only_sex, "notebooks/01-arbeid.ipynb"))
-    assert "#fig-sysselsatte-andel-kjonn " in out
+    out = all_output(executed(only_sex, "notebooks/04-deltakelse.ipynb"))
+    assert "#fig-valgdeltakelse-kommunestyre-kjonn " in out
     for other in ("botid", "landbakgrunn", "innvandringsgrunn"):
         assert f"-{other} " not in out and f"-{other}-tabell" not in out
     pngs = {p.stem for p in (only_sex / "notebooks/figures").glob("*.png")}
