@@ -164,6 +164,15 @@ def copy_sources(target: Path) -> Path:
     return target
 
 
+def project_copy(tmp: Path) -> tuple[Path, dict]:
+    """A copy of the project's sources in `tmp`, and the environment that points the build at
+    it; says where it is and how busy the machine is."""
+    project = copy_sources(tmp / "project")
+    print(f"Project copy: {project}; {os.cpu_count()} cores; load average "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return project, {**os.environ, "INDIKATORER_ROOT": str(project)}
+
+
 def edit_notebook(path: Path) -> None:
     nb = json.loads(path.read_text(encoding="utf-8"))
     nb["cells"].append({"cell_type": "markdown", "id": "benchmark-edit", "metadata": {},
@@ -177,10 +186,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="indikatorer-bench-") as tmp:
         tmp = Path(tmp)
-        project = copy_sources(tmp / "project")
-        env = {**os.environ, "INDIKATORER_ROOT": str(project)}
-        print(f"Project copy: {project}; {os.cpu_count()} cores; load average "
-              f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        project, env = project_copy(tmp)
         naive_s, naive_mib, _ = timed("naive edition (baseline)", NAIVE, project,
                                       tmp / "naive", tmp / "naive-book", env=env)
         one = (project, tmp / "build", tmp / "book", "-")

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_build import BUILD, ROOT, copy_sources, timed  # noqa: E402
+from bench_build import BUILD, ROOT, project_copy, timed  # noqa: E402
 
 TARGET = 5.0  # make test ≤ 5 × one cold edition build
 
@@ -45,10 +45,7 @@ def run_tests() -> tuple[float, str]:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="indikatorer-bench-tests-") as tmp:
         tmp = Path(tmp)
-        project = copy_sources(tmp / "project")
-        env = {**os.environ, "INDIKATORER_ROOT": str(project)}
-        print(f"Project copy: {project}; {os.cpu_count()} cores; load average "
-              f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        project, env = project_copy(tmp)
         before, _, _ = timed("cold edition (before)", BUILD, project, tmp / "b1", tmp / "k1", "-", env=env)
         tests_s, summary = run_tests()
         after, _, _ = timed("cold edition (after)", BUILD, project, tmp / "b2", tmp / "k2", "-", env=env)

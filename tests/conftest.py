@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# The PxWebApi v2 stand-in on 127.0.0.1 (tests/pxweb_server.py), a fixture for the client tests.
+from pxweb_server import pxweb  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def real_edition(tmp_path_factory):

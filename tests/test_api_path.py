@@ -22,7 +22,7 @@ from indikatorer.core import paths
 from indikatorer.data import pxquery
 from indikatorer.core.codes import load_codes
 from indikatorer.data.observations import load_observations
-from pxweb_server import Reply, Recorded, pxweb  # noqa: F401 (fixture)
+from pxweb_server import Reply, Recorded
 
 pytestmark = pytest.mark.slow
 

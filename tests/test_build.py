@@ -24,6 +24,7 @@ from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 from indikatorer.core.params import EditionParams, parse_param_args
 from indikatorer.publish import build, execute, inputs, manifest, runner
+from indikatorer.publish.edition import RENDER_TMP
 from tiny_project import (FIXTURES, copy_project, fake_render, make_project, series_csv,
                           set_data_years, snapshot_tree, write_data)
 
@@ -507,7 +508,7 @@ def test_a_rendered_edition_replaces_the_old_one_in_one_step(built, monkeypatch)
     assert result.edition_dir == old_book
     assert not (old_book / "marker.txt").exists()
     assert sorted(p.name for p in (built / "_book").iterdir()) == ["2020"]  # no backup left
-    assert not (built / "build" / "2020" / build.RENDER_TMP).exists()
+    assert not (built / "build" / "2020" / RENDER_TMP).exists()
     written = manifest.load_manifest(old_book)
     assert written["renderer"] == {"renderer": "fake", "renderer_label": "test",
                                    "html_index": "index.html", "pdf": None,
@@ -631,7 +632,7 @@ def test_consecutive_streams_are_merged_so_chunking_does_not_change_the_notebook
                              stream("stdout", "SSB\n"), stream("stderr", "adv"),
                              stream("stderr", "arsel\n"), figure, stream("stdout", "slutt\n")])
     for nb in (one_chunk, three_chunks):
-        build.merge_streams(nb)
+        execute.merge_streams(nb)
     assert three_chunks == one_chunk
     outputs = three_chunks["cells"][1]["outputs"]
     assert [(o["output_type"], o.get("name")) for o in outputs] == [

@@ -396,7 +396,7 @@ def test_show_prints_one_indicators_rows(monkeypatch, capsys):
         observations.clear_cache()
     out = capsys.readouterr().out
     assert out.splitlines()[0] == ",".join(TIDY_COLUMNS)
-    assert f"sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,0,alle," in out
+    assert "sysselsatte_andel,2020,4. kvartal 2020,innvandrere,alle,20-66,0,alle," in out
     assert ",65.4,1,ok,published," in out
 
 

@@ -17,8 +17,8 @@ from indikatorer.core import paths
 from indikatorer.data import snapshot, ssb
 from indikatorer.cli import data as cli_data
 from indikatorer.core.errors import UserError
-from pxweb_server import (FakeClock, Reply, cube_responder, fixture_bytes, pxweb,  # noqa: F401 (fixture)
-                          sample_metadata, sample_value)
+from pxweb_server import (FakeClock, Reply, cube_responder, fixture_bytes, sample_metadata,
+                          sample_value)
 
 QUERY = {"Landbakgr": ["*"], "ContentsCode": ["SysselsatteProsent"], "Tid": ["*"]}
 

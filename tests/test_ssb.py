@@ -14,8 +14,8 @@ import pytest
 
 from indikatorer.data import jsonstat, pxquery, ssb
 from indikatorer.core.errors import UserError
-from pxweb_server import (FakeClock, Reply, cube_responder, fixture_bytes, pxweb,  # noqa: F401 (fixture)
-                          sample_metadata, sample_value)
+from pxweb_server import (FakeClock, Reply, cube_responder, fixture_bytes, sample_metadata,
+                          sample_value)
 
 
 def dataset(ids, categories, values, status=None, role=None):

@@ -19,7 +19,7 @@ from indikatorer.analysis.models import fit_trend, latest_change
 from indikatorer.core.params import EditionParams
 from indikatorer.data import catalogue as catalogue_module
 from indikatorer.data.catalogue import load_catalogue
-from indikatorer.data.observations import TIDY_COLUMNS, load_observations
+from indikatorer.data.observations import load_observations
 from indikatorer.data.published import superseded
 from indikatorer.data.revisions import indicator_revisions, superseded_rows
 from indikatorer.data.selection import edition_observations, select_series

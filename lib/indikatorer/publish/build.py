@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -34,12 +33,8 @@ from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 from indikatorer.core.hashing import sha256_text
 from indikatorer.publish import inputs, kernels, manifest, runner
-from indikatorer.publish.edition import (  # noqa: F401 (part of this module's interface)
-    RENDER_TMP, BuildError, Edition, EditionResult, edition_key)
-from indikatorer.publish.execute import merge_streams, strip_run_details  # noqa: F401
-# The one parameters model (also the notebooks'); kept importable as build.EditionParams.
-from indikatorer.core.params import (  # noqa: F401
-    NAMES, EditionParams, check_values, parse_param_args)
+from indikatorer.publish.edition import BuildError, Edition, EditionResult, edition_key
+from indikatorer.core.params import NAMES, EditionParams, check_values
 
 # --- parameter validation -----------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indikatorer.core.hashing import sha256_file, sha256_text
+from indikatorer.core.hashing import sha256_file
 from indikatorer.core import paths
 from indikatorer.core.errors import UserError
 
