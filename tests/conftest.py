@@ -63,6 +63,7 @@ def pytest_itemcollected(item):
                                     "to EDITION_MODULES in tests/conftest.py")
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
 def pytest_xdist_make_scheduler(config, log):
     """Each test its own unit of work, except the modules that read the real edition (one unit)
     and those that build an edition of their own (a unit each)."""

@@ -265,20 +265,11 @@ def _distribution(series: IndicatorSeries, out_dir, blocks: list[str], shown: li
     by_dimension = "" if dimension.casefold() in indicator.name.casefold() else f" etter {dimension}"
     caption = (f"{indicator.name}{by_dimension}. {text.UNIT_CAPTIONS[unit]}, {groups_text(chart.data)},"
                f" {when}.{caption_ages(main)}{_caption_breaks(series.breaks if chart.kind == 'line' else ())}")
-    label = figure_label(indicator.id, DISTRIBUTION_PART)
-    blocks.append(publish_figure(
-        chart.fig, label=label, caption=caption, alt=sentence or caption, data=_csv(chart.data),
-        sources=series.sources(drawn_rows(main, chart)), indicators=[indicator.id],
-        notes=status_note(main), out_dir=out_dir))
     in_year = main[main["year"] == year]
-    table, formats, headers = facet_table(figures.chart_data(in_year, "other_value"), "other_value", year,
-                                          unit, dimension)
-    blocks.append(publish_table(
-        table, label=f"{label}-tabell",
-        caption=f"{indicator.name}{by_dimension}, {year}. {text.UNIT_CAPTIONS[unit]}.",
-        sources=series.sources(in_year), formats=formats, headers=headers, indicators=[indicator.id],
-        notes=status_note(in_year), out_dir=out_dir,
-        **beside_figure(label)))
+    blocks += _figure_and_table(
+        series, chart, main, figure_label(indicator.id, DISTRIBUTION_PART), caption, sentence or caption,
+        facet_table(figures.chart_data(in_year, "other_value"), "other_value", year, unit, dimension),
+        f"{indicator.name}{by_dimension}, {year}. {text.UNIT_CAPTIONS[unit]}.", in_year, out_dir)
     shown.append(main)
     return primary
 
@@ -315,17 +306,26 @@ def _breakdown(series: IndicatorSeries, by_rows: pd.DataFrame, breakdown: str, p
     if breakdown == "botid":
         caption += (" Forskjeller mellom botidsgrupper samme år blander virkningen av botid med "
                     "forskjeller mellom innvandringskull.")
-    label = figure_label(indicator.id, BREAKDOWN_PART[breakdown])
-    blocks.append(publish_figure(
-        chart.fig, label=label, caption=caption, alt=sentence or caption, data=_csv(chart.data),
-        sources=series.sources(drawn_rows(by_rows, chart)), indicators=[indicator.id],
-        notes=status_note(by_rows), out_dir=out_dir))
     in_year = by_rows[by_rows["year"] == year]
-    table, formats, headers = facet_table(figures.chart_data(in_year, facet), facet, year, unit, word, hue)
-    blocks.append(publish_table(
-        table, label=f"{label}-tabell",
-        caption=f"{indicator.name}{by_word}, {year}. {text.UNIT_CAPTIONS[unit]}.{caption_ages(in_year)}",
-        sources=series.sources(in_year), formats=formats, headers=headers, indicators=[indicator.id],
-        notes=status_note(in_year), out_dir=out_dir,
-        **beside_figure(label)))
+    blocks += _figure_and_table(
+        series, chart, by_rows, figure_label(indicator.id, BREAKDOWN_PART[breakdown]), caption,
+        sentence or caption, facet_table(figures.chart_data(in_year, facet), facet, year, unit, word, hue),
+        f"{indicator.name}{by_word}, {year}. {text.UNIT_CAPTIONS[unit]}.{caption_ages(in_year)}",
+        in_year, out_dir)
     shown.append(by_rows)
+
+
+def _figure_and_table(series: IndicatorSeries, chart, rows: pd.DataFrame, label: str, caption: str,
+                      alt: str, table_parts: tuple, table_caption: str, in_year: pd.DataFrame,
+                      out_dir) -> list[str]:
+    """The chart drawn from ``rows`` as a figure, and beside it the table of its newest year
+    (``in_year``; ``table_parts``: the table, its formats and headers), each with its sources."""
+    indicator_ids = [series.indicator.id]
+    table, formats, headers = table_parts
+    return [publish_figure(chart.fig, label=label, caption=caption, alt=alt, data=_csv(chart.data),
+                           sources=series.sources(drawn_rows(rows, chart)), indicators=indicator_ids,
+                           notes=status_note(rows), out_dir=out_dir),
+            publish_table(table, label=f"{label}-tabell", caption=table_caption,
+                          sources=series.sources(in_year), formats=formats, headers=headers,
+                          indicators=indicator_ids, notes=status_note(in_year), out_dir=out_dir,
+                          **beside_figure(label))]
