@@ -55,9 +55,12 @@ WHOLE_MODULES = {"test_variants.py"}
 
 
 def pytest_itemcollected(item):
-    """A test that reads the real edition is slow (it needs the build): `make test-fast` skips it."""
-    if NEEDS_EDITION & set(getattr(item, "fixturenames", ())):
+    """A test that reads the real edition or a build of the tiny project is slow (it needs the
+    build): `make test-fast` leaves it out."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if fixtures & (NEEDS_EDITION | {"tiny_edition"}):
         item.add_marker(pytest.mark.slow)
+    if fixtures & NEEDS_EDITION:
         if item.path.name not in EDITION_MODULES:  # it would build the edition a second time
             raise pytest.UsageError(f"{item.nodeid} reads the real edition: add {item.path.name} "
                                     "to EDITION_MODULES in tests/conftest.py")

@@ -179,6 +179,7 @@ def test_one_change_reruns_only_what_depends_on_it(built):
     assert executed.cells[-1].source == "Ny tekst."
 
 
+@pytest.mark.slow  # builds the tiny project
 def test_a_chapter_that_needs_nothing_is_not_rerun_for_a_theme(tmp_path, monkeypatch):
     set_data_years(monkeypatch)
     root = make_project(tmp_path / "p", themes=("02-beta",), chapters=("96-aar",),
@@ -312,7 +313,7 @@ def test_a_failing_notebook_stops_the_edition_and_keeps_the_old_one(built, monke
     assert not (built / "build" / "2020.work").exists()
 
 
-@pytest.mark.slow  # kernels or a dask cluster: not a unit test
+@pytest.mark.slow  # kernels or a dask cluster
 def test_an_interrupted_build_leaves_the_previous_edition_intact(built):
     """The build process is killed while a notebook runs: the previous edition and build
     folder are as they were, no kernel goes on writing, and the next build completes."""
@@ -372,7 +373,7 @@ def test_a_second_build_of_the_same_edition_waits_for_the_first(built, capsys):
 
 # --- many editions, variants -------------------------------------------------------------------------
 
-@pytest.mark.slow  # kernels or a dask cluster: not a unit test
+@pytest.mark.slow  # kernels or a dask cluster
 def test_many_editions_one_failing_stops_nothing_else(tmp_path, monkeypatch, capsys):
     set_data_years(monkeypatch)
     root = make_project(tmp_path / "p", themes=("01-alfa", "96-aar"), chapters=())
@@ -532,6 +533,7 @@ def test_cli_build_prints_what_it_did(built, monkeypatch, capsys):
     assert "Did you mean 'first_year'?" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # builds the tiny project
 def test_only_runs_the_named_notebooks_and_a_partial_book_is_not_rendered(tmp_path, monkeypatch):
     root = make_project(tmp_path / "project")
     set_data_years(monkeypatch)
@@ -564,7 +566,7 @@ def test_build_with_the_real_renderer(built, monkeypatch, capsys):
 
 # --- executors -------------------------------------------------------------------------------------
 
-@pytest.mark.slow  # kernels or a dask cluster: not a unit test
+@pytest.mark.slow  # kernels or a dask cluster
 def test_dask_builds_the_same_edition_and_survives_a_lost_worker(built, tiny_edition):
     """The same notebook tasks on a dask LocalCluster: a notebook that kills its worker the
     first time is run again on another worker and the edition completes; the edition dask

@@ -40,7 +40,7 @@ def test_trend_arguments_are_checked(extra, message, data_range, capsys):
     assert captured.out == ""
 
 
-@pytest.mark.slow  # kernels or a dask cluster: not a unit test
+@pytest.mark.slow  # kernels or a dask cluster
 def test_a_notebook_run_by_hand_writes_its_figures_into_a_build_folder(tmp_path):
     """`papermill notebooks/04-deltakelse.ipynb out.ipynb` from the project root (as the README
     shows, here with the shortest theme notebook) writes its figure files under build/direct/,

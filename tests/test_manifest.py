@@ -146,7 +146,7 @@ def test_a_changed_input_changes_exactly_the_outputs_that_use_it(edition_a, edit
     assert editions.why_different(old, new).startswith("other inputs")
 
 
-@pytest.mark.slow  # kernels or a dask cluster: not a unit test
+@pytest.mark.slow  # kernels or a dask cluster
 def test_verify_edition_reports_a_tampered_output(edition_a, tmp_path, monkeypatch, capsys):
     root = copy_project(edition_a, tmp_path / "project")
     edition = staging(root)
