@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -260,6 +261,9 @@ def test_a_kernel_that_dies_before_it_starts_is_started_again_once(built, monkey
     assert "notebooks/01-alfa.ipynb" in result.ran and calls.count("notebooks/01-alfa.ipynb") == 2
     log = (built / "build" / "2020" / "notebooks" / "01-alfa.log").read_text(encoding="utf-8")
     assert "the kernel did not start (RuntimeError: Kernel died before replying to kernel_info)" in log
+    # The kernels talk over Unix sockets (no TCP port another process could take first).
+    other = (built / "build" / "2020" / "notebooks" / "02-beta.log").read_text(encoding="utf-8")
+    assert "over TCP" not in log + other
 
     def always_dies(job, output, log):
         calls.append(job["rel"])
@@ -329,8 +333,11 @@ def test_an_interrupted_build_leaves_the_previous_edition_intact(built):
                    capture_output=True)
     before_book, before_build = snapshot_tree(built / "_book"), snapshot_tree(built / "build" / "2020")
     shutil.copy(FIXTURES / "98-sover.ipynb", built / "notebooks")
+    # where the build's kernel starter keeps its sockets (short: a socket's path is limited)
+    tmp = Path(tempfile.mkdtemp(prefix="ib-", dir="/tmp"))
     proc = subprocess.Popen([sys.executable, "-c", script, str(built), str(TESTS)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": str(tmp)})
     try:
         deadline = time.monotonic() + 120
         while not (built / "sleeping").exists():
@@ -339,7 +346,9 @@ def test_an_interrupted_build_leaves_the_previous_edition_intact(built):
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    time.sleep(1)  # the kernel starter sees its parent gone and stops the kernel
+    time.sleep(1)  # the kernel starter sees its parent gone, stops the kernel and cleans up
+    assert tmp.is_dir() and not list(tmp.glob("indikatorer-k-*"))  # its folder is gone
+    shutil.rmtree(tmp)
     assert snapshot_tree(built / "_book") == before_book
     assert snapshot_tree(built / "build" / "2020") == before_build
     (built / "notebooks" / "98-sover.ipynb").unlink()
@@ -653,3 +662,26 @@ def test_executed_notebooks_get_fresh_download_copies(built):
         assert (staging / "notebooks" / "notatbok" / name).read_bytes() == \
             (staging / "notebooks" / name).read_bytes()
     assert not stale.exists()
+
+
+def test_sockets_live_in_a_short_folder_when_the_temporary_folder_is_long(tmp_path, monkeypatch):
+    """A Unix socket's path is limited (107 bytes on Linux): with a long TMPDIR the kernel
+    starter's folder goes to /tmp, so that its sockets can be made (a long TMPDIR stopped every
+    build before)."""
+    from indikatorer.publish import kernels
+
+    long_tmp = tmp_path / ("x" * 60) / ("y" * 40)
+    long_tmp.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))
+    folder = kernels._socket_folder()
+    try:
+        assert not folder.startswith(str(long_tmp)) and Path(folder).parent == Path("/tmp")
+        assert len(folder) + len("/zygote.sock") <= kernels._MAX_SOCKET_PATH
+    finally:
+        os.rmdir(folder)
+    short_tmp = Path(tempfile.mkdtemp(prefix="ib-", dir="/tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(short_tmp))
+    try:
+        assert Path(kernels._socket_folder()).parent == short_tmp  # a short one is used as it is
+    finally:
+        shutil.rmtree(short_tmp)

@@ -72,8 +72,9 @@ def run_notebook(job: dict) -> dict:
         outcome = _execute(job, output, log)
         if outcome["ok"] or attempt == 2 or not _kernel_never_started(outcome):
             break
-        # Seen once in many builds: a fresh kernel died before it answered. No cell ran, so
-        # the notebook is started again in a new kernel; the log keeps what happened.
+        # A fresh kernel died before it answered (over TCP: a port another process took
+        # first; kernels use Unix sockets where they can, see kernels.py). No cell ran, so the
+        # notebook is started again in a new kernel; the log keeps what happened.
         with log.open("a", encoding="utf-8") as fh:
             fh.write(f"\nindikatorer: the kernel did not start ({outcome['ename']}: "
                      f"{outcome['evalue']}); starting the notebook again in a new kernel\n")

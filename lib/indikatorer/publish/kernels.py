@@ -12,18 +12,22 @@ The zygote is started with the environment every kernel gets (`INDIKATORER_ROOT`
 see the values a kernel would. It serves requests over a Unix socket, one connection per
 kernel: the request (connection file, cwd, environment, log file), the child's pid back, and
 the child's exit status when it ends. It exits when its parent process goes away, taking its
-kernels with it (a lost worker leaves no kernel behind writing files).
+kernels with it (a lost worker leaves no kernel behind writing files) and removing its folder.
 
-`PrewarmedKernelManager.for_job(...)` gives the jupyter_client KernelManager class that
-papermill/nbclient use to start such a kernel (see `indikatorer.publish.execute`).
+`kernel_manager_class(...)` gives the jupyter_client KernelManager class that papermill/nbclient
+use to start such a kernel (see `indikatorer.publish.execute`). Its kernels talk over Unix
+sockets in the zygote's folder rather than TCP ports (a port picked free could be taken by
+another process before the kernel binds it).
 """
 
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,6 +49,7 @@ KERNEL_ENV = {
     "MKL_NUM_THREADS": "1",
 }
 _STARTUP_TIMEOUT = 120.0
+_MAX_SOCKET_PATH = 100  # a Unix socket's path: at most 107 bytes on Linux, 103 on macOS
 
 
 # --- the zygote process (runs `python -m indikatorer.publish.kernels SOCKET WARM_JSON`) ---------
@@ -161,6 +166,9 @@ def _serve(socket_path: str, warm: list[str]) -> None:
                 pass
         _reap(children, block=True)
         listener.close()
+        # Our folder (socket, log, the kernels' sockets): also when the parent went away
+        # without stopping us.
+        shutil.rmtree(os.path.dirname(socket_path), ignore_errors=True)
 
 
 def _reap(children: dict, block: bool = False) -> None:
@@ -251,11 +259,22 @@ class ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
 
+def _socket_folder() -> str:
+    """A new private folder for the zygote's and its kernels' sockets: in the temporary folder,
+    or in /tmp where the temporary folder's path is too long for a socket's name."""
+    folder = tempfile.mkdtemp(prefix="indikatorer-k-")
+    if len(folder) + len("/zygote.sock") > _MAX_SOCKET_PATH and os.path.isdir("/tmp"):
+        os.rmdir(folder)
+        folder = tempfile.mkdtemp(prefix="indikatorer-k-", dir="/tmp")
+    return folder
+
+
 class Zygote:
     """A running zygote process (see the module docstring)."""
 
     def __init__(self, project_root: Path, warm: list[str]):
-        self._dir = tempfile.mkdtemp(prefix="indikatorer-kernels-")
+        self._dir = _socket_folder()
+        self._kernels = itertools.count(1)
         self.socket_path = os.path.join(self._dir, "zygote.sock")
         env = {**os.environ, **KERNEL_ENV, "INDIKATORER_ROOT": str(project_root)}
         self.process = subprocess.Popen(
@@ -289,6 +308,10 @@ class Zygote:
             raise RuntimeError("the kernel starter did not start a kernel")
         return ForkedKernel(conn, int(line), rest)
 
+    def socket_name(self) -> str:
+        """A new, short path in this zygote's folder for a kernel's sockets."""
+        return os.path.join(self._dir, f"k{next(self._kernels)}")
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
@@ -301,9 +324,7 @@ class Zygote:
                 self.process.kill()
                 self.process.wait()
         self.process.stdout.close()
-        for name in ("zygote.sock", "zygote.log"):
-            Path(self._dir, name).unlink(missing_ok=True)
-        os.rmdir(self._dir)
+        shutil.rmtree(self._dir, ignore_errors=True)  # its socket, log and kernels' sockets
 
 
 _zygotes: dict[tuple, Zygote] = {}
@@ -360,6 +381,14 @@ def kernel_manager_class(zygote: Zygote, *, cwd: str, env: dict, log: str):
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or os.urandom(8).hex()
+                # Unix sockets in the zygote's folder, not TCP ports: a port picked free here
+                # could be taken by another process (another build) before the kernel binds it
+                # ("Address already in use", seen about once in thirty builds run side by side).
+                # (Where the folder's path is too long for a socket's name, TCP it is; a
+                # kernel that dies of a taken port is started again: indikatorer.publish.execute.)
+                ip = zygote.socket_name()
+                if len(ip) <= _MAX_SOCKET_PATH - 4:  # the kernel appends "-<n>" to it
+                    self.transport, self.ip = "ipc", ip
                 self.provisioner = PrewarmedProvisioner(
                     kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
             return await super()._async_pre_start_kernel(**kw)
