@@ -60,10 +60,9 @@ def pytest_itemcollected(item):
     fixtures = set(getattr(item, "fixturenames", ()))
     if fixtures & (NEEDS_EDITION | {"tiny_edition"}):
         item.add_marker(pytest.mark.slow)
-    if fixtures & NEEDS_EDITION:
-        if item.path.name not in EDITION_MODULES:  # it would build the edition a second time
-            raise pytest.UsageError(f"{item.nodeid} reads the real edition: add {item.path.name} "
-                                    "to EDITION_MODULES in tests/conftest.py")
+    if fixtures & NEEDS_EDITION and item.path.name not in EDITION_MODULES:  # a second build
+        raise pytest.UsageError(f"{item.nodeid} reads the real edition: add {item.path.name} "
+                                "to EDITION_MODULES in tests/conftest.py")
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook

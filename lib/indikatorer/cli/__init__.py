@@ -21,24 +21,22 @@ def _handler(module: str, func: str):
     return run
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0 (got {text})")
-    return value
+def _bounded(convert, what: str, ok, rule: str):
+    """An argparse type: ``convert(text)``, refused with a one-line reason unless ``ok``."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{rule} (got {text})")
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more (got {text})")
-    return value
+_positive_float = _bounded(float, "a number of seconds", lambda v: v > 0, "must be above 0")
+_non_negative_int = _bounded(int, "a whole number", lambda v: v >= 0, "must be 0 or more")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -124,9 +124,8 @@ def command_verify_edition(args: argparse.Namespace) -> int:
 
     edition_dir = Path(args.edition)
     only = getattr(args, "only", None)
-    what = f"notatbøkene {', '.join(only)} i" if only else ""
-    print(f"Bygger {what} {edition_dir} på nytt i en midlertidig mappe og sammenligner …".replace("  ", " "),
-          flush=True)
+    what = f"notatbøkene {', '.join(only)} i " if only else ""
+    print(f"Bygger {what}{edition_dir} på nytt i en midlertidig mappe og sammenligner …", flush=True)
     differences = editions.verify_edition(edition_dir,
                                           executor_name=getattr(args, "executor", "threads"),
                                           scheduler=getattr(args, "scheduler", None), only=only)

@@ -59,8 +59,8 @@ def compare_editions(edition_dir: Path, rebuilt_dir: Path,
         compared, rebuilt_hashes = set(recorded_hashes), output_hashes(new)
     else:
         compared = set(_outputs_of(old, notebooks))
-        rebuilt_hashes = {path: sha for path, sha in _outputs_of(new, notebooks, rebuilt_dir).items()
-                          if path in compared or not path.endswith(".ipynb")}
+        # (the executed notebooks only where the edition offers them: a rendered one)
+        rebuilt_hashes = _outputs_of(new, notebooks, rebuilt_dir if "files" in old else None)
     cause = why_different(old, new)
     differences = []
     for path in sorted(_files_in(edition_dir, old) - set(recorded_hashes)):
@@ -89,8 +89,8 @@ def compare_editions(edition_dir: Path, rebuilt_dir: Path,
 
 def _outputs_of(manifest: dict, notebooks: set[str], staging: Path | None = None) -> dict[str, str]:
     """What these notebooks made → sha256: their figures and tables as the manifest records
-    them, and each executed notebook as a rendered edition offers it for download (`notatbok/`),
-    recorded in its manifest or read from a `staging` folder."""
+    them, and each executed notebook as a rendered edition offers it for download (`notatbok/`):
+    read from a `staging` folder, else as the manifest records it."""
     mine = {kind: [e for e in manifest.get(kind, []) if e.get("notebook") in notebooks]
             for kind in ("figures", "tables")}
     hashes = output_hashes(mine)

@@ -381,11 +381,9 @@ def kernel_manager_class(zygote: Zygote, *, cwd: str, env: dict, log: str):
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or os.urandom(8).hex()
-                # Unix sockets in the zygote's folder, not TCP ports: a port picked free here
-                # could be taken by another process (another build) before the kernel binds it
-                # ("Address already in use", seen about once in thirty builds run side by side).
-                # (Where the folder's path is too long for a socket's name, TCP it is; a
-                # kernel that dies of a taken port is started again: indikatorer.publish.execute.)
+                # Unix sockets, not TCP ports: a port picked free here could be taken by another
+                # build before the kernel binds it (seen about once in thirty builds side by
+                # side). Where the path is too long for a socket, TCP stays (execute.py retries).
                 ip = zygote.socket_name()
                 if len(ip) <= _MAX_SOCKET_PATH - 4:  # the kernel appends "-<n>" to it
                     self.transport, self.ip = "ipc", ip
